@@ -1,0 +1,38 @@
+# Usina: two commands on a fresh machine.
+#   make run   - virtualenv, install, migrate, seed the demo municipality, serve GraphQL on :8000
+#   make test  - virtualenv, install, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/usina migrate
+	$(BIN)/usina demo seed
+	$(BIN)/usina serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python tests/check_services.py
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+schema: $(STAMP)
+	$(BIN)/usina schema export
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/portal_query.py
+
+clean:
+	rm -rf $(VENV) usina.db .usina .pytest_cache

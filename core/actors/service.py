@@ -1,0 +1,55 @@
+"""Actors: organisations and offices of the municipality's ecosystem."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.actors.models import Actor
+from core.audit import service as audit
+from core.enums import ActorKind
+from core.identity.principal import Principal
+
+
+@dataclass(frozen=True)
+class ActorData:
+    kind: ActorKind
+    name: str
+    contact_name: str | None = None
+    contact_email: str | None = None
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    if "name" in out:
+        out["name"] = v.text("name", out["name"], max_length=300)
+    if "contact_name" in out:
+        out["contact_name"] = v.optional_text("contactName", out["contact_name"], max_length=200)
+    if "contact_email" in out:
+        out["contact_email"] = v.email("contactEmail", out["contact_email"])
+    return out
+
+
+async def create(session: AsyncSession, actor: Principal, data: ActorData) -> Actor:
+    row = Actor(**_clean(data.__dict__))
+    session.add(row)
+    await session.flush()
+    audit.record(session, actor, "actor.create", row)
+    return row
+
+
+async def update(
+    session: AsyncSession, actor: Principal, actor_id: uuid.UUID, changes: dict[str, Any]
+) -> Actor:
+    row = await lookups.get(session, Actor, actor_id, field="id")
+    before = audit.snapshot(row)
+    for key, value in _clean(changes).items():
+        setattr(row, key, value)
+    await session.flush()
+    audit.record(session, actor, "actor.update", row, before=before)
+    return row

@@ -1,0 +1,28 @@
+"""Audit events: append-only; every mutation records who, what, when and the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base, TenantOwned, utcnow
+
+
+class AuditEvent(TenantOwned, Base):
+    __tablename__ = "audit_events"
+    __append_only__: ClassVar[bool] = True
+    __table_args__ = (Index("ix_audit_events_entity", "tenant_id", "entity_type", "entity_id"),)
+
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(100))
+    entity_type: Mapped[str] = mapped_column(String(100))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    actor_subject: Mapped[str] = mapped_column(String(255))
+    actor_role: Mapped[str] = mapped_column(String(64))
+    #: True when a platform admin acted inside this municipality by binding to it explicitly.
+    cross_tenant: Mapped[bool] = mapped_column(default=False)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

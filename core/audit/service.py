@@ -1,0 +1,65 @@
+"""Writing audit events. Every service that changes data calls :func:`record`."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.models import AuditEvent
+from core.identity.principal import Principal
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The column values of a mapped object, JSON-ready."""
+    mapper = inspect(obj).mapper
+    return {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def record(
+    session: AsyncSession,
+    actor: Principal,
+    action: str,
+    entity: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    tenant_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """Append an audit event to the session (flushed with the change it describes)."""
+    event = AuditEvent(
+        action=action,
+        entity_type=type(entity).__name__,
+        entity_id=str(entity.id),
+        actor_subject=actor.subject,
+        actor_role=actor.role.value if actor.role else "anonymous",
+        cross_tenant=actor.is_platform_admin,
+        before=before,
+        after=after if after is not None else snapshot(entity),
+    )
+    if tenant_id is not None:
+        event.tenant_id = tenant_id
+    session.add(event)
+    return event
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v}

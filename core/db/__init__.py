@@ -1,0 +1,1 @@
+"""Database kernel: declarative base, tenant-owned mixins and engines."""

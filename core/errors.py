@@ -1,0 +1,90 @@
+"""The one error hierarchy. Every error has a machine-readable code and a bilingual message.
+
+The API maps an error to ``extensions.code``, the CLI to an exit code, workers to a job's
+error; nobody invents another shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from core.i18n import Message
+
+
+class UsinaError(Exception):
+    """Base of every error Usina reports on purpose."""
+
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+    exit_code: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        message: Message,
+        *,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message.en)
+        self.message = message
+        self.field = field
+        self.details = details or {}
+
+    def extensions(self, locale: str = "en") -> dict[str, Any]:
+        ext: dict[str, Any] = {"code": self.code}
+        if self.field:
+            ext["field"] = self.field
+        ext["message"] = {"en": self.message.en, "es": self.message.es}
+        ext.update(self.details)
+        return ext
+
+
+class Unauthenticated(UsinaError):
+    code = "UNAUTHENTICATED"
+    exit_code = 3
+
+
+class Forbidden(UsinaError):
+    code = "FORBIDDEN"
+    exit_code = 3
+
+
+class NotFound(UsinaError):
+    code = "NOT_FOUND"
+    exit_code = 4
+
+
+class BadUserInput(UsinaError):
+    code = "BAD_USER_INPUT"
+    exit_code = 2
+
+
+class Conflict(UsinaError):
+    code = "CONFLICT"
+    exit_code = 5
+
+
+class TenantUnknown(UsinaError):
+    code = "TENANT_UNKNOWN"
+    exit_code = 4
+
+
+class TenantSuspended(UsinaError):
+    code = "TENANT_SUSPENDED"
+    exit_code = 3
+
+
+class TenantRequired(UsinaError):
+    code = "TENANT_REQUIRED"
+    exit_code = 2
+
+
+class IsolationViolation(UsinaError):
+    """A write that would cross tenants. A bug, never user input: it aborts the transaction."""
+
+    code = "ISOLATION_VIOLATION"
+    exit_code = 70
+
+
+class AppendOnly(UsinaError):
+    code = "APPEND_ONLY"
+    exit_code = 70

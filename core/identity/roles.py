@@ -1,0 +1,47 @@
+"""Roles and the permission table (role x permission), the one vocabulary of access.
+
+Permissions are named ``{action}_{resource}``. Every mutation declares the permission it needs;
+nobody checks a role by name elsewhere. ``docs/security.md`` shows this table.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    TENANT_ADMIN = "tenant_admin"
+    EDITOR = "editor"
+    REVIEWER = "reviewer"
+    PARTICIPANT = "participant"
+
+
+class Permission(StrEnum):
+    READ_DRAFTS = "read_drafts"
+    EDIT_PLANS = "edit_plans"
+    REPORT_PROGRESS = "report_progress"
+    EDIT_ACTORS = "edit_actors"
+    READ_AUDIT = "read_audit"
+    MANAGE_MUNICIPALITIES = "manage_municipalities"
+
+
+_STAFF = {
+    Permission.READ_DRAFTS,
+    Permission.EDIT_PLANS,
+    Permission.REPORT_PROGRESS,
+    Permission.EDIT_ACTORS,
+}
+
+PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
+    None: frozenset(),  # the anonymous public
+    Role.PARTICIPANT: frozenset(),
+    Role.REVIEWER: frozenset(),
+    Role.EDITOR: frozenset(_STAFF),
+    Role.TENANT_ADMIN: frozenset(_STAFF | {Permission.READ_AUDIT}),
+    Role.PLATFORM_ADMIN: frozenset(Permission),
+}
+
+
+def has_permission(role: Role | None, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]

@@ -1,0 +1,30 @@
+"""The municipality: the tenant. Not tenant-owned itself; every tenant-owned row points to it."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db.base import Base, Timestamped
+from core.enums import Locale, MunicipalityStatus, db_enum
+from core.ids import new_id
+
+
+class Municipality(Timestamped, Base):
+    __tablename__ = "municipalities"
+    __table_args__ = (CheckConstraint("length(country) = 2", name="country_alpha2"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(200))
+    population: Mapped[int | None]
+    website: Mapped[str | None] = mapped_column(String(500))
+    locale: Mapped[Locale] = mapped_column(db_enum(Locale, "locale"), default=Locale.ES)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    status: Mapped[MunicipalityStatus] = mapped_column(
+        db_enum(MunicipalityStatus, "municipality_status"), default=MunicipalityStatus.ACTIVE
+    )

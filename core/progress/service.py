@@ -1,0 +1,117 @@
+"""Reporting progress on a milestone: append a report, and make it the milestone's state."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.audit import service as audit
+from core.db.base import utcnow
+from core.enums import MilestoneStatus
+from core.errors import BadUserInput
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.milestones.models import Milestone
+from core.plans import lifecycle
+from core.plans.models import ActionPlan
+from core.progress.models import ProgressReport
+
+MAX_EVIDENCE = 20
+
+
+@dataclass(frozen=True)
+class Evidence:
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    milestone_id: uuid.UUID
+    percent: float
+    status: MilestoneStatus | None = None
+    narrative: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def derive_status(percent: float, status: MilestoneStatus | None) -> MilestoneStatus:
+    """The report's status: given, or read from the percent; they must not contradict."""
+    if status is None:
+        if percent == 0:
+            return MilestoneStatus.NOT_STARTED
+        return MilestoneStatus.COMPLETED if percent == 100 else MilestoneStatus.IN_PROGRESS
+    contradiction = (
+        (status is MilestoneStatus.COMPLETED and percent != 100)
+        or (status is MilestoneStatus.NOT_STARTED and percent != 0)
+        or (status is MilestoneStatus.IN_PROGRESS and percent == 100)
+    )
+    if contradiction:
+        raise BadUserInput(
+            msg(
+                f"A {status} report cannot be at {percent:g}%.",
+                f"Un informe {status} no puede estar al {percent:g}%.",
+            ),
+            field="status",
+        )
+    return status
+
+
+def _evidence(items: list[Evidence]) -> list[dict[str, str]]:
+    if len(items) > MAX_EVIDENCE:
+        raise BadUserInput(
+            msg(
+                f"At most {MAX_EVIDENCE} evidence links.", f"Como máximo {MAX_EVIDENCE} evidencias."
+            ),
+            field="evidence",
+        )
+    out = []
+    for item in items:
+        link = v.url("evidence.url", item.url)
+        if link is None:
+            raise BadUserInput(
+                msg("Evidence needs a URL.", "La evidencia necesita una URL."), field="evidence.url"
+            )
+        out.append(
+            {
+                "url": link,
+                "title": v.text("evidence.title", item.title, max_length=300, required=False),
+            }
+        )
+    return out
+
+
+async def report(
+    session: AsyncSession, actor: Principal, data: ReportData
+) -> tuple[ProgressReport, Milestone]:
+    """Append a report and copy it into the milestone's state; returns both."""
+    percent = v.percent("percent", data.percent)
+    status = derive_status(percent, data.status)
+    evidence = _evidence(data.evidence)
+    narrative = v.text("narrative", data.narrative, max_length=20_000, required=False)
+    milestone = await lookups.get(session, Milestone, data.milestone_id, field="milestoneId")
+    plan = await lookups.get(session, ActionPlan, milestone.plan_id)
+    lifecycle.require_reporting(plan)
+    now = utcnow()
+    entry = ProgressReport(
+        plan_id=milestone.plan_id,
+        milestone_id=milestone.id,
+        percent=percent,
+        status=status,
+        narrative=narrative,
+        evidence=evidence,
+        author_subject=actor.subject,
+        reported_at=now,
+    )
+    session.add(entry)
+    before = audit.snapshot(milestone)
+    milestone.status = status
+    milestone.progress = percent
+    milestone.last_reported_at = now
+    await session.flush()
+    audit.record(session, actor, "progress_report.create", entry)
+    audit.record(session, actor, "milestone.progress", milestone, before=before)
+    return entry, milestone

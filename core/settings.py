@@ -1,0 +1,68 @@
+"""One typed settings object, read from ``USINA_*`` environment variables.
+
+The embedded default (a SQLite file, in-process workers, a generated signing key) works with
+no variable set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="USINA_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///usina.db",
+        description="The database the application connects to. On PostgreSQL this role must be "
+        "neither the tables' owner nor a superuser, or row-level security is bypassed.",
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="The owner's connection, used by `usina migrate` only. Defaults to "
+        "database_url (fine on SQLite; on PostgreSQL set both).",
+    )
+    db_app_role: str | None = Field(
+        default=None,
+        description="PostgreSQL role that migrations grant table privileges to (the app's role).",
+    )
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    base_domain: str = Field(
+        default="localhost",
+        description="Requests to <slug>.<base_domain> are bound to that municipality.",
+    )
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "urn:usina:api"
+    token_ttl_seconds: int = 3600
+    data_dir: Path = Field(
+        default=Path(".usina"),
+        description="Where the embedded default keeps its generated signing key.",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None, description="The built-in issuer's private JWK (JSON). Generated if unset."
+    )
+    graphiql: bool = True
+    graphiql_tenant: str = Field(
+        default="demo", description="The municipality GraphiQL's header editor starts with."
+    )
+    max_page_size: int = 100
+    sql_echo: bool = False
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,131 @@
+"""Input checks shared by services, each raising ``BadUserInput`` that names the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.errors import BadUserInput
+from core.i18n import msg
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def text(field: str, value: Any, *, max_length: int, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadUserInput(msg("Must be text.", "Debe ser texto."), field=field)
+    value = value.strip()
+    if required and not value:
+        raise BadUserInput(msg("Cannot be empty.", "No puede estar vacío."), field=field)
+    if len(value) > max_length:
+        raise BadUserInput(
+            msg(f"At most {max_length} characters.", f"Como máximo {max_length} caracteres."),
+            field=field,
+        )
+    return value
+
+
+def optional_text(field: str, value: Any, *, max_length: int) -> str | None:
+    value = text(field, value, max_length=max_length, required=False)
+    return value or None
+
+
+def slug(field: str, value: str) -> str:
+    value = (value or "").strip().lower()
+    if not SLUG_RE.match(value):
+        raise BadUserInput(
+            msg(
+                "Use 1-63 lowercase letters, digits and hyphens (not at the ends).",
+                "Use de 1 a 63 minúsculas, dígitos y guiones (no en los extremos).",
+            ),
+            field=field,
+        )
+    return value
+
+
+def country(field: str, value: str) -> str:
+    value = (value or "").strip().upper()
+    if not COUNTRY_RE.match(value):
+        raise BadUserInput(
+            msg(
+                "Use an ISO 3166-1 alpha-2 country code, such as AR or ES.",
+                "Use un código de país ISO 3166-1 alfa-2, como AR o ES.",
+            ),
+            field=field,
+        )
+    return value
+
+
+def timezone(field: str, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadUserInput(
+            msg(f"Unknown time zone '{value}'.", f"Zona horaria desconocida '{value}'."),
+            field=field,
+        ) from None
+    return value
+
+
+def url(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > 500 or not URL_RE.match(value):
+        raise BadUserInput(msg("Use an http(s) URL.", "Use una URL http(s)."), field=field)
+    return value
+
+
+def email(field: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > 320 or not EMAIL_RE.match(value):
+        raise BadUserInput(msg("Invalid e-mail.", "Correo electrónico inválido."), field=field)
+    return value
+
+
+def non_negative(field: str, value: float | int | None) -> Any:
+    if value is not None and value < 0:
+        raise BadUserInput(msg("Cannot be negative.", "No puede ser negativo."), field=field)
+    return value
+
+
+def percent(field: str, value: float) -> float:
+    if value is None or not 0 <= value <= 100:
+        raise BadUserInput(
+            msg("Must be between 0 and 100.", "Debe estar entre 0 y 100."), field=field
+        )
+    return float(value)
+
+
+def date_range(start: date, end: date, *, field: str = "endDate") -> None:
+    if end < start:
+        raise BadUserInput(
+            msg(
+                "The end date is before the start date.",
+                "La fecha de fin es anterior a la de inicio.",
+            ),
+            field=field,
+        )
+
+
+def within(
+    start: date, end: date, outer_start: date, outer_end: date, *, outer: str, field: str
+) -> None:
+    """A child's dates must fall within its parent's (a milestone within its commitment)."""
+    if start < outer_start or end > outer_end:
+        raise BadUserInput(
+            msg(
+                f"The dates must fall within the {outer}'s ({outer_start} to {outer_end}).",
+                f"Las fechas deben estar dentro de las del {outer} ({outer_start} a {outer_end}).",
+            ),
+            field=field,
+        )

@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types per domain, assembled with what plugins contribute."""

@@ -1,0 +1,53 @@
+"""The ASGI application factory: a composition root that sees every package."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route
+
+from core.identity.tokens import TokenService
+from core.settings import Settings, get_settings
+from graphql_schema.schema import build_schema
+from graphql_schema.view import UsinaGraphQL
+from tenants.database import Database
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    database = db or Database.from_settings(settings)
+    tokens = TokenService.from_settings(settings)
+    view = UsinaGraphQL(build_schema(), db=database, settings=settings, tokens=tokens)
+
+    async def jwks(_: Request) -> JSONResponse:
+        return JSONResponse(tokens.jwks())
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def root(_: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if db is None:  # the app owns the engine it created
+            await database.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/.well-known/jwks.json", jwks),
+            Route("/healthz", healthz),
+            Route("/", root),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    app.state.tokens = tokens
+    return app

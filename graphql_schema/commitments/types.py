@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from core.actors.models import Actor as ActorRow
+from core.commitments.models import Commitment as CommitmentRow
+from core.enums import CompletionLevel, OgpValue
+from core.progress import rollup
+from graphql_schema.actors.types import Actor
+from graphql_schema.connections import connection
+from graphql_schema.loaders import MILESTONES
+from graphql_schema.milestones.types import Milestone
+from graphql_schema.relay import Connection, Node
+from graphql_schema.rows import from_row, from_rows
+
+if TYPE_CHECKING:
+    from graphql_schema.plans.types import ActionPlan
+
+
+@strawberry.type(description="A commitment of an action plan, following the OGP template.")
+class Commitment(Node):
+    row: strawberry.Private[CommitmentRow]
+    code: str = strawberry.field(description="Unique within its plan, e.g. '1' or 'C-03'.")
+    title: str
+    problem: str = strawberry.field(description="The public problem it addresses.")
+    status_quo: str
+    objective: str
+    contribution: str = strawberry.field(description="How it contributes to solving the problem.")
+    start_date: date
+    end_date: date
+    tags: list[str]
+
+    @strawberry.field(description="Relevance to OGP values.")
+    def ogp_values(self) -> list[OgpValue]:
+        return [OgpValue(value) for value in self.row.ogp_values]
+
+    @strawberry.field
+    async def lead_agency(self, info: Info) -> Actor | None:
+        if self.row.lead_agency_id is None:
+            return None
+        row = await info.context.loaders.get(ActorRow).load(self.row.lead_agency_id)
+        return from_row(Actor, row) if row is not None else None
+
+    @strawberry.field
+    async def supporting_actors(self, info: Info) -> list[Actor]:
+        return from_rows(Actor, await info.context.loaders.supporters.load(self.row.id))
+
+    @strawberry.field(description="Weighted mean of its milestones' progress, 0..100.")
+    async def progress(self, info: Info) -> float:
+        return await info.context.loaders.commitment_progress.load(self.row.id)
+
+    @strawberry.field(description="IRM completion level derived from progress (docs/progress.md).")
+    async def completion_level(self, info: Info) -> CompletionLevel:
+        progress = await info.context.loaders.commitment_progress.load(self.row.id)
+        return rollup.completion_level(progress)
+
+    @strawberry.field
+    async def milestones(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Milestone]:
+        return await connection(info, MILESTONES, Milestone, self.row.id, first, after)
+
+    @strawberry.field
+    async def action_plan(
+        self, info: Info
+    ) -> Annotated[ActionPlan, strawberry.lazy("graphql_schema.plans.types")]:
+        from core.plans.models import ActionPlan as PlanRow
+        from graphql_schema.plans.types import ActionPlan
+
+        row = await info.context.loaders.get(PlanRow).load(self.row.plan_id)
+        return from_row(ActionPlan, row)

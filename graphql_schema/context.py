@@ -1,0 +1,84 @@
+"""The typed per-request context: who asks, for which municipality, with which session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import Response
+
+from core.errors import TenantRequired
+from core.i18n import msg
+from core.identity.principal import ANONYMOUS, Principal
+from core.identity.tokens import TokenService
+from core.settings import Settings
+from graphql_schema.loaders import Loaders
+from tenants.context import TenantBinding
+from tenants.database import Database
+from tenants.resolution import Resolved
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    db: Database
+    settings: Settings
+    tokens: TokenService
+    principal: Principal = ANONYMOUS
+    resolved: Resolved | None = None
+    _session: AsyncSession | None = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
+
+    @property
+    def binding(self) -> TenantBinding | None:
+        return self.resolved.binding if self.resolved else None
+
+    def tenant(self) -> Resolved:
+        """The bound municipality, or ``TENANT_REQUIRED``."""
+        if self.resolved is None:
+            raise TenantRequired(
+                msg(
+                    "Name a municipality: X-Tenant header or <slug>.<base domain> host.",
+                    "Indique un municipio: cabecera X-Tenant o host <slug>.<dominio base>.",
+                ),
+                field="X-Tenant",
+            )
+        return self.resolved
+
+    @property
+    def session(self) -> AsyncSession:
+        """One session per request, bound to the request's municipality (if any)."""
+        if self._session is None:
+            self._session = self.db.sessionmaker(info={"tenant": self.binding})
+        return self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's unit of work: commit on success, roll back everything on error."""
+        session = self.session
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            self.loaders = Loaders(self)  # nothing cached before the change is served after
+
+    def today(self) -> date:
+        zone = self.resolved.municipality.timezone if self.resolved else "UTC"
+        return datetime.now(ZoneInfo(zone)).date()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

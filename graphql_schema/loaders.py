@@ -1,0 +1,112 @@
+"""Per-request DataLoaders: one per (model, key), so SQL statements do not grow with lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
+from core.actors.models import Actor
+from core.audit.models import AuditEvent
+from core.commitments.models import Commitment, CommitmentSupporter
+from core.milestones.models import Milestone
+from core.plans.models import ActionPlan
+from core.progress import rollup
+from core.progress.models import ProgressReport
+from graphql_schema.pagination import Page, PageArgs, PageSpec, load_counts, load_pages
+
+if TYPE_CHECKING:
+    from graphql_schema.context import Context
+
+PLANS = PageSpec(ActionPlan, ActionPlan.tenant_id, (ActionPlan.start_date, ActionPlan.id), True)
+COMMITMENTS = PageSpec(Commitment, Commitment.plan_id, (Commitment.code, Commitment.id))
+MILESTONES = PageSpec(Milestone, Milestone.commitment_id, (Milestone.start_date, Milestone.id))
+REPORTS = PageSpec(
+    ProgressReport,
+    ProgressReport.milestone_id,
+    (ProgressReport.reported_at, ProgressReport.id),
+    descending=True,
+)
+ACTORS = PageSpec(Actor, Actor.tenant_id, (Actor.name, Actor.id))
+AUDIT_EVENTS = PageSpec(
+    AuditEvent, AuditEvent.tenant_id, (AuditEvent.occurred_at, AuditEvent.id), descending=True
+)
+
+PageKey = tuple[uuid.UUID, PageArgs]
+CountKey = tuple[uuid.UUID, tuple[tuple[str, tuple[Any, ...]], ...]]
+
+
+@dataclass
+class Loaders:
+    ctx: Context
+    pages: dict[PageSpec, DataLoader[PageKey, Page]] = field(default_factory=dict)
+    counts: dict[PageSpec, DataLoader[CountKey, int]] = field(default_factory=dict)
+    by_id: dict[type[Any], DataLoader[uuid.UUID, Any]] = field(default_factory=dict)
+    commitment_progress: DataLoader[uuid.UUID, float] = field(init=False)
+    plan_progress: DataLoader[uuid.UUID, float] = field(init=False)
+    supporters: DataLoader[uuid.UUID, list[Actor]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.commitment_progress = DataLoader(self._with_session(rollup.progress_by_commitment))
+        self.plan_progress = DataLoader(self._with_session(rollup.progress_by_plan))
+        self.supporters = DataLoader(self._load_supporters)
+
+    def _with_session(
+        self, fn: Callable[[Any, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
+    ) -> Callable[[list[uuid.UUID]], Awaitable[list[Any]]]:
+        async def load(keys: list[uuid.UUID]) -> list[Any]:
+            found = await fn(self.ctx.session, keys)
+            return [found[key] for key in keys]
+
+        return load
+
+    def page(self, spec: PageSpec) -> DataLoader[PageKey, Page]:
+        if spec not in self.pages:
+
+            async def load(keys: list[PageKey]) -> list[Page]:
+                return await load_pages(self.ctx.session, spec, keys)
+
+            self.pages[spec] = DataLoader(load)
+        return self.pages[spec]
+
+    def count(self, spec: PageSpec) -> DataLoader[CountKey, int]:
+        if spec not in self.counts:
+
+            async def load(keys: list[CountKey]) -> list[int]:
+                return await load_counts(self.ctx.session, spec, keys)
+
+            self.counts[spec] = DataLoader(load)
+        return self.counts[spec]
+
+    def get(self, model: type[Any]) -> DataLoader[uuid.UUID, Any]:
+        """Rows of ``model`` by id (``None`` where invisible or absent)."""
+        if model not in self.by_id:
+
+            async def load(keys: list[uuid.UUID]) -> list[Any]:
+                rows = await self.ctx.session.execute(select(model).where(model.id.in_(keys)))
+                found = {row.id: row for row in rows.scalars()}
+                return [found.get(key) for key in keys]
+
+            self.by_id[model] = DataLoader(load)
+        return self.by_id[model]
+
+    async def _load_supporters(self, keys: list[uuid.UUID]) -> list[list[Actor]]:
+        rows = await self.ctx.session.execute(
+            select(CommitmentSupporter.commitment_id, Actor)
+            .join(
+                Actor,
+                (Actor.tenant_id == CommitmentSupporter.tenant_id)
+                & (Actor.id == CommitmentSupporter.actor_id),
+            )
+            .where(CommitmentSupporter.commitment_id.in_(keys))
+            .order_by(CommitmentSupporter.position)
+        )
+        grouped: dict[uuid.UUID, list[Actor]] = defaultdict(list)
+        for commitment_id, actor in rows:
+            grouped[commitment_id].append(actor)
+        return [grouped.get(key, []) for key in keys]

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import MilestoneStatus
+from core.identity.roles import Permission
+from core.milestones import service as milestones
+from core.progress import service as progress
+from graphql_schema.inputs import provided
+from graphql_schema.milestones.types import Milestone, ProgressReport
+from graphql_schema.permissions import requires
+from graphql_schema.relay import decode_id
+from graphql_schema.rows import from_row
+
+
+@strawberry.input
+class CreateMilestoneInput:
+    commitment_id: strawberry.ID
+    title: str
+    start_date: date
+    end_date: date
+    deliverable: str = ""
+    weight: float = 1.0
+
+
+@strawberry.input
+class UpdateMilestoneInput:
+    id: strawberry.ID
+    title: str | None = strawberry.UNSET
+    deliverable: str | None = strawberry.UNSET
+    start_date: date | None = strawberry.UNSET
+    end_date: date | None = strawberry.UNSET
+    weight: float | None = strawberry.UNSET
+
+
+@strawberry.input
+class EvidenceInput:
+    url: str
+    title: str = ""
+
+
+@strawberry.input
+class ReportProgressInput:
+    milestone_id: strawberry.ID
+    percent: float
+    status: MilestoneStatus | None = strawberry.field(
+        default=None, description="Derived from percent when omitted."
+    )
+    narrative: str = ""
+    evidence: list[EvidenceInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MilestonePayload:
+    milestone: Milestone
+
+
+@strawberry.type
+class ReportProgressPayload:
+    report: ProgressReport
+    milestone: Milestone
+
+
+EDIT = [requires(Permission.EDIT_PLANS)]
+
+
+@strawberry.type
+class MilestoneMutations:
+    @strawberry.mutation(permission_classes=EDIT)
+    async def create_milestone(self, info: Info, input: CreateMilestoneInput) -> MilestonePayload:
+        info.context.tenant()
+        data = milestones.MilestoneData(
+            commitment_id=decode_id(input.commitment_id, "Commitment", field="commitmentId"),
+            title=input.title,
+            start_date=input.start_date,
+            end_date=input.end_date,
+            deliverable=input.deliverable,
+            weight=input.weight,
+        )
+        async with info.context.transaction() as session:
+            row = await milestones.create(session, info.context.principal, data)
+        return MilestonePayload(milestone=from_row(Milestone, row))
+
+    @strawberry.mutation(permission_classes=EDIT)
+    async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> MilestonePayload:
+        info.context.tenant()
+        milestone_id = decode_id(input.id, "Milestone", field="id")
+        changes = {k: v for k, v in provided(input).items() if v is not None}
+        async with info.context.transaction() as session:
+            row = await milestones.update(session, info.context.principal, milestone_id, changes)
+        return MilestonePayload(milestone=from_row(Milestone, row))
+
+    @strawberry.mutation(
+        description="Append a progress report; it becomes the milestone's state.",
+        permission_classes=[requires(Permission.REPORT_PROGRESS)],
+    )
+    async def report_progress(
+        self, info: Info, input: ReportProgressInput
+    ) -> ReportProgressPayload:
+        info.context.tenant()
+        data = progress.ReportData(
+            milestone_id=decode_id(input.milestone_id, "Milestone", field="milestoneId"),
+            percent=input.percent,
+            status=input.status,
+            narrative=input.narrative,
+            evidence=[progress.Evidence(url=e.url, title=e.title) for e in input.evidence],
+        )
+        async with info.context.transaction() as session:
+            report, milestone = await progress.report(session, info.context.principal, data)
+        return ReportProgressPayload(
+            report=from_row(ProgressReport, report), milestone=from_row(Milestone, milestone)
+        )

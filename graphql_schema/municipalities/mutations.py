@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import Locale, MunicipalityStatus
+from core.identity.roles import Permission
+from core.municipalities.service import MunicipalityData
+from graphql_schema.municipalities.types import Municipality
+from graphql_schema.permissions import requires
+from graphql_schema.rows import from_row
+from tenants import provisioning
+
+
+@strawberry.input
+class CreateMunicipalityInput:
+    slug: str
+    name: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2, e.g. AR.")
+    region: str | None = None
+    population: int | None = None
+    website: str | None = None
+    locale: Locale = Locale.ES
+    timezone: str = "UTC"
+
+
+@strawberry.input
+class SetMunicipalityStatusInput:
+    slug: str
+    status: MunicipalityStatus
+
+
+@strawberry.type
+class MunicipalityPayload:
+    municipality: Municipality
+
+
+@strawberry.type
+class MunicipalityMutations:
+    @strawberry.mutation(permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)])
+    async def create_municipality(
+        self, info: Info, input: CreateMunicipalityInput
+    ) -> MunicipalityPayload:
+        data = MunicipalityData(
+            slug=input.slug,
+            name=input.name,
+            country=input.country,
+            region=input.region,
+            population=input.population,
+            website=input.website,
+            locale=input.locale.value,
+            timezone=input.timezone,
+        )
+        row = await provisioning.create_municipality(info.context.db, info.context.principal, data)
+        return MunicipalityPayload(municipality=from_row(Municipality, row))
+
+    @strawberry.mutation(
+        description="Suspend or reactivate a municipality.",
+        permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)],
+    )
+    async def set_municipality_status(
+        self, info: Info, input: SetMunicipalityStatusInput
+    ) -> MunicipalityPayload:
+        row = await provisioning.set_status(
+            info.context.db, info.context.principal, input.slug, input.status
+        )
+        return MunicipalityPayload(municipality=from_row(Municipality, row))

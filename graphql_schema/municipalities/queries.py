@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import ActionPlanStatus
+from core.identity.roles import PERMISSIONS, Permission
+from core.municipalities.models import Municipality as MunicipalityRow
+from graphql_schema.connections import connection
+from graphql_schema.municipalities.types import Municipality, Viewer, plans_connection
+from graphql_schema.nodes import resolve_node
+from graphql_schema.pagination import PageSpec, count_root
+from graphql_schema.permissions import requires
+from graphql_schema.plans.types import ActionPlan
+from graphql_schema.relay import Connection, Node
+from graphql_schema.rows import from_row
+
+MUNICIPALITIES = PageSpec(MunicipalityRow, None, (MunicipalityRow.slug, MunicipalityRow.id))
+
+
+@strawberry.type
+class MunicipalityQueries:
+    @strawberry.field(description="Any object by its global ID, within the bound municipality.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="The municipality the request is bound to.")
+    def municipality(self, info: Info) -> Municipality:
+        return from_row(Municipality, info.context.tenant().municipality)
+
+    @strawberry.field(description="The bound municipality's action plans, newest first.")
+    async def action_plans(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[ActionPlanStatus] | None = None,
+    ) -> Connection[ActionPlan]:
+        tenant_id = info.context.tenant().binding.tenant_id
+        return await plans_connection(info, tenant_id, first, after, status)
+
+    @strawberry.field(description="Who is asking; null when anonymous.")
+    def viewer(self, info: Info) -> Viewer | None:
+        principal = info.context.principal
+        if principal.is_anonymous:
+            return None
+        return Viewer(
+            subject=principal.subject,
+            role=principal.role,
+            municipality=principal.tenant,
+            permissions=sorted(p.value for p in PERMISSIONS[principal.role]),
+        )
+
+    @strawberry.field(
+        description="Every municipality (platform admins only).",
+        permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)],
+    )
+    async def municipalities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Municipality]:
+        session = info.context.session
+
+        async def count() -> int:
+            return await count_root(session, MUNICIPALITIES)
+
+        return await connection(
+            info,
+            MUNICIPALITIES,
+            Municipality,
+            None,
+            first,
+            after,
+            count=count,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
+from core.identity.roles import Role
+from core.municipalities.models import Municipality as MunicipalityRow
+from graphql_schema.connections import connection
+from graphql_schema.loaders import PLANS
+from graphql_schema.plans.types import ActionPlan
+from graphql_schema.relay import Connection, Node
+
+
+async def plans_connection(
+    info: Info,
+    tenant_id: object,
+    first: int | None,
+    after: str | None,
+    status: list[ActionPlanStatus] | None,
+) -> Connection[ActionPlan]:
+    filters = (("status", tuple(sorted(status))),) if status else ()
+    return await connection(info, PLANS, ActionPlan, tenant_id, first, after, filters)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="A municipality: one tenant of Usina.")
+class Municipality(Node):
+    row: strawberry.Private[MunicipalityRow]
+    slug: str
+    name: str
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2.")
+    region: str | None
+    population: int | None
+    website: str | None
+    locale: Locale
+    timezone: str
+    status: MunicipalityStatus
+
+    @strawberry.field(description="Action plans, newest first. The public sees no drafts.")
+    async def action_plans(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[ActionPlanStatus] | None = None,
+    ) -> Connection[ActionPlan]:
+        return await plans_connection(info, self.row.id, first, after, status)
+
+
+@strawberry.type(description="Who is asking.")
+class Viewer:
+    subject: str
+    role: Role
+    municipality: str | None = strawberry.field(description="The token's municipality slug.")
+    permissions: list[str]

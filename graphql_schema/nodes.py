@@ -1,0 +1,71 @@
+"""``Query.node(id:)``: any object by its global ID, within the bound municipality."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.types import Info
+
+from core.actors.models import Actor as ActorRow
+from core.audit.models import AuditEvent as AuditRow
+from core.commitments.models import Commitment as CommitmentRow
+from core.errors import BadUserInput, NotFound
+from core.i18n import msg
+from core.identity.roles import Permission
+from core.milestones.models import Milestone as MilestoneRow
+from core.municipalities.models import Municipality as MunicipalityRow
+from core.plans.models import ActionPlan as PlanRow
+from core.progress.models import ProgressReport as ReportRow
+from graphql_schema.actors.types import Actor
+from graphql_schema.audit.types import AuditEvent
+from graphql_schema.commitments.types import Commitment
+from graphql_schema.milestones.types import Milestone, ProgressReport
+from graphql_schema.municipalities.types import Municipality
+from graphql_schema.permissions import requires
+from graphql_schema.plans.types import ActionPlan
+from graphql_schema.relay import Node, from_global_id
+from graphql_schema.rows import from_row
+
+TENANT_NODES: dict[str, tuple[type[Any], type[Any]]] = {
+    "ActionPlan": (PlanRow, ActionPlan),
+    "Commitment": (CommitmentRow, Commitment),
+    "Milestone": (MilestoneRow, Milestone),
+    "ProgressReport": (ReportRow, ProgressReport),
+    "Actor": (ActorRow, Actor),
+    "AuditEvent": (AuditRow, AuditEvent),
+}
+#: Node types that need a permission beyond reading the municipality's public content.
+NODE_PERMISSIONS = {"AuditEvent": Permission.READ_AUDIT}
+
+
+def _not_found() -> NotFound:
+    return NotFound(msg("Nothing has that ID here.", "No hay nada con ese ID aquí."), field="id")
+
+
+async def resolve_node(info: Info, global_id: str) -> Node:
+    type_name, id_ = from_global_id(global_id, field="id")
+    context = info.context
+    if type_name == "Municipality":
+        return await _municipality(info, id_)
+    if type_name not in TENANT_NODES:
+        raise BadUserInput(msg("Unknown ID type.", "Tipo de ID desconocido."), field="id")
+    tenant = context.tenant()  # TENANT_REQUIRED when unbound
+    if type_name in NODE_PERMISSIONS:
+        requires(NODE_PERMISSIONS[type_name])().has_permission(None, info)
+    model, node_type = TENANT_NODES[type_name]
+    row = await context.loaders.get(model).load(id_)
+    if row is None or row.tenant_id != tenant.binding.tenant_id:
+        raise _not_found()
+    return from_row(node_type, row)  # type: ignore[no-any-return]
+
+
+async def _municipality(info: Info, id_: Any) -> Node:
+    context = info.context
+    if context.principal.is_platform_admin:
+        row = await context.session.get(MunicipalityRow, id_)
+    else:
+        resolved = context.tenant()
+        row = resolved.municipality if resolved.municipality.id == id_ else None
+    if row is None:
+        raise _not_found()
+    return from_row(Municipality, row)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import ActionPlanStatus
+from core.identity.roles import Permission
+from core.plans import service as plans
+from graphql_schema.inputs import provided
+from graphql_schema.permissions import requires
+from graphql_schema.plans.types import ActionPlan
+from graphql_schema.relay import decode_id
+from graphql_schema.rows import from_row
+
+
+@strawberry.input
+class CreateActionPlanInput:
+    title: str
+    start_date: date
+    end_date: date
+    summary: str = ""
+
+
+@strawberry.input
+class UpdateActionPlanInput:
+    id: strawberry.ID
+    title: str | None = strawberry.UNSET
+    summary: str | None = strawberry.UNSET
+    start_date: date | None = strawberry.UNSET
+    end_date: date | None = strawberry.UNSET
+
+
+@strawberry.input
+class TransitionActionPlanInput:
+    id: strawberry.ID
+    to: ActionPlanStatus
+
+
+@strawberry.type
+class ActionPlanPayload:
+    action_plan: ActionPlan
+
+
+EDIT = [requires(Permission.EDIT_PLANS)]
+
+
+@strawberry.type
+class PlanMutations:
+    @strawberry.mutation(permission_classes=EDIT)
+    async def create_action_plan(
+        self, info: Info, input: CreateActionPlanInput
+    ) -> ActionPlanPayload:
+        info.context.tenant()
+        data = plans.PlanData(
+            title=input.title,
+            summary=input.summary,
+            start_date=input.start_date,
+            end_date=input.end_date,
+        )
+        async with info.context.transaction() as session:
+            row = await plans.create(session, info.context.principal, data)
+        return ActionPlanPayload(action_plan=from_row(ActionPlan, row))
+
+    @strawberry.mutation(permission_classes=EDIT)
+    async def update_action_plan(
+        self, info: Info, input: UpdateActionPlanInput
+    ) -> ActionPlanPayload:
+        info.context.tenant()
+        plan_id = decode_id(input.id, "ActionPlan", field="id")
+        changes = {k: v for k, v in provided(input).items() if v is not None}
+        async with info.context.transaction() as session:
+            row = await plans.update(session, info.context.principal, plan_id, changes)
+        return ActionPlanPayload(action_plan=from_row(ActionPlan, row))
+
+    @strawberry.mutation(
+        description="Move a plan along DRAFT -> COCREATION -> PUBLISHED -> IMPLEMENTATION -> "
+        "CLOSED, or to ARCHIVED from any state.",
+        permission_classes=EDIT,
+    )
+    async def transition_action_plan(
+        self, info: Info, input: TransitionActionPlanInput
+    ) -> ActionPlanPayload:
+        info.context.tenant()
+        plan_id = decode_id(input.id, "ActionPlan", field="id")
+        async with info.context.transaction() as session:
+            row = await plans.transition(session, info.context.principal, plan_id, input.to)
+        return ActionPlanPayload(action_plan=from_row(ActionPlan, row))

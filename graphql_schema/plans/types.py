@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from core.enums import ActionPlanStatus
+from core.plans import lifecycle
+from core.plans.models import ActionPlan as PlanRow
+from graphql_schema.commitments.types import Commitment
+from graphql_schema.connections import connection
+from graphql_schema.loaders import COMMITMENTS
+from graphql_schema.relay import Connection, Node
+
+
+@strawberry.type(description="An Open Government Action Plan of the municipality.")
+class ActionPlan(Node):
+    row: strawberry.Private[PlanRow]
+    title: str
+    summary: str
+    status: ActionPlanStatus
+    start_date: date
+    end_date: date
+    cocreation_at: datetime | None = strawberry.field(description="When co-creation opened.")
+    published_at: datetime | None
+    implementation_at: datetime | None
+    closed_at: datetime | None
+    archived_at: datetime | None
+
+    @strawberry.field(description="The states this plan may move to next.")
+    def allowed_transitions(self) -> list[ActionPlanStatus]:
+        return lifecycle.allowed_targets(self.row.status)
+
+    @strawberry.field(description="Mean of its commitments' progress, 0..100.")
+    async def progress(self, info: Info) -> float:
+        return await info.context.loaders.plan_progress.load(self.row.id)
+
+    @strawberry.field(description="Commitments ordered by code.")
+    async def commitments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Commitment]:
+        return await connection(info, COMMITMENTS, Commitment, self.row.id, first, after)

@@ -1,0 +1,1 @@
+"""Plugins (pluggy) arrive with the plugins issue."""

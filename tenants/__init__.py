@@ -1,0 +1,1 @@
+"""Multi-tenancy: binding work to one municipality, isolation, provisioning."""

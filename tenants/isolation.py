@@ -1,0 +1,133 @@
+"""Tenant scoping, in one place.
+
+Three layers, all installed on :class:`TenantSession`:
+
+1. ``do_orm_execute``: every ORM SELECT, UPDATE and DELETE gets SQLAlchemy's global WHERE
+   criteria (``with_loader_criteria``) for ``tenant_id`` and, for principals who do not see
+   drafts, for the plan's visibility. A session bound to no municipality sees no tenant row.
+2. ``before_flush``: the flush guard. New tenant-owned rows take the bound municipality; a row
+   of another municipality, or an update or delete of an append-only row, aborts the flush.
+3. ``after_begin`` (PostgreSQL): ``set_config('app.tenant_id', ..., true)`` for the transaction,
+   which the row-level security policies read (see ``tenants/rls.py``). Never a session ``SET``:
+   a pooled connection must not carry one request's tenant into the next.
+
+Services never write ``where(tenant_id == ...)``: if one needs to, this mechanism is leaking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, false, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.db.base import PlanScoped, TenantOwned
+from core.errors import AppendOnly, IsolationViolation
+from core.i18n import msg
+from core.plans.models import ActionPlan
+from tenants.context import TenantBinding
+
+#: Execution option that switches the ORM-level filter off (tests prove RLS holds alone).
+UNFILTERED = "usina_unfiltered"
+
+
+class TenantSession(Session):
+    """The sync session behind every ``AsyncSession`` Usina opens.
+
+    ``info["tenant"]`` holds the :class:`TenantBinding` fixed when the session was created.
+    """
+
+    @property
+    def binding(self) -> TenantBinding | None:
+        return self.info.get("tenant")
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent query already carried the criteria
+    if state.execution_options.get(UNFILTERED):
+        return
+    binding: TenantBinding | None = state.session.info.get("tenant")
+    if binding is None:
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantOwned, lambda cls: false(), include_aliases=True)
+        )
+        return
+    tenant_id = binding.tenant_id
+    options: list[Any] = [
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    ]
+    if not binding.sees_drafts:
+        options.append(
+            with_loader_criteria(ActionPlan, lambda cls: cls.is_public, include_aliases=True)
+        )
+        options.append(
+            with_loader_criteria(
+                PlanScoped,
+                lambda cls: cls.plan_id.in_(
+                    select(ActionPlan.id)
+                    .where(ActionPlan.tenant_id == tenant_id)
+                    .where(ActionPlan.is_public)
+                ),
+                include_aliases=True,
+            )
+        )
+    state.statement = state.statement.options(*options)
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _flush_guard(session: Session, _context: Any, _instances: Any) -> None:
+    binding: TenantBinding | None = session.info.get("tenant")
+    for obj in session.new:
+        if isinstance(obj, TenantOwned):
+            if binding is None:
+                raise IsolationViolation(
+                    msg(
+                        "A municipality's data was written without binding to it.",
+                        "Se escribieron datos de un municipio sin vincularse a él.",
+                    )
+                )
+            if obj.tenant_id is None:
+                obj.tenant_id = binding.tenant_id
+            _check_same_tenant(obj, binding)
+    for obj in list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.__append_only__ and (obj in session.deleted or session.is_modified(obj)):
+            raise AppendOnly(
+                msg(
+                    f"{type(obj).__name__} records are append-only.",
+                    f"Los registros {type(obj).__name__} no se pueden modificar ni borrar.",
+                )
+            )
+        if binding is None:
+            raise IsolationViolation(
+                msg("Write without a municipality.", "Escritura sin municipio vinculado.")
+            )
+        _check_same_tenant(obj, binding)
+
+
+def _check_same_tenant(obj: TenantOwned, binding: TenantBinding) -> None:
+    if obj.tenant_id != binding.tenant_id:
+        raise IsolationViolation(
+            msg(
+                "Refused to write another municipality's data.",
+                "Se rechazó escribir datos de otro municipio.",
+            )
+        )
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _set_rls_tenant(session: Session, _transaction: Any, connection: Any) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    binding: TenantBinding | None = session.info.get("tenant")
+    connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
+        {"tenant_id": str(binding.tenant_id) if binding else ""},
+    )

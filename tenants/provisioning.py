@@ -1,0 +1,61 @@
+"""Creating municipalities and changing their status (platform work, audited in the tenant)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from core.audit import service as audit
+from core.enums import MunicipalityStatus
+from core.errors import Conflict
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.ids import new_id
+from core.municipalities import service as municipalities
+from core.municipalities.models import Municipality
+from tenants.context import TenantBinding
+from tenants.database import Database
+
+
+async def create_municipality(
+    db: Database, actor: Principal, data: municipalities.MunicipalityData
+) -> Municipality:
+    """Create a municipality; its first audit event records who did it.
+
+    The session is bound to the new municipality (its id is chosen first), so the audit
+    event passes the same flush guard as any other tenant write.
+    """
+    fields = municipalities.validate(data)
+    new = Municipality(id=new_id(), **fields)
+    binding = TenantBinding(tenant_id=new.id, slug=new.slug, sees_drafts=True)
+    try:
+        async with db.session(binding) as session:
+            if await municipalities.find_by_slug(session, new.slug) is not None:
+                raise _slug_taken(new.slug)
+            session.add(new)
+            await session.flush()
+            audit.record(session, actor, "municipality.create", new)
+    except IntegrityError as error:  # a concurrent creation with the same slug
+        raise _slug_taken(new.slug) from error
+    return new
+
+
+async def set_status(
+    db: Database, actor: Principal, slug: str, status: MunicipalityStatus
+) -> Municipality:
+    async with db.session(None) as lookup:
+        found = await municipalities.get_by_slug(lookup, slug)
+    binding = TenantBinding(tenant_id=found.id, slug=found.slug, sees_drafts=True)
+    async with db.session(binding) as session:
+        municipality = await municipalities.get(session, found.id)
+        before = audit.snapshot(municipality)
+        municipality.status = status
+        await session.flush()
+        audit.record(session, actor, f"municipality.{status.value}", municipality, before=before)
+    return municipality
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(
+        msg(f"The slug '{slug}' is taken.", f"El identificador '{slug}' ya existe."),
+        field="slug",
+    )

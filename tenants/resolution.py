@@ -1,0 +1,94 @@
+"""Which municipality a request or job is bound to.
+
+Sources: the ``X-Tenant`` header, the host name ``<slug>.<base domain>``, and the token's
+``tenant`` claim. Those given must agree. A platform admin's token names no municipality; the
+admin acts inside one only by naming it (header or host), and that is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.audit import service as audit
+from core.enums import MunicipalityStatus
+from core.errors import BadUserInput, Forbidden, TenantSuspended, TenantUnknown
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.identity.roles import Permission
+from core.municipalities import service as municipalities
+from core.municipalities.models import Municipality
+from tenants.context import TenantBinding
+from tenants.database import Database
+
+
+@dataclass(frozen=True)
+class Resolved:
+    binding: TenantBinding
+    municipality: Municipality
+
+
+def slug_from_host(host: str | None, base_domain: str) -> str | None:
+    """``demo.localhost:8000`` -> ``demo`` when the base domain is ``localhost``."""
+    if not host:
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower().rstrip(".")
+    suffix = "." + base_domain.lower().strip(".")
+    if name.endswith(suffix):
+        label = name[: -len(suffix)]
+        if label and "." not in label:
+            return label
+    return None
+
+
+def requested_slug(principal: Principal, header: str | None, host_slug: str | None) -> str | None:
+    header = header.strip().lower() if header else None
+    if header and host_slug and header != host_slug:
+        raise BadUserInput(
+            msg(
+                "The X-Tenant header and the host name name different municipalities.",
+                "La cabecera X-Tenant y el nombre de host indican municipios distintos.",
+            ),
+            field="X-Tenant",
+        )
+    slug = header or host_slug
+    if principal.tenant and slug and principal.tenant != slug:
+        raise Forbidden(
+            msg(
+                "The access token was issued for another municipality.",
+                "El token de acceso fue emitido para otro municipio.",
+            )
+        )
+    return slug or principal.tenant
+
+
+async def resolve(
+    db: Database, principal: Principal, header: str | None, host_slug: str | None
+) -> Resolved | None:
+    """Bind to the requested municipality, or return ``None`` (platform scope)."""
+    slug = requested_slug(principal, header, host_slug)
+    if slug is None:
+        return None
+    async with db.session(None) as session:
+        municipality = await municipalities.find_by_slug(session, slug)
+    if municipality is None:
+        raise TenantUnknown(
+            msg(f"No municipality '{slug}'.", f"No existe el municipio '{slug}'."),
+            field="X-Tenant",
+        )
+    if municipality.status is MunicipalityStatus.SUSPENDED and not principal.is_platform_admin:
+        raise TenantSuspended(
+            msg(
+                f"The municipality '{slug}' is suspended.",
+                f"El municipio '{slug}' está suspendido.",
+            )
+        )
+    binding = TenantBinding(
+        tenant_id=municipality.id,
+        slug=municipality.slug,
+        sees_drafts=principal.can(Permission.READ_DRAFTS),
+    )
+    if principal.is_platform_admin:
+        async with db.session(binding) as session:
+            audit.record(session, principal, "platform.bind", municipality, after={"slug": slug})
+    return Resolved(binding=binding, municipality=municipality)

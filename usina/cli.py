@@ -1,0 +1,204 @@
+"""The ``usina`` command line: serve, migrate, seed, manage municipalities, issue tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from core.enums import MunicipalityStatus
+from core.errors import UsinaError
+from core.identity.principal import Principal
+from core.identity.roles import Role
+from core.identity.tokens import TokenService
+from core.settings import get_settings
+
+T = TypeVar("T")
+
+CLI_ACTOR = Principal(subject="cli", role=Role.PLATFORM_ADMIN)
+
+
+def _fail_cleanly(fn: Callable[..., T]) -> Callable[..., T]:
+    """Usina errors become a one-line message and the error's exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return fn(*args, **kwargs)
+        except UsinaError as error:
+            where = f" ({error.field})" if error.field else ""
+            click.echo(f"error: {error.code}{where}: {error.message.en}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper
+
+
+def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    from tenants.database import Database
+
+    async def main() -> T:
+        db = Database.from_settings(get_settings())
+        try:
+            return await coro_fn(db, *args)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+@click.group()
+def main() -> None:
+    """Usina: Open Government action plans for many municipalities."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, reload: bool) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    import uvicorn
+
+    click.echo(f"Usina GraphQL on http://{host}:{port}/graphql")
+    uvicorn.run("graphql_schema.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+@main.command()
+@_fail_cleanly
+def migrate() -> None:
+    """Apply database migrations (as the owner: USINA_MIGRATION_DATABASE_URL if set)."""
+    from core.db.migrate import upgrade
+
+    upgrade(get_settings())
+    click.echo("database migrated")
+
+
+@main.group()
+def demo() -> None:
+    """The demo municipality."""
+
+
+@demo.command("seed")
+@_fail_cleanly
+def demo_seed() -> None:
+    """Create the demo municipality (slug 'demo') with a plan, unless it exists."""
+    from usina.demo import seed
+
+    municipality, created = _run(seed)
+    state = "created" if created else "already there"
+    click.echo(f"demo municipality '{municipality.slug}' {state}")
+
+
+@main.group()
+def tenants() -> None:
+    """Municipalities (tenants)."""
+
+
+@tenants.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2, e.g. AR")
+@click.option("--region")
+@click.option("--population", type=int)
+@click.option("--website")
+@click.option("--locale", default="es", show_default=True, type=click.Choice(["es", "en", "pt"]))
+@click.option("--timezone", default="UTC", show_default=True)
+@_fail_cleanly
+def tenants_create(**fields: Any) -> None:
+    """Create a municipality."""
+    from core.municipalities.service import MunicipalityData
+    from tenants.provisioning import create_municipality
+
+    async def create(db: Any) -> Any:
+        return await create_municipality(db, CLI_ACTOR, MunicipalityData(**fields))
+
+    municipality = _run(create)
+    click.echo(f"created {municipality.slug} ({municipality.id})")
+
+
+@tenants.command("list")
+@_fail_cleanly
+def tenants_list() -> None:
+    """List municipalities."""
+    from sqlalchemy import select
+
+    from core.municipalities.models import Municipality
+
+    async def rows(db: Any) -> list[Municipality]:
+        async with db.session(None) as session:
+            result = await session.execute(select(Municipality).order_by(Municipality.slug))
+            return list(result.scalars())
+
+    for m in _run(rows):
+        click.echo(f"{m.slug}\t{m.status.value}\t{m.country}\t{m.name}")
+
+
+def _status_command(name: str, status: MunicipalityStatus, help_text: str) -> None:
+    @tenants.command(name, help=help_text)
+    @click.argument("slug")
+    @_fail_cleanly
+    def command(slug: str) -> None:
+        from tenants.provisioning import set_status
+
+        async def change(db: Any) -> Any:
+            return await set_status(db, CLI_ACTOR, slug, status)
+
+        municipality = _run(change)
+        click.echo(f"{municipality.slug} is {municipality.status.value}")
+
+
+_status_command("suspend", MunicipalityStatus.SUSPENDED, "Suspend a municipality.")
+_status_command("activate", MunicipalityStatus.ACTIVE, "Reactivate a municipality.")
+
+
+@main.group()
+def tokens() -> None:
+    """Access tokens from the built-in issuer."""
+
+
+@tokens.command("issue")
+@click.option("--tenant", help="Municipality slug (not for platform_admin).")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--subject", required=True, help="Who the token is for.")
+@click.option("--ttl", type=int, help="Lifetime in seconds.")
+@_fail_cleanly
+def tokens_issue(tenant: str | None, role: str, subject: str, ttl: int | None) -> None:
+    """Print a signed access token."""
+    from core.municipalities import service as municipalities
+
+    if tenant:
+
+        async def check(db: Any) -> None:
+            async with db.session(None) as session:
+                await municipalities.get_by_slug(session, tenant)
+
+        _run(check)
+    service = TokenService.from_settings(get_settings())
+    click.echo(service.issue(subject=subject, role=role, tenant=tenant, ttl_seconds=ttl))
+
+
+@main.group()
+def schema() -> None:
+    """The GraphQL schema."""
+
+
+@schema.command("export")
+@click.option("--check", is_flag=True, help="Exit 1 if the committed SDL is stale.")
+def schema_export(check: bool) -> None:
+    """Write graphql_schema/schema.graphql (the committed SDL snapshot)."""
+    from graphql_schema.schema import SDL_PATH, export_sdl
+
+    sdl = export_sdl()
+    if check:
+        current = SDL_PATH.read_text() if SDL_PATH.exists() else ""
+        if current != sdl:
+            click.echo("schema.graphql is stale: run 'usina schema export'", err=True)
+            sys.exit(1)
+        click.echo("schema.graphql is current")
+        return
+    SDL_PATH.write_text(sdl)
+    click.echo(f"wrote {SDL_PATH}")

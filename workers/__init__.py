@@ -1,0 +1,1 @@
+"""Background work (dramatiq actors) arrives with the workers issue."""
