@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,6 +36,9 @@ class Context:
     resolved: Resolved | None = None
     _session: AsyncSession | None = None
     loaders: Loaders = field(init=False)
+    #: Sibling fields resolve concurrently, but a session (one connection) serves one statement
+    #: at a time: every database access of the request's loaders takes this lock.
+    db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

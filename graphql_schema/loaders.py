@@ -52,11 +52,18 @@ class Loaders:
     supporters: DataLoader[uuid.UUID, list[Actor]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.commitment_progress = DataLoader(self._with_session(rollup.progress_by_commitment))
-        self.plan_progress = DataLoader(self._with_session(rollup.progress_by_plan))
-        self.supporters = DataLoader(self._load_supporters)
+        self.commitment_progress = self._loader(self._mapped(rollup.progress_by_commitment))
+        self.plan_progress = self._loader(self._mapped(rollup.progress_by_plan))
+        self.supporters = self._loader(self._load_supporters)
 
-    def _with_session(
+    def _loader(self, batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+        async def serialized(keys: list[Any]) -> list[Any]:
+            async with self.ctx.db_lock:
+                return await batch(keys)
+
+        return DataLoader(serialized)
+
+    def _mapped(
         self, fn: Callable[[Any, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
     ) -> Callable[[list[uuid.UUID]], Awaitable[list[Any]]]:
         async def load(keys: list[uuid.UUID]) -> list[Any]:
@@ -71,7 +78,7 @@ class Loaders:
             async def load(keys: list[PageKey]) -> list[Page]:
                 return await load_pages(self.ctx.session, spec, keys)
 
-            self.pages[spec] = DataLoader(load)
+            self.pages[spec] = self._loader(load)
         return self.pages[spec]
 
     def count(self, spec: PageSpec) -> DataLoader[CountKey, int]:
@@ -80,7 +87,7 @@ class Loaders:
             async def load(keys: list[CountKey]) -> list[int]:
                 return await load_counts(self.ctx.session, spec, keys)
 
-            self.counts[spec] = DataLoader(load)
+            self.counts[spec] = self._loader(load)
         return self.counts[spec]
 
     def get(self, model: type[Any]) -> DataLoader[uuid.UUID, Any]:
@@ -92,7 +99,7 @@ class Loaders:
                 found = {row.id: row for row in rows.scalars()}
                 return [found.get(key) for key in keys]
 
-            self.by_id[model] = DataLoader(load)
+            self.by_id[model] = self._loader(load)
         return self.by_id[model]
 
     async def _load_supporters(self, keys: list[uuid.UUID]) -> list[list[Actor]]:

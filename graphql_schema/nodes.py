@@ -60,9 +60,11 @@ async def resolve_node(info: Info, global_id: str) -> Node:
 
 
 async def _municipality(info: Info, id_: Any) -> Node:
+    """A bound request sees only its own municipality; an unbound platform admin sees any."""
     context = info.context
-    if context.principal.is_platform_admin:
-        row = await context.session.get(MunicipalityRow, id_)
+    if context.resolved is None and context.principal.is_platform_admin:
+        async with context.db_lock:
+            row = await context.session.get(MunicipalityRow, id_)
     else:
         resolved = context.tenant()
         row = resolved.municipality if resolved.municipality.id == id_ else None

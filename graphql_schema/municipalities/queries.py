@@ -58,10 +58,11 @@ class MunicipalityQueries:
     async def municipalities(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Municipality]:
-        session = info.context.session
+        context = info.context
 
         async def count() -> int:
-            return await count_root(session, MUNICIPALITIES)
+            async with context.db_lock:
+                return await count_root(context.session, MUNICIPALITIES)
 
         return await connection(
             info,

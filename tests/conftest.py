@@ -1,0 +1,173 @@
+"""Fixtures: real databases (SQLite file and PostgreSQL as a restricted role), the app, data.
+
+PostgreSQL tests connect as ``usina_test_app``: neither superuser nor owner of the tables, so
+row-level security applies to it. Migrations run as ``usina_test_owner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core.db.migrate import upgrade
+from core.identity.tokens import TokenService
+from core.settings import Settings
+from graphql_schema.app import create_app
+from tenants.database import Database
+from tests.factories import World, build_world
+
+PG_HOST = os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1")
+PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:5432/test"
+OWNER_ROLE = "usina_test_owner"
+APP_ROLE = "usina_test_app"
+
+
+def _pg_reachable() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _migrate(settings: Settings) -> None:
+    # Alembic's env runs its own event loop: keep it off pytest's loop thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(upgrade, settings).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("db") / "usina.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    _migrate(Settings(database_url=url))
+    return url
+
+
+def _in_thread(coro_fn: Any, *args: Any) -> Any:
+    """Run async setup on its own loop, off pytest's loop thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro_fn(*args)).result()
+
+
+async def _admin(*statements: str) -> None:
+    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_urls() -> Iterator[dict[str, str]]:
+    if not _pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is unreachable at {PG_HOST}:5432 and CI is set")
+        pytest.skip("PostgreSQL is not running")
+    name = f"usina_test_{os.getpid()}"
+    roles = [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "
+        f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
+        for role in (OWNER_ROLE, APP_ROLE)
+    ]
+    _in_thread(
+        _admin,
+        *roles,
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} OWNER {OWNER_ROLE}",
+    )
+    urls = {
+        "app": f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}:5432/{name}",
+        "owner": f"postgresql+asyncpg://{OWNER_ROLE}@{PG_HOST}:5432/{name}",
+    }
+    _migrate(
+        Settings(
+            database_url=urls["app"], migration_database_url=urls["owner"], db_app_role=APP_ROLE
+        )
+    )
+    yield urls
+    _in_thread(_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_urls")["app"]
+    else:
+        url = request.getfixturevalue("sqlite_url")
+    database = Database.from_url(url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("keys"), graphiql=True)
+
+
+@pytest.fixture(scope="session")
+def tokens(settings: Settings) -> TokenService:
+    return TokenService.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def app(db: Database, settings: Settings) -> Any:
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    """Two municipalities, A and B, each with a public plan (and all below it) and a draft."""
+    return await build_world(db)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(db: Database) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+
+
+def unique_slug(prefix: str = "m") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+REPO = Path(__file__).resolve().parent.parent

@@ -1,0 +1,162 @@
+"""Building test data through the same services the API uses (so every row is audited)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from core.actors import service as actors
+from core.commitments import service as commitments
+from core.enums import ActionPlanStatus, ActorKind
+from core.identity.principal import SYSTEM
+from core.milestones import service as milestones
+from core.municipalities.models import Municipality
+from core.municipalities.service import MunicipalityData
+from core.plans import service as plans
+from core.progress import service as progress
+from graphql_schema.relay import to_global_id
+from tenants.context import TenantBinding
+from tenants.database import Database
+from tenants.provisioning import create_municipality
+
+TODAY = date.today()
+START = TODAY - timedelta(days=100)
+END = TODAY + timedelta(days=300)
+
+
+@dataclass
+class Tenant:
+    municipality: Municipality
+    actor_id: uuid.UUID
+    plan_id: uuid.UUID
+    draft_plan_id: uuid.UUID
+    draft_commitment_id: uuid.UUID
+    commitment_id: uuid.UUID
+    milestone_id: uuid.UUID
+    report_id: uuid.UUID
+
+    @property
+    def slug(self) -> str:
+        return self.municipality.slug
+
+    @property
+    def binding(self) -> TenantBinding:
+        return TenantBinding(self.municipality.id, self.municipality.slug, sees_drafts=True)
+
+    def gid(self, kind: str) -> str:
+        ids = {
+            "Municipality": self.municipality.id,
+            "Actor": self.actor_id,
+            "ActionPlan": self.plan_id,
+            "DraftActionPlan": self.draft_plan_id,
+            "DraftCommitment": self.draft_commitment_id,
+            "Commitment": self.commitment_id,
+            "Milestone": self.milestone_id,
+            "ProgressReport": self.report_id,
+        }
+        type_name = kind.removeprefix("Draft")
+        return to_global_id(type_name, ids[kind])
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+
+
+async def new_municipality(db: Database, prefix: str = "m", **fields: Any) -> Municipality:
+    slug = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    data = MunicipalityData(slug=slug, name=f"Municipio {slug}", country="AR", **fields)
+    return await create_municipality(db, SYSTEM, data)
+
+
+async def build_tenant(db: Database, prefix: str) -> Tenant:
+    municipality = await new_municipality(db, prefix)
+    binding = TenantBinding(municipality.id, municipality.slug, sees_drafts=True)
+    async with db.session(binding) as session:
+        actor = await actors.create(
+            session, SYSTEM, actors.ActorData(ActorKind.GOVERNMENT, f"Secretaría {prefix}")
+        )
+        plan = await plans.create(
+            session, SYSTEM, plans.PlanData(title=f"Plan {prefix}", start_date=START, end_date=END)
+        )
+        commitment = await commitments.create(
+            session,
+            SYSTEM,
+            commitments.CommitmentData(
+                plan_id=plan.id,
+                code="1",
+                title=f"Compromiso {prefix}",
+                start_date=START,
+                end_date=END,
+                lead_agency_id=actor.id,
+                ogp_values=["ACCESS_TO_INFORMATION"],
+            ),
+        )
+        milestone = await milestones.create(
+            session,
+            SYSTEM,
+            milestones.MilestoneData(
+                commitment_id=commitment.id, title="Hito", start_date=START, end_date=END
+            ),
+        )
+        for status in (ActionPlanStatus.COCREATION, ActionPlanStatus.PUBLISHED):
+            await plans.transition(session, SYSTEM, plan.id, status)
+        report, _ = await progress.report(
+            session, SYSTEM, progress.ReportData(milestone_id=milestone.id, percent=30)
+        )
+        draft = await plans.create(
+            session,
+            SYSTEM,
+            plans.PlanData(title=f"Borrador {prefix}", start_date=START, end_date=END),
+        )
+        draft_commitment = await commitments.create(
+            session,
+            SYSTEM,
+            commitments.CommitmentData(
+                plan_id=draft.id, code="D1", title="Borrador", start_date=START, end_date=END
+            ),
+        )
+    return Tenant(
+        municipality=municipality,
+        actor_id=actor.id,
+        plan_id=plan.id,
+        draft_plan_id=draft.id,
+        draft_commitment_id=draft_commitment.id,
+        commitment_id=commitment.id,
+        milestone_id=milestone.id,
+        report_id=report.id,
+    )
+
+
+async def build_world(db: Database) -> World:
+    return World(a=await build_tenant(db, "a"), b=await build_tenant(db, "b"))
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    tenant: str | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    sent = dict(headers or {})
+    if tenant:
+        sent["X-Tenant"] = tenant
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def error_codes(result: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in result.get("errors") or []]

@@ -1,0 +1,86 @@
+"""The portal query's SQL statement count does not grow with the number of rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.enums import ActionPlanStatus, MilestoneStatus
+from core.models import ActionPlan, Commitment, Milestone, ProgressReport
+from graphql_schema.view import PORTAL_QUERY
+from tenants.context import TenantBinding
+from tenants.database import Database
+from tests.factories import END, START, gql, new_municipality
+
+PER_PLAN = 100  # the portal query asks for commitments(first: 100)
+PORTAL = PORTAL_QUERY.replace("actionPlans(first: 5)", "actionPlans(first: 10)").replace(
+    "commitments(first: 20)", f"commitments(first: {PER_PLAN})"
+)
+
+
+async def municipality_with(db: Database, commitments: int) -> str:
+    """A municipality whose public plans hold ``commitments`` commitments in all, each with
+    two milestones and a progress report on each (bulk-inserted: this tests reads)."""
+    municipality = await new_municipality(db, "stmt")
+    binding = TenantBinding(municipality.id, municipality.slug, sees_drafts=True)
+    async with db.session(binding) as session:
+        for plan_index in range(0, commitments, PER_PLAN):
+            plan = ActionPlan(
+                title=f"Plan {plan_index}",
+                start_date=START,
+                end_date=END,
+                status=ActionPlanStatus.IMPLEMENTATION,
+                is_public=True,
+            )
+            session.add(plan)
+            await session.flush()
+            for i in range(plan_index, min(commitments, plan_index + PER_PLAN)):
+                commitment = Commitment(
+                    plan_id=plan.id, code=f"{i:04d}", title=f"C{i}", start_date=START, end_date=END
+                )
+                session.add(commitment)
+                await session.flush()
+                for weight in (1.0, 3.0):
+                    milestone = Milestone(
+                        plan_id=plan.id,
+                        commitment_id=commitment.id,
+                        title="M",
+                        start_date=START,
+                        end_date=END,
+                        weight=weight,
+                        status=MilestoneStatus.IN_PROGRESS,
+                        progress=50,
+                    )
+                    session.add(milestone)
+                    await session.flush()
+                    session.add(
+                        ProgressReport(
+                            plan_id=plan.id,
+                            milestone_id=milestone.id,
+                            percent=50,
+                            status=MilestoneStatus.IN_PROGRESS,
+                            author_subject="seed",
+                        )
+                    )
+    return municipality.slug
+
+
+@pytest.mark.parametrize("as_client", ["anonymous"])
+async def test_portal_query_statements_do_not_grow_with_commitments(
+    client: Any, db: Database, count_statements: Any, as_client: str
+) -> None:
+    counts = {}
+    for size in (1, 50, 500):
+        slug = await municipality_with(db, size)
+        count_statements.statements.clear()
+        result = await gql(client, PORTAL, tenant=slug)
+        assert "errors" not in result, result["errors"]
+        plans = result["data"]["municipality"]["actionPlans"]["nodes"]
+        commitments = [c for p in plans for c in p["commitments"]["nodes"]]
+        assert len(commitments) == size
+        assert all(len(c["milestones"]["nodes"]) == 2 for c in commitments)
+        assert all(c["progress"] == 50.0 for c in commitments)
+        counts[size] = count_statements.count
+    print(f"portal query statements by commitments: {counts}")
+    assert counts[1] == counts[50] == counts[500], counts
