@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core.db.base import TenantOwned
 from core.errors import IsolationViolation
-from core.models import Base, Commitment
 from core.identity.tokens import TokenService
+from core.models import Base, Commitment
 from tenants.database import Database
 from tenants.isolation import UNFILTERED
 from tests.factories import END, START, Tenant, World, error_codes, gql
@@ -30,14 +30,10 @@ async def snapshot(db: Database, tenant: Tenant) -> dict[str, Any]:
         for model in TENANT_MODELS:
             rows = (await session.execute(select(model))).scalars().all()
             out[model.__tablename__] = sorted(
-                (
-                    repr(
-                        sorted(
-                            (c.key, repr(getattr(r, c.key))) for c in model.__mapper__.column_attrs
-                        )
-                    )
-                    for r in rows
+                repr(
+                    sorted((c.key, repr(getattr(r, c.key))) for c in model.__mapper__.column_attrs)
                 )
+                for r in rows
             )
     return out
 
