@@ -22,9 +22,14 @@ def _code_for_graphql(error: GraphQLError) -> str:
     text = error.message
     if text.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if "Variable" in text and ("got invalid value" in text or "of required type" in text):
+    if text.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
+
+
+def is_request_error(error: GraphQLError) -> bool:
+    """Parse, validation and variable errors: about the request, raised before execution."""
+    return error.path is None and not isinstance(error.original_error, UsinaError)
 
 
 def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLError:
@@ -43,7 +48,7 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
             path=error.path,
             extensions=original.extensions(locale),
         )
-    if original is None:
+    if original is None or is_request_error(error):
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", _code_for_graphql(error))
         return GraphQLError(

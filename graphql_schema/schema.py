@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
+from core.errors import UsinaError
 from graphql_schema.actors.mutations import ActorMutations
 from graphql_schema.actors.queries import ActorQueries
 from graphql_schema.binding import RequestBinding, SessionLifecycle
 from graphql_schema.commitments.mutations import CommitmentMutations
-from graphql_schema.errors import ErrorCodes
+from graphql_schema.errors import ErrorCodes, is_request_error
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
 from graphql_schema.municipalities.queries import MunicipalityQueries
@@ -34,8 +39,24 @@ Mutation = merge_types(
 )
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+class UsinaSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what nobody expected; a user's mistake is an answer, not an incident."""
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None
+            and not is_request_error(e)
+            and not isinstance(e.original_error, UsinaError | IntegrityError)
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(**kwargs: Any) -> strawberry.Schema:
+    return UsinaSchema(
         query=Query,
         mutation=Mutation,
         types=[node_type for _, node_type in TENANT_NODES.values()],

@@ -106,7 +106,7 @@ async def _set_supporters(
 
 
 async def create(session: AsyncSession, actor: Principal, data: CommitmentData) -> Commitment:
-    plan = await lookups.get(session, ActionPlan, data.plan_id, field="planId")
+    plan = await lookups.get(session, ActionPlan, data.plan_id, field="actionPlanId")
     lifecycle.require_editable(plan)
     fields = _clean(data.__dict__)
     supporters = fields.pop("supporting_actor_ids")

@@ -1,0 +1,242 @@
+"""Every mutation writes an audit event; progress reports and audit events are append-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from core.errors import AppendOnly
+from core.identity.tokens import TokenService
+from core.models import AuditEvent, ProgressReport
+from graphql_schema.schema import build_schema
+from tenants.database import Database
+from tests.factories import END, START, Tenant, World, error_codes, gql
+
+s, e = str(START), str(END)
+
+# mutation name: (document, variables(tenant), role, expected audit action)
+MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
+    "createActionPlan": (
+        'mutation($s: Date!, $e: Date!) { createActionPlan(input: {title: "P2", startDate: $s, endDate: $e}) { actionPlan { id } } }',
+        lambda t: {"s": s, "e": e},
+        "editor",
+        "action_plan.create",
+    ),
+    "updateActionPlan": (
+        'mutation($id: ID!) { updateActionPlan(input: {id: $id, summary: "nuevo"}) { actionPlan { summary } } }',
+        lambda t: {"id": t.gid("ActionPlan")},
+        "editor",
+        "action_plan.update",
+    ),
+    "transitionActionPlan": (
+        "mutation($id: ID!) { transitionActionPlan(input: {id: $id, to: IMPLEMENTATION}) { actionPlan { status } } }",
+        lambda t: {"id": t.gid("ActionPlan")},
+        "editor",
+        "action_plan.transition",
+    ),
+    "createCommitment": (
+        'mutation($p: ID!, $s: Date!, $e: Date!) { createCommitment(input: {actionPlanId: $p, code: "2", title: "t", startDate: $s, endDate: $e}) { commitment { id } } }',
+        lambda t: {"p": t.gid("ActionPlan"), "s": s, "e": e},
+        "editor",
+        "commitment.create",
+    ),
+    "updateCommitment": (
+        'mutation($id: ID!, $a: ID!) { updateCommitment(input: {id: $id, objective: "o", supportingActorIds: [$a]}) { commitment { objective } } }',
+        lambda t: {"id": t.gid("Commitment"), "a": t.gid("Actor")},
+        "editor",
+        "commitment.update",
+    ),
+    "createMilestone": (
+        'mutation($c: ID!, $s: Date!, $e: Date!) { createMilestone(input: {commitmentId: $c, title: "m2", startDate: $s, endDate: $e, weight: 2}) { milestone { id } } }',
+        lambda t: {"c": t.gid("Commitment"), "s": s, "e": e},
+        "editor",
+        "milestone.create",
+    ),
+    "updateMilestone": (
+        "mutation($id: ID!) { updateMilestone(input: {id: $id, weight: 3}) { milestone { weight } } }",
+        lambda t: {"id": t.gid("Milestone")},
+        "editor",
+        "milestone.update",
+    ),
+    "reportProgress": (
+        'mutation($m: ID!) { reportProgress(input: {milestoneId: $m, percent: 70, narrative: "n", evidence: [{url: "https://x.example/a", title: "Acta"}]}) { report { id } milestone { progress } } }',
+        lambda t: {"m": t.gid("Milestone")},
+        "editor",
+        "progress_report.create",
+    ),
+    "createActor": (
+        'mutation { createActor(input: {kind: ACADEMIA, name: "Universidad"}) { actor { id } } }',
+        lambda t: {},
+        "editor",
+        "actor.create",
+    ),
+    "updateActor": (
+        'mutation($id: ID!) { updateActor(input: {id: $id, contactEmail: "a@b.example"}) { actor { id } } }',
+        lambda t: {"id": t.gid("Actor")},
+        "editor",
+        "actor.update",
+    ),
+    "createMunicipality": (
+        'mutation($slug: String!) { createMunicipality(input: {slug: $slug, name: "Nueva", country: "ar"}) { municipality { id slug } } }',
+        lambda t: {"slug": f"new-{t.slug}"},
+        "platform_admin",
+        "municipality.create",
+    ),
+    "setMunicipalityStatus": (
+        "mutation($slug: String!) { setMunicipalityStatus(input: {slug: $slug, status: SUSPENDED}) { municipality { status } } }",
+        lambda t: {"slug": t.slug},
+        "platform_admin",
+        "municipality.suspended",
+    ),
+}
+
+
+async def audit_actions(db: Database, tenant: Tenant) -> list[str]:
+    """The municipality's audit actions, oldest first."""
+    async with db.session(tenant.binding) as session:
+        rows = await session.execute(select(AuditEvent.action).order_by(AuditEvent.id))
+        return list(rows.scalars())
+
+
+def mutation_names() -> set[str]:
+    return set(build_schema()._schema.mutation_type.fields)  # type: ignore[union-attr]
+
+
+def test_every_mutation_has_an_audit_case() -> None:
+    assert mutation_names() == set(MUTATIONS)
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+async def test_every_mutation_writes_an_audit_event(
+    client: Any, db: Database, world: World, tokens: TokenService, mutation: str
+) -> None:
+    document, variables, role, action = MUTATIONS[mutation]
+    tenant = world.a
+    token = tokens.issue(
+        subject=f"{role}-1", role=role, tenant=None if role == "platform_admin" else tenant.slug
+    )
+    before = await audit_actions(db, tenant)
+    result = await gql(client, document, variables(tenant), token=token)
+    assert "errors" not in result, result
+    if mutation == "createMunicipality":
+        slug = result["data"]["createMunicipality"]["municipality"]["slug"]
+        admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
+        events = await gql(
+            client,
+            "{ auditEvents(first: 5) { nodes { action actorSubject crossTenant } } }",
+            token=admin,
+            tenant=slug,
+        )
+        assert {
+            "action": "municipality.create",
+            "actorSubject": "platform_admin-1",
+            "crossTenant": True,
+        } in events["data"]["auditEvents"]["nodes"]
+        return
+    added = (await audit_actions(db, tenant))[len(before) :]
+    assert action in added
+
+
+async def test_audit_event_records_who_what_and_the_change(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="ana", role="editor", tenant=world.a.slug)
+    await gql(
+        client, MUTATIONS["updateActionPlan"][0], {"id": world.a.gid("ActionPlan")}, token=editor
+    )
+    admin = tokens.issue(subject="tita", role="tenant_admin", tenant=world.a.slug)
+    result = await gql(
+        client,
+        "{ auditEvents(first: 1) { nodes { action entityType entityId actorSubject actorRole occurredAt before after } } }",
+        token=admin,
+    )
+    event = result["data"]["auditEvents"]["nodes"][0]
+    assert event["action"] == "action_plan.update"
+    assert (event["entityType"], event["entityId"]) == ("ActionPlan", str(world.a.plan_id))
+    assert (event["actorSubject"], event["actorRole"]) == ("ana", "editor")
+    assert event["before"]["summary"] == "" and event["after"]["summary"] == "nuevo"
+
+
+async def test_platform_admin_binding_is_audited(
+    client: Any, db: Database, world: World, tokens: TokenService
+) -> None:
+    admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    before = await audit_actions(db, world.a)
+    await gql(client, "{ municipality { name } }", token=admin, tenant=world.a.slug)
+    assert (await audit_actions(db, world.a))[len(before) :] == ["platform.bind"]
+
+
+def test_schema_has_no_way_to_edit_or_delete_progress_reports() -> None:
+    assert not {m for m in mutation_names() if "Report" in m or "Audit" in m} - {"reportProgress"}
+
+
+@pytest.mark.parametrize("model", [ProgressReport, AuditEvent], ids=lambda m: m.__tablename__)
+async def test_orm_refuses_editing_or_deleting_append_only_rows(
+    db: Database, world: World, model: type
+) -> None:
+    async with db.session(world.a.binding) as session:
+        count = await session.scalar(select(func.count()).select_from(model))
+    with pytest.raises(AppendOnly):
+        async with db.session(world.a.binding) as session:
+            row = (await session.execute(select(model).limit(1))).scalar_one()
+            await session.delete(row)
+    with pytest.raises(AppendOnly):
+        async with db.session(world.a.binding) as session:
+            row = (await session.execute(select(model).limit(1))).scalar_one()
+            row.tenant_id = row.tenant_id  # no-op assignment is not a change...
+            if model is ProgressReport:
+                row.percent = 99
+            else:
+                row.action = "forged"
+    async with db.session(world.a.binding) as session:
+        assert await session.scalar(select(func.count()).select_from(model)) == count
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE progress_reports SET percent = 99",
+        "DELETE FROM progress_reports",
+        "UPDATE audit_events SET action = 'forged'",
+        "DELETE FROM audit_events",
+    ],
+)
+async def test_database_refuses_editing_or_deleting_append_only_rows(
+    db: Database, world: World, statement: str
+) -> None:
+    with pytest.raises(DBAPIError):
+        async with db.session(world.a.binding) as session:
+            await session.execute(text(statement))
+
+
+async def test_bulk_update_of_reports_is_refused_too(db: Database, world: World) -> None:
+    with pytest.raises(DBAPIError):
+        async with db.session(world.a.binding) as session:
+            await session.execute(update(ProgressReport).values(percent=1))
+
+
+async def test_progress_report_has_no_edit_path_and_history_is_kept(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    for percent in (40, 60):
+        result = await gql(
+            client,
+            MUTATIONS["reportProgress"][0].replace("70", str(percent)),
+            {"m": world.a.gid("Milestone")},
+            token=editor,
+        )
+        assert error_codes(result) == []
+    history = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Milestone { progress reports(first: 10) { totalCount nodes { percent } } } } }",
+        {"id": world.a.gid("Milestone")},
+        tenant=world.a.slug,
+    )
+    milestone = history["data"]["node"]
+    assert milestone["progress"] == 60
+    assert [r["percent"] for r in milestone["reports"]["nodes"]] == [60, 40, 30]
+    assert milestone["reports"]["totalCount"] == 3

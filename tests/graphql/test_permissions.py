@@ -1,0 +1,120 @@
+"""The permission matrix: every mutation and protected read, for every role, in one table.
+
+The expectations are written out here (not derived from core.identity.roles) so that a change
+to the role table shows up as a failing cell; docs/security.md shows the same table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.identity.tokens import TokenService
+from tests.factories import World, error_codes, gql
+from tests.graphql.test_audit import MUTATIONS
+
+ROLES = ["anonymous", "participant", "reviewer", "editor", "tenant_admin", "platform_admin"]
+STAFF = {"editor", "tenant_admin", "platform_admin"}
+
+ALLOWED: dict[str, set[str]] = {name: STAFF for name in MUTATIONS} | {
+    "createMunicipality": {"platform_admin"},
+    "setMunicipalityStatus": {"platform_admin"},
+}
+
+
+def call_as(role: str, tokens: TokenService, slug: str) -> dict[str, Any]:
+    if role == "anonymous":
+        return {"tenant": slug}
+    if role == "platform_admin":
+        return {"token": tokens.issue(subject="root", role=role, tenant=None), "tenant": slug}
+    return {"token": tokens.issue(subject=f"{role}-a", role=role, tenant=slug)}
+
+
+def expected_refusal(role: str) -> str:
+    return "UNAUTHENTICATED" if role == "anonymous" else "FORBIDDEN"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+async def test_mutation_permissions(
+    client: Any, world: World, tokens: TokenService, mutation: str, role: str
+) -> None:
+    document, variables, _, _ = MUTATIONS[mutation]
+    result = await gql(client, document, variables(world.a), **call_as(role, tokens, world.a.slug))
+    if role in ALLOWED[mutation]:
+        assert error_codes(result) == [], result
+    else:
+        assert error_codes(result) == [expected_refusal(role)]
+        assert result["data"] is None
+
+
+READS: dict[str, tuple[str, set[str]]] = {
+    "auditEvents": ("{ auditEvents(first: 1) { totalCount } }", {"tenant_admin", "platform_admin"}),
+    "municipalities": ("{ municipalities(first: 1) { totalCount } }", {"platform_admin"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("read", sorted(READS))
+async def test_protected_read_permissions(
+    client: Any, world: World, tokens: TokenService, read: str, role: str
+) -> None:
+    document, allowed = READS[read]
+    result = await gql(client, document, **call_as(role, tokens, world.a.slug))
+    if role in allowed:
+        assert error_codes(result) == []
+    else:
+        assert error_codes(result) == [expected_refusal(role)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["DraftActionPlan", "DraftCommitment"])
+async def test_drafts_are_seen_by_editors_and_above_only(
+    client: Any, world: World, tokens: TokenService, kind: str, role: str
+) -> None:
+    who = call_as(role, tokens, world.a.slug)
+    node = await gql(
+        client, "query($id: ID!) { node(id: $id) { id } }", {"id": world.a.gid(kind)}, **who
+    )
+    listed = await gql(
+        client, "{ actionPlans(first: 10) { totalCount nodes { id status } } }", **who
+    )
+    plan_ids = {p["id"] for p in listed["data"]["actionPlans"]["nodes"]}
+    if role in STAFF:
+        assert node["data"]["node"]["id"] == world.a.gid(kind)
+        assert world.a.gid("DraftActionPlan") in plan_ids
+        assert listed["data"]["actionPlans"]["totalCount"] == 2
+    else:
+        assert error_codes(node) == ["NOT_FOUND"]
+        assert plan_ids == {world.a.gid("ActionPlan")}
+        assert listed["data"]["actionPlans"]["totalCount"] == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_everyone_reads_published_plans(
+    client: Any, world: World, tokens: TokenService, role: str
+) -> None:
+    result = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on ActionPlan { title status } } }",
+        {"id": world.a.gid("ActionPlan")},
+        **call_as(role, tokens, world.a.slug),
+    )
+    assert result["data"]["node"] == {"title": "Plan a", "status": "PUBLISHED"}
+
+
+async def test_viewer(client: Any, world: World, tokens: TokenService) -> None:
+    anonymous = await gql(client, "{ viewer { subject } }", tenant=world.a.slug)
+    assert anonymous["data"] == {"viewer": None}
+    editor = await gql(
+        client,
+        "{ viewer { subject role municipality permissions } }",
+        **call_as("editor", tokens, world.a.slug),
+    )
+    assert editor["data"]["viewer"] == {
+        "subject": "editor-a",
+        "role": "EDITOR",
+        "municipality": world.a.slug,
+        "permissions": ["edit_actors", "edit_plans", "read_drafts", "report_progress"],
+    }
