@@ -1,0 +1,86 @@
+"""Cursor pagination: pages per parent, stable cursors, the cap of 100."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.commitments import service as commitments
+from core.identity.principal import SYSTEM
+from tenants.database import Database
+from tests.factories import END, START, World, gql
+
+PAGE = """query($id: ID!, $after: String) { node(id: $id) { ... on ActionPlan {
+  commitments(first: 3, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { code } } } } }"""
+
+
+async def add_commitments(db: Database, world: World, codes: list[str]) -> None:
+    async with db.session(world.a.binding) as session:
+        for code in codes:
+            await commitments.create(
+                session,
+                SYSTEM,
+                commitments.CommitmentData(
+                    plan_id=world.a.plan_id, code=code, title=code, start_date=START, end_date=END
+                ),
+            )
+
+
+async def test_walking_pages_returns_every_commitment_once_in_order(
+    client: Any, db: Database, world: World
+) -> None:
+    await add_commitments(db, world, ["7", "2", "5", "3", "6", "4"])
+    seen, after, pages = [], None, 0
+    while True:
+        result = await gql(
+            client, PAGE, {"id": world.a.gid("ActionPlan"), "after": after}, tenant=world.a.slug
+        )
+        connection = result["data"]["node"]["commitments"]
+        seen += [n["code"] for n in connection["nodes"]]
+        assert connection["totalCount"] == 7
+        assert connection["pageInfo"]["hasPreviousPage"] == (after is not None)
+        pages += 1
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert seen == ["1", "2", "3", "4", "5", "6", "7"]
+    assert pages == 3
+
+
+async def test_a_cursor_survives_insertions_before_it(
+    client: Any, db: Database, world: World
+) -> None:
+    await add_commitments(db, world, ["3", "4", "5"])
+    first = await gql(client, PAGE, {"id": world.a.gid("ActionPlan")}, tenant=world.a.slug)
+    assert [n["code"] for n in first["data"]["node"]["commitments"]["nodes"]] == ["1", "3", "4"]
+    cursor = first["data"]["node"]["commitments"]["pageInfo"]["endCursor"]
+    await add_commitments(db, world, ["0", "2"])  # both sort before the cursor
+    second = await gql(
+        client, PAGE, {"id": world.a.gid("ActionPlan"), "after": cursor}, tenant=world.a.slug
+    )
+    assert [n["code"] for n in second["data"]["node"]["commitments"]["nodes"]] == ["5"]
+
+
+async def test_each_parent_gets_its_own_page(
+    client: Any, db: Database, world: World, tokens: Any
+) -> None:
+    """Two plans in one query: a batch-wide LIMIT would starve the second plan."""
+    await add_commitments(db, world, ["2", "3", "4"])
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    result = await gql(
+        client,
+        "{ actionPlans(first: 10) { nodes { title commitments(first: 2) { nodes { code } } } } }",
+        token=editor,
+    )
+    by_plan = {
+        p["title"]: [c["code"] for c in p["commitments"]["nodes"]]
+        for p in result["data"]["actionPlans"]["nodes"]
+    }
+    assert by_plan == {"Plan a": ["1", "2"], "Borrador a": ["D1"]}
+
+
+async def test_status_filter(client: Any, world: World, tokens: Any) -> None:
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    result = await gql(
+        client, "{ actionPlans(status: [DRAFT]) { totalCount nodes { status } } }", token=editor
+    )
+    assert result["data"]["actionPlans"] == {"totalCount": 1, "nodes": [{"status": "DRAFT"}]}

@@ -1,0 +1,106 @@
+"""Which municipality a request is bound to: header, host and token must agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.errors import BadUserInput, Forbidden
+from core.identity.principal import ANONYMOUS, Principal
+from core.identity.roles import Role
+from core.identity.tokens import TokenService
+from tenants.resolution import requested_slug, slug_from_host
+from tests.factories import World, error_codes, gql
+
+
+@pytest.mark.parametrize(
+    ("host", "base", "slug"),
+    [
+        ("demo.localhost:8000", "localhost", "demo"),
+        ("demo.localhost", "localhost", "demo"),
+        ("Rosario.Usina.Example", "usina.example", "rosario"),
+        ("usina.example", "usina.example", None),
+        ("a.b.usina.example", "usina.example", None),
+        ("127.0.0.1:8000", "localhost", None),
+        ("evilusina.example", "usina.example", None),
+        (None, "localhost", None),
+    ],
+)
+def test_slug_from_host(host: str | None, base: str, slug: str | None) -> None:
+    assert slug_from_host(host, base) == slug
+
+
+EDITOR_A = Principal(subject="e", role=Role.EDITOR, tenant="a")
+ADMIN = Principal(subject="r", role=Role.PLATFORM_ADMIN)
+
+
+@pytest.mark.parametrize(
+    ("principal", "header", "host", "expected"),
+    [
+        (ANONYMOUS, "a", None, "a"),
+        (ANONYMOUS, None, "a", "a"),
+        (ANONYMOUS, "a", "a", "a"),
+        (ANONYMOUS, None, None, None),
+        (EDITOR_A, None, None, "a"),  # the token names it
+        (EDITOR_A, "a", "a", "a"),
+        (ADMIN, None, None, None),  # platform scope
+        (ADMIN, "b", None, "b"),
+        (ANONYMOUS, "a", "b", BadUserInput),
+        (EDITOR_A, "b", None, Forbidden),
+        (EDITOR_A, None, "b", Forbidden),
+    ],
+)
+def test_requested_slug(
+    principal: Principal, header: str | None, host: str | None, expected: Any
+) -> None:
+    if isinstance(expected, type):
+        with pytest.raises(expected):
+            requested_slug(principal, header, host)
+    else:
+        assert requested_slug(principal, header, host) == expected
+
+
+async def test_host_name_binds_the_request(client: Any, world: World) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ municipality { slug } }"},
+        headers={"Host": f"{world.a.slug}.localhost"},
+    )
+    assert response.json()["data"] == {"municipality": {"slug": world.a.slug}}
+
+
+async def test_header_and_host_must_agree(client: Any, world: World) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ municipality { slug } }"},
+        headers={"Host": f"{world.a.slug}.localhost", "X-Tenant": world.b.slug},
+    )
+    assert error_codes(response.json()) == ["BAD_USER_INPUT"]
+
+
+async def test_no_municipality_named(client: Any) -> None:
+    result = await gql(client, "{ municipality { slug } }")
+    assert error_codes(result) == ["TENANT_REQUIRED"]
+
+
+async def test_platform_admin_lists_municipalities_without_binding(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    slugs: set[str] = set()
+    after = None
+    while True:  # walk every page: cursors work on the root list too
+        result = await gql(
+            client,
+            "query($after: String) { municipalities(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { slug } } }",
+            {"after": after},
+            token=admin,
+        )
+        page = result["data"]["municipalities"]
+        slugs |= {n["slug"] for n in page["nodes"]}
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert {world.a.slug, world.b.slug} <= slugs
+    assert len(slugs) == page["totalCount"]

@@ -1,0 +1,3 @@
+from usina.cli import main
+
+main()
