@@ -11,7 +11,7 @@ from usina.demo import SLUG, seed
 
 
 async def test_demo_seed_answers_the_portal_query_anonymously(client: Any, db: Database) -> None:
-    _, created_now = await seed(db)
+    await seed(db)
     _, created_again = await seed(db)
     assert created_again is False
     result = await gql(client, PORTAL_QUERY, tenant=SLUG)

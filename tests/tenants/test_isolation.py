@@ -6,6 +6,7 @@ Runs on SQLite and on PostgreSQL (as a role that is neither superuser nor table 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from core.identity.tokens import TokenService
 from core.models import Base, Commitment
 from tenants.database import Database
 from tenants.isolation import UNFILTERED
-from tests.factories import END, START, Tenant, World, error_codes, gql
+from tests.factories import END, START, Tenant, World, build_world, error_codes, gql
 
 TENANT_MODELS = [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]
 
@@ -263,11 +264,16 @@ async def test_database_refuses_commitment_pointing_at_another_municipality_plan
 # --- PostgreSQL only: row-level security holds even without the ORM filter -----------------
 
 
+@pytest.fixture(scope="module")
+async def pg_db(postgres_urls: dict[str, str]) -> AsyncIterator[Database]:
+    database = Database.from_url(postgres_urls["app"])
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture
-def pg_db(db: Database, backend: str) -> Database:
-    if backend != "postgres":
-        pytest.skip("row-level security is PostgreSQL's")
-    return db
+async def pg_world(pg_db: Database) -> World:
+    return await build_world(pg_db)
 
 
 async def test_app_role_is_neither_superuser_nor_owner(pg_db: Database) -> None:
@@ -288,15 +294,15 @@ async def test_app_role_is_neither_superuser_nor_owner(pg_db: Database) -> None:
 
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__tablename__)
 async def test_rls_alone_hides_other_municipalities(
-    pg_db: Database, world: World, model: type
+    pg_db: Database, pg_world: World, model: type
 ) -> None:
-    async with pg_db.session(world.b.binding) as session:
+    async with pg_db.session(pg_world.b.binding) as session:
         rows = (
             (await session.execute(select(model).execution_options(**{UNFILTERED: True})))
             .scalars()
             .all()
         )
-    assert {r.tenant_id for r in rows} <= {world.b.municipality.id}
+    assert {r.tenant_id for r in rows} <= {pg_world.b.municipality.id}
     async with pg_db.session(None) as session:
         unbound = (
             await session.execute(select(model).execution_options(**{UNFILTERED: True}))
@@ -305,14 +311,14 @@ async def test_rls_alone_hides_other_municipalities(
 
 
 async def test_rls_refuses_writing_a_row_for_another_municipality(
-    pg_db: Database, world: World
+    pg_db: Database, pg_world: World
 ) -> None:
     with pytest.raises(DBAPIError, match="row-level security"):
-        async with pg_db.session(world.b.binding) as session:
+        async with pg_db.session(pg_world.b.binding) as session:
             await session.execute(
                 text(
                     "INSERT INTO actors (tenant_id, id, kind, name, created_at, updated_at)"
                     " VALUES (:t, :i, 'GOVERNMENT', 'x', now(), now())"
                 ),
-                {"t": world.a.municipality.id, "i": uuid.uuid4()},
+                {"t": pg_world.a.municipality.id, "i": uuid.uuid4()},
             )
