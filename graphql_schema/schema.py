@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -60,7 +61,13 @@ def build_schema(**kwargs: Any) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[node_type for _, node_type in TENANT_NODES.values()],
-        extensions=[ErrorCodes, SessionLifecycle, RequestBinding],
+        extensions=[
+            ErrorCodes,
+            ParserCache(maxsize=256),
+            ValidationCache(maxsize=256),
+            SessionLifecycle,
+            RequestBinding,
+        ],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

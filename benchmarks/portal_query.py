@@ -1,0 +1,337 @@
+"""The portal query's throughput on PostgreSQL: Usina's GraphQL API against
+(a) a hand-written Starlette endpoint running equivalent SQL and returning the same JSON (what
+    a team would write instead of GraphQL), and
+(b) a bare Starlette endpoint returning that JSON precomputed (the ceiling).
+
+One municipality, one plan of 10 commitments with 5 milestones each (two reports each). All
+three apps run in this process behind httpx's ASGI transport with the same concurrency, so
+the figures compare application work, not HTTP parsing. Before measuring, the script checks
+that (a) returns exactly the JSON that GraphQL returns.
+
+    .venv/bin/python benchmarks/portal_query.py [--seconds 5] [--concurrency 8]
+
+Prints requests per second for each and the two ratios. Figures to report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._pg import bench_database
+from core.enums import ActionPlanStatus, MilestoneStatus
+from core.identity.principal import SYSTEM
+from core.models import ActionPlan, Actor, Commitment, Milestone, ProgressReport
+from core.municipalities.service import MunicipalityData
+from core.progress import rollup
+from core.settings import Settings
+from graphql_schema.app import create_app
+from graphql_schema.relay import to_global_id
+from graphql_schema.view import PORTAL_QUERY
+from tenants.context import TenantBinding
+from tenants.database import Database
+from tenants.provisioning import create_municipality
+
+SLUG = "bench"
+
+
+async def seed(db: Database) -> None:
+    municipality = await create_municipality(
+        db, SYSTEM, MunicipalityData(slug=SLUG, name="Bench", country="AR", timezone="UTC")
+    )
+    today = date.today()
+    start, end = today - timedelta(days=200), today + timedelta(days=400)
+    binding = TenantBinding(municipality.id, SLUG, sees_drafts=True)
+    async with db.session(binding) as session:
+        actor = Actor(kind="GOVERNMENT", name="Secretaría de Gobierno Abierto")
+        plan = ActionPlan(
+            title="Plan de Acción",
+            start_date=start,
+            end_date=end,
+            status=ActionPlanStatus.IMPLEMENTATION,
+            is_public=True,
+        )
+        session.add_all([actor, plan])
+        await session.flush()
+        for c in range(10):
+            commitment = Commitment(
+                plan_id=plan.id,
+                code=f"{c + 1:02d}",
+                title=f"Compromiso {c}",
+                start_date=start,
+                end_date=end,
+                lead_agency_id=actor.id,
+                ogp_values=["ACCESS_TO_INFORMATION", "CIVIC_PARTICIPATION"],
+            )
+            session.add(commitment)
+            await session.flush()
+            for k in range(5):
+                m_end = start + timedelta(days=60 * (k + 1))
+                percent = [100, 80, 40, 0, 10][k]
+                milestone = Milestone(
+                    plan_id=plan.id,
+                    commitment_id=commitment.id,
+                    title=f"Hito {k}",
+                    start_date=start,
+                    end_date=m_end,
+                    weight=k + 1,
+                    progress=percent,
+                    status=MilestoneStatus.COMPLETED
+                    if percent == 100
+                    else MilestoneStatus.IN_PROGRESS,
+                )
+                session.add(milestone)
+                await session.flush()
+                for earlier in (percent / 2, percent):
+                    session.add(
+                        ProgressReport(
+                            plan_id=plan.id,
+                            milestone_id=milestone.id,
+                            percent=earlier,
+                            status=MilestoneStatus.COMPLETED
+                            if earlier == 100
+                            else MilestoneStatus.IN_PROGRESS,
+                            narrative="Avance",
+                            author_subject="bench",
+                            evidence=[{"url": "https://bench.example/e", "title": "Acta"}],
+                        )
+                    )
+                    await session.flush()
+
+
+def hand_written_app(db: Database) -> Starlette:
+    """The endpoint a team would write without GraphQL: six queries, shaped by hand."""
+    engine = db.engine
+
+    async def portal(request: Request) -> Response:
+        slug = request.headers["x-tenant"]
+        async with engine.begin() as conn:
+            town = (
+                await conn.execute(
+                    text("SELECT id, name, country, timezone FROM municipalities WHERE slug = :s"),
+                    {"s": slug},
+                )
+            ).one()
+            await conn.execute(
+                text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(town.id)}
+            )
+            plans = (
+                await conn.execute(
+                    text(
+                        "SELECT id, title, status, start_date, end_date FROM action_plans WHERE is_public "
+                        "ORDER BY start_date DESC, id DESC LIMIT 5"
+                    )
+                )
+            ).all()
+            total = (
+                await conn.execute(text("SELECT count(*) FROM action_plans WHERE is_public"))
+            ).scalar_one()
+            plan_ids = [p.id for p in plans]
+            commitments = (
+                await conn.execute(
+                    text(
+                        "SELECT * FROM (SELECT c.id, c.plan_id, c.code, c.title, c.ogp_values, a.name AS lead, "
+                        "row_number() OVER (PARTITION BY c.plan_id ORDER BY c.code, c.id) AS rank "
+                        "FROM commitments c LEFT JOIN actors a ON a.tenant_id = c.tenant_id AND a.id = c.lead_agency_id "
+                        "WHERE c.plan_id = ANY(:p)) x WHERE rank <= 20 ORDER BY plan_id, rank"
+                    ),
+                    {"p": plan_ids},
+                )
+            ).all()
+            commitment_ids = [c.id for c in commitments]
+            milestones = (
+                await conn.execute(
+                    text(
+                        "SELECT id, commitment_id, title, end_date, status, progress, weight FROM milestones "
+                        "WHERE commitment_id = ANY(:c) ORDER BY commitment_id, start_date, id"
+                    ),
+                    {"c": commitment_ids},
+                )
+            ).all()
+            reports = (
+                await conn.execute(
+                    text(
+                        "SELECT DISTINCT ON (milestone_id) milestone_id, percent, status, narrative, evidence, reported_at "
+                        "FROM progress_reports WHERE milestone_id = ANY(:m) "
+                        "ORDER BY milestone_id, reported_at DESC, id DESC"
+                    ),
+                    {"m": [m.id for m in milestones]},
+                )
+            ).all()
+        today = date.today()
+        latest = {r.milestone_id: r for r in reports}
+        by_commitment: dict[Any, list[Any]] = {}
+        for m in milestones:
+            by_commitment.setdefault(m.commitment_id, []).append(m)
+
+        def progress_of(ms: list[Any]) -> float:
+            return rollup.commitment_progress(
+                [
+                    rollup.MilestoneFigure(m.weight, m.progress, MilestoneStatus(m.status))
+                    for m in ms
+                ]
+            )
+
+        def milestone_json(m: Any) -> dict[str, Any]:
+            r = latest.get(m.id)
+            return {
+                "title": m.title,
+                "endDate": m.end_date.isoformat(),
+                "status": m.status,
+                "progress": m.progress,
+                "isDelayed": m.end_date < today and m.status not in ("COMPLETED", "CANCELLED"),
+                "reports": {
+                    "nodes": []
+                    if r is None
+                    else [
+                        {
+                            "percent": r.percent,
+                            "status": r.status,
+                            "narrative": r.narrative,
+                            "evidence": [
+                                {"url": e["url"], "title": e.get("title", "")} for e in r.evidence
+                            ],
+                            "reportedAt": r.reported_at.isoformat(),
+                        }
+                    ]
+                },
+            }
+
+        plans_json = []
+        for p in plans:
+            cs = [c for c in commitments if c.plan_id == p.id]
+            progresses = [progress_of(by_commitment.get(c.id, [])) for c in cs]
+            plans_json.append(
+                {
+                    "id": to_global_id("ActionPlan", p.id),
+                    "title": p.title,
+                    "status": p.status,
+                    "startDate": p.start_date.isoformat(),
+                    "endDate": p.end_date.isoformat(),
+                    "progress": rollup.plan_progress(progresses),
+                    "commitments": {
+                        "nodes": [
+                            {
+                                "code": c.code,
+                                "title": c.title,
+                                "ogpValues": c.ogp_values,
+                                "leadAgency": {"name": c.lead} if c.lead else None,
+                                "progress": prog,
+                                "completionLevel": rollup.completion_level(prog).value,
+                                "milestones": {
+                                    "nodes": [
+                                        milestone_json(m) for m in by_commitment.get(c.id, [])
+                                    ][:20]
+                                },
+                            }
+                            for c, prog in zip(cs, progresses, strict=True)
+                        ]
+                    },
+                }
+            )
+        body = {
+            "data": {
+                "municipality": {
+                    "name": town.name,
+                    "country": town.country,
+                    "actionPlans": {"totalCount": total, "nodes": plans_json},
+                }
+            }
+        }
+        return Response(json.dumps(body), media_type="application/json")
+
+    return Starlette(routes=[Route("/portal", portal, methods=["POST"])])
+
+
+def ceiling_app(body: bytes) -> Starlette:
+    async def portal(_: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return Starlette(routes=[Route("/portal", portal, methods=["POST"])])
+
+
+async def throughput(
+    app: Any, path: str, payload: dict[str, Any], seconds: float, concurrency: int
+) -> float:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        headers = {"X-Tenant": SLUG}
+        for _ in range(20):  # warm up caches and pools
+            (await client.post(path, json=payload, headers=headers)).raise_for_status()
+        done = 0
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                (await client.post(path, json=payload, headers=headers)).raise_for_status()
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.perf_counter() - started)
+
+
+async def main(seconds: float, concurrency: int) -> None:
+    with bench_database(f"usina_bench_{os.getpid()}") as url:
+        db = Database.from_url(url)
+        try:
+            await seed(db)
+            settings = Settings(
+                data_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "usina-bench-keys"
+            )
+            graphql = create_app(settings, db=db)
+            payload = {"query": PORTAL_QUERY}
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=graphql), base_url="http://b"
+            ) as c:
+                expected = (
+                    await c.post("/graphql", json=payload, headers={"X-Tenant": SLUG})
+                ).json()
+            assert "errors" not in expected, expected
+            manual = hand_written_app(db)
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manual), base_url="http://b"
+            ) as c:
+                got = (await c.post("/portal", json={}, headers={"X-Tenant": SLUG})).json()
+            if got != expected:
+                raise SystemExit("the hand-written endpoint does not return the same JSON")
+            ceiling = ceiling_app(json.dumps(expected).encode())
+            results = {
+                "graphql": await throughput(graphql, "/graphql", payload, seconds, concurrency),
+                "hand_written": await throughput(manual, "/portal", {}, seconds, concurrency),
+                "ceiling": await throughput(ceiling, "/portal", {}, seconds, concurrency),
+            }
+        finally:
+            await db.dispose()
+    print(
+        f"portal query, PostgreSQL, 10 commitments x 5 milestones, {concurrency} concurrent clients, {seconds:g}s each"
+    )
+    for name, rate in results.items():
+        print(f"  {name:<13} {rate:8.1f} req/s")
+    print(f"  graphql / hand_written = {results['graphql'] / results['hand_written']:.2f}")
+    print(f"  graphql / ceiling      = {results['graphql'] / results['ceiling']:.3f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.concurrency))
