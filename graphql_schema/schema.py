@@ -63,8 +63,8 @@ def build_schema(**kwargs: Any) -> strawberry.Schema:
         types=[node_type for _, node_type in TENANT_NODES.values()],
         extensions=[
             ErrorCodes,
-            ParserCache(maxsize=256),
-            ValidationCache(maxsize=256),
+            lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
+            lambda: ValidationCache(maxsize=256),
             SessionLifecycle,
             RequestBinding,
         ],
