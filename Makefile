@@ -1,6 +1,6 @@
 # Usina: two commands on a fresh machine.
 #   make run   - virtualenv, install, migrate, seed the demo municipality, serve GraphQL on :8000
-#   make test  - virtualenv, install, run the whole suite
+#   make test  - virtualenv, install, lint and type-check, run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -24,10 +24,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 schema: $(STAMP)
 	$(BIN)/usina schema export

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Everything built so far (schema, mappers, compiled caches) lives as long as the
+        # process: move it out of the cyclic GC's sight, so collections triggered by request
+        # allocations stop rescanning it (about a tenth of a portal query's CPU time).
+        gc.collect()
+        gc.freeze()
         yield
         if db is None:  # the app owns the engine it created
             await database.dispose()

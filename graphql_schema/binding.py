@@ -32,7 +32,7 @@ def authenticate(tokens: TokenService, authorization: str | None) -> Principal:
 
 
 class RequestBinding(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context: Any = self.execution_context.context
         try:
             headers = context.request.headers
@@ -51,7 +51,7 @@ class RequestBinding(SchemaExtension):
 class SessionLifecycle(SchemaExtension):
     """Closes the request's session when the operation ends (read transactions roll back)."""
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         yield
         context: Any = self.execution_context.context
         if hasattr(context, "close"):

@@ -20,7 +20,7 @@ async def connection(
     info: Info,
     spec: PageSpec,
     node_type: type[T],
-    parent_id: uuid.UUID,
+    parent_id: uuid.UUID | None,
     first: int | None,
     after: str | None,
     filters: Filters = (),

@@ -56,7 +56,7 @@ async def resolve_node(info: Info, global_id: str) -> Node:
     row = await context.loaders.get(model).load(id_)
     if row is None or row.tenant_id != tenant.binding.tenant_id:
         raise _not_found()
-    return from_row(node_type, row)  # type: ignore[no-any-return]
+    return from_row(node_type, row)
 
 
 async def _municipality(info: Info, id_: Any) -> Node:

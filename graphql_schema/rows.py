@@ -11,8 +11,8 @@ T = TypeVar("T")
 
 
 @cache
-def _plain_fields(cls: type) -> tuple[str, ...]:
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+def _plain_fields(cls: Any) -> tuple[str, ...]:
+    definition = cls.__strawberry_definition__
     return tuple(
         f.python_name
         for f in definition.fields
@@ -20,12 +20,12 @@ def _plain_fields(cls: type) -> tuple[str, ...]:
     )
 
 
-def type_name(cls: type) -> str:
-    return cls.__strawberry_definition__.name  # type: ignore[attr-defined,no-any-return]
+def type_name(cls: Any) -> str:
+    return cls.__strawberry_definition__.name
 
 
 def from_row(cls: type[T], row: Any) -> T:
-    kwargs = {name: getattr(row, name) for name in _plain_fields(cls)}
+    kwargs = {name: getattr(row, name) for name in _plain_fields(cls)}  # type: ignore[arg-type]
     return cls(row=row, id=to_global_id(type_name(cls), row.id), **kwargs)  # type: ignore[call-arg]
 
 

@@ -34,7 +34,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:  # type: ignore[override]
+    ) -> Context:
         return Context(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]

@@ -13,14 +13,22 @@ UNREACHABLE = {"USINA_TEST_PG_HOST": "127.0.0.3", "USINA_TEST_REDIS_HOST": "127.
 
 def run(**env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "CI"}
-    return subprocess.run([sys.executable, "tests/check_services.py"], cwd=REPO, env=base | env,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "tests/check_services.py"],
+        cwd=REPO,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_unreachable_services_fail_under_ci() -> None:
     result = run(CI="true", **UNREACHABLE)
     assert result.returncode == 1
-    assert "PostgreSQL (127.0.0.3:5432)" in result.stderr and "Redis (127.0.0.3:6379)" in result.stderr
+    assert (
+        "PostgreSQL (127.0.0.3:5432)" in result.stderr and "Redis (127.0.0.3:6379)" in result.stderr
+    )
 
 
 def test_unreachable_services_only_warn_outside_ci() -> None:

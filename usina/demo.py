@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.actors import service as actors
@@ -19,48 +20,75 @@ from tenants.provisioning import create_municipality
 
 SLUG = "demo"
 
-COMMITMENTS = [
-    {
-        "code": "1",
-        "title": "Portal de datos abiertos municipal",
-        "problem": "La información presupuestaria se publica en PDF y con meses de retraso.",
-        "status_quo": "Sin portal de datos; pedidos de acceso respondidos en 45 días en promedio.",
-        "objective": "Publicar presupuesto, compras y obras en formatos abiertos cada mes.",
-        "contribution": "Permite a la ciudadanía seguir el gasto en tiempo casi real.",
-        "ogp_values": ["ACCESS_TO_INFORMATION", "TECHNOLOGY_AND_INNOVATION"],
-        "tags": ["datos abiertos", "presupuesto"],
-        "milestones": [
-            ("Relevamiento de conjuntos de datos", 1, [(100, "Inventario de 42 conjuntos.")]),
-            ("Lanzamiento del portal", 2, [(60, "Portal en pruebas con 12 conjuntos.")]),
-            ("Actualización mensual automatizada", 1, []),
-        ],
-    },
-    {
-        "code": "2",
-        "title": "Presupuesto participativo barrial",
-        "problem": "Los vecinos no inciden en la asignación del gasto de sus barrios.",
-        "status_quo": "No existe un mecanismo de participación en el presupuesto.",
-        "objective": "Destinar el 2% del presupuesto de obras a proyectos votados por vecinos.",
-        "contribution": "Abre una decisión de gasto a la participación vinculante.",
-        "ogp_values": ["CIVIC_PARTICIPATION", "PUBLIC_ACCOUNTABILITY"],
-        "tags": ["participación"],
-        "milestones": [
-            ("Ordenanza de presupuesto participativo", 2, [(100, "Ordenanza 1234 aprobada.")]),
-            ("Asambleas barriales", 1, [(40, "4 de 10 asambleas realizadas.")]),
-        ],
-    },
-    {
-        "code": "3",
-        "title": "Tablero de seguimiento de compromisos",
-        "problem": "La ciudadanía no puede seguir el avance del plan.",
-        "status_quo": "Informes anuales en PDF.",
-        "objective": "Un tablero público con el avance de cada hito y su evidencia.",
-        "contribution": "Rendición de cuentas continua sobre el propio plan.",
-        "ogp_values": ["PUBLIC_ACCOUNTABILITY"],
-        "tags": ["rendición de cuentas"],
-        "milestones": [("Tablero publicado", 1, [])],
-    },
-]
+
+@dataclass(frozen=True)
+class DemoMilestone:
+    title: str
+    weight: float
+    reports: tuple[tuple[float, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoCommitment:
+    code: str
+    title: str
+    problem: str
+    status_quo: str
+    objective: str
+    contribution: str
+    ogp_values: tuple[str, ...]
+    tags: tuple[str, ...]
+    milestones: tuple[DemoMilestone, ...]
+
+
+COMMITMENTS = (
+    DemoCommitment(
+        code="1",
+        title="Portal de datos abiertos municipal",
+        problem="La información presupuestaria se publica en PDF y con meses de retraso.",
+        status_quo="Sin portal de datos; pedidos de acceso respondidos en 45 días en promedio.",
+        objective="Publicar presupuesto, compras y obras en formatos abiertos cada mes.",
+        contribution="Permite a la ciudadanía seguir el gasto en tiempo casi real.",
+        ogp_values=("ACCESS_TO_INFORMATION", "TECHNOLOGY_AND_INNOVATION"),
+        tags=("datos abiertos", "presupuesto"),
+        milestones=(
+            DemoMilestone(
+                "Relevamiento de conjuntos de datos", 1, ((100, "Inventario de 42 conjuntos."),)
+            ),
+            DemoMilestone(
+                "Lanzamiento del portal", 2, ((60, "Portal en pruebas con 12 conjuntos."),)
+            ),
+            DemoMilestone("Actualización mensual automatizada", 1),
+        ),
+    ),
+    DemoCommitment(
+        code="2",
+        title="Presupuesto participativo barrial",
+        problem="Los vecinos no inciden en la asignación del gasto de sus barrios.",
+        status_quo="No existe un mecanismo de participación en el presupuesto.",
+        objective="Destinar el 2% del presupuesto de obras a proyectos votados por vecinos.",
+        contribution="Abre una decisión de gasto a la participación vinculante.",
+        ogp_values=("CIVIC_PARTICIPATION", "PUBLIC_ACCOUNTABILITY"),
+        tags=("participación",),
+        milestones=(
+            DemoMilestone(
+                "Ordenanza de presupuesto participativo", 2, ((100, "Ordenanza 1234 aprobada."),)
+            ),
+            DemoMilestone("Asambleas barriales", 1, ((40, "4 de 10 asambleas realizadas."),)),
+        ),
+    ),
+    DemoCommitment(
+        code="3",
+        title="Tablero de seguimiento de compromisos",
+        problem="La ciudadanía no puede seguir el avance del plan.",
+        status_quo="Informes anuales en PDF.",
+        objective="Un tablero público con el avance de cada hito y su evidencia.",
+        contribution="Rendición de cuentas continua sobre el propio plan.",
+        ogp_values=("PUBLIC_ACCOUNTABILITY",),
+        tags=("rendición de cuentas",),
+        milestones=(DemoMilestone("Tablero publicado", 1),),
+    ),
+)
 
 
 async def seed(db: Database, today: date | None = None) -> tuple[Municipality, bool]:
@@ -105,27 +133,28 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                 end_date=end,
             ),
         )
+        created = {}
         for spec in COMMITMENTS:
             commitment = await commitments.create(
                 session,
                 SYSTEM,
                 commitments.CommitmentData(
                     plan_id=plan.id,
-                    code=spec["code"],
-                    title=spec["title"],
+                    code=spec.code,
+                    title=spec.title,
                     start_date=start,
                     end_date=end,
-                    problem=spec["problem"],
-                    status_quo=spec["status_quo"],
-                    objective=spec["objective"],
-                    contribution=spec["contribution"],
-                    ogp_values=spec["ogp_values"],
+                    problem=spec.problem,
+                    status_quo=spec.status_quo,
+                    objective=spec.objective,
+                    contribution=spec.contribution,
+                    ogp_values=list(spec.ogp_values),
                     lead_agency_id=lead.id,
                     supporting_actor_ids=[ngo.id],
-                    tags=spec["tags"],
+                    tags=list(spec.tags),
                 ),
             )
-            spec["_id"] = commitment.id
+            created[spec.code] = commitment.id
         for status in (
             ActionPlanStatus.COCREATION,
             ActionPlanStatus.PUBLISHED,
@@ -134,23 +163,24 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
             await plans.transition(session, SYSTEM, plan.id, status)
         span = (end - start).days
         for spec in COMMITMENTS:
-            count = len(spec["milestones"])
-            for index, (title, weight, reports) in enumerate(spec["milestones"]):
+            count = len(spec.milestones)
+            for index, demo_milestone in enumerate(spec.milestones):
+                title = demo_milestone.title
                 m_start = start + timedelta(days=span * index // count)
                 m_end = start + timedelta(days=span * (index + 1) // count)
                 milestone = await milestones.create(
                     session,
                     SYSTEM,
                     milestones.MilestoneData(
-                        commitment_id=spec["_id"],
+                        commitment_id=created[spec.code],
                         title=title,
                         start_date=m_start,
                         end_date=m_end,
-                        weight=weight,
+                        weight=demo_milestone.weight,
                         deliverable=f"Evidencia pública: {title.lower()}.",
                     ),
                 )
-                for percent, narrative in reports:
+                for percent, narrative in demo_milestone.reports:
                     await progress.report(
                         session,
                         SYSTEM,
@@ -176,6 +206,4 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                 end_date=end + timedelta(days=730),
             ),
         )
-        spec_ids = [spec.pop("_id") for spec in COMMITMENTS]
-        del spec_ids
     return municipality, True

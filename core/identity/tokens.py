@@ -66,7 +66,7 @@ class TokenService:
         )
 
     def jwks(self) -> dict[str, Any]:
-        return KeySet([self.key]).as_dict(private=False)
+        return dict(KeySet([self.key]).as_dict(private=False))
 
     def issue(
         self,
@@ -127,7 +127,7 @@ class TokenService:
             raise _invalid(getattr(error, "description", None) or "claims") from error
         claims = decoded.claims
         try:
-            role = Role(claims.get("role"))
+            role = Role(str(claims.get("role")))
         except ValueError:
             raise _invalid("unknown role") from None
         tenant = claims.get("tenant")

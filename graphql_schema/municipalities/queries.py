@@ -71,5 +71,5 @@ class MunicipalityQueries:
             None,
             first,
             after,
-            count=count,  # type: ignore[arg-type]
+            count=count,
         )

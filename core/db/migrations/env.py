@@ -24,9 +24,9 @@ def _grant_app_role(connection: Connection) -> None:
     for mapper in Base.registry.mappers:
         cls = mapper.class_
         if issubclass(cls, TenantOwned) and cls.__append_only__:
-            append_only.append(cls.__tablename__)
+            append_only.append(mapper.persist_selectable.description)
         if getattr(cls, "__deletable__", False):
-            deletable.append(cls.__tablename__)
+            deletable.append(mapper.persist_selectable.description)
     tables = [t.name for t in target_metadata.sorted_tables] + ["alembic_version"]
     statements = rls.grant_statements(role, tables, append_only, deletable)
     for statement in statements:
