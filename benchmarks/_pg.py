@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.db.migrate import upgrade
 from core.settings import Settings
+from usina.migrate import upgrade
 
 HOST = os.environ.get("USINA_BENCH_PG_HOST", "127.0.0.1")
 ADMIN = f"postgresql+asyncpg://postgres@{HOST}:5432/test"

@@ -20,12 +20,12 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.db.migrate import upgrade
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.app import create_app
 from tenants.database import Database
 from tests.factories import World, build_world
+from usina.migrate import upgrade
 
 PG_HOST = os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:5432/test"

@@ -71,7 +71,7 @@ def serve(host: str, port: int, reload: bool) -> None:
 @_fail_cleanly
 def migrate() -> None:
     """Apply database migrations (as the owner: USINA_MIGRATION_DATABASE_URL if set)."""
-    from core.db.migrate import upgrade
+    from usina.migrate import upgrade
 
     upgrade(get_settings())
     click.echo("database migrated")

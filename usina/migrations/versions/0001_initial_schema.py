@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from core.db import rls
+from tenants import rls
 
 revision: str = "0001"
 down_revision: str | None = None

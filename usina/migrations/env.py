@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from core.db import rls
 from core.db.base import TenantOwned
 from core.models import Base
+from tenants import rls
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,4 +1,7 @@
-"""Running Alembic migrations from code (the CLI's ``usina migrate`` and the tests)."""
+"""Running Alembic migrations from code (the CLI's ``usina migrate`` and the tests).
+
+The migration environment is a composition root: it sees the tables of every package.
+"""
 
 from __future__ import annotations
 
