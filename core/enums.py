@@ -67,3 +67,9 @@ class ActorKind(StrEnum):
     ACADEMIA = "ACADEMIA"
     PRIVATE_SECTOR = "PRIVATE_SECTOR"
     INTERNATIONAL = "INTERNATIONAL"
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    VALIDATED = "VALIDATED"

@@ -88,3 +88,10 @@ class IsolationViolation(UsinaError):
 class AppendOnly(UsinaError):
     code = "APPEND_ONLY"
     exit_code = 70
+
+
+class PluginDisabled(UsinaError):
+    """The municipality has not enabled the plugin this field or instrument belongs to."""
+
+    code = "PLUGIN_DISABLED"
+    exit_code = 3

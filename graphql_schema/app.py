@@ -15,14 +15,22 @@ from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
+from plugins.manager import PluginRegistry, make_plugin_manager
 from tenants.database import Database
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    db: Database | None = None,
+    plugins: PluginRegistry | None = None,
+) -> Starlette:
     settings = settings or get_settings()
     database = db or Database.from_settings(settings)
     tokens = TokenService.from_settings(settings)
-    view = UsinaGraphQL(build_schema(), db=database, settings=settings, tokens=tokens)
+    registry = plugins or make_plugin_manager()
+    view = UsinaGraphQL(
+        build_schema(registry), db=database, settings=settings, tokens=tokens, plugins=registry
+    )
 
     async def jwks(_: Request) -> JSONResponse:
         return JSONResponse(tokens.jwks())
@@ -56,4 +64,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.settings = settings
     app.state.tokens = tokens
+    app.state.plugins = registry
     return app

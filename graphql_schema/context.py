@@ -13,14 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
+from core.audit.service import take_pending
 from core.errors import TenantRequired
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
+from plugins import activation
+from plugins.manager import PluginRegistry
+from plugins.records import DomainEvent
 from tenants.context import TenantBinding
 from tenants.database import Database
+from tenants.plugin_activations import PluginActivation, activations
 from tenants.resolution import Resolved
 
 
@@ -31,6 +36,7 @@ class Context:
     db: Database
     settings: Settings
     tokens: TokenService
+    plugins: PluginRegistry
     principal: Principal = ANONYMOUS
     resolved: Resolved | None = None
     _session: AsyncSession | None = None
@@ -38,6 +44,7 @@ class Context:
     #: Sibling fields resolve concurrently, but a session (one connection) serves one statement
     #: at a time: every database access of the request's loaders takes this lock.
     db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _activations: dict[str, PluginActivation] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
@@ -67,16 +74,45 @@ class Context:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A mutation's unit of work: commit on success, roll back everything on error."""
+        """A mutation's unit of work: commit on success, roll back everything on error; then
+        announce what changed to the municipality's enabled plugins."""
         session = self.session
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
+            take_pending(session)
             raise
         finally:
             self.loaders = Loaders(self)  # nothing cached before the change is served after
+            self._activations = None
+        events = [
+            DomainEvent(
+                kind=e.action,
+                tenant_id=e.tenant_id,
+                entity_id=e.entity_id,
+                data={"entity_type": e.entity_type, "after": e.after},
+            )
+            for e in take_pending(session)
+        ]
+        if events and self.resolved is not None:
+            await activation.dispatch(self.plugins, await self.enabled_plugins(), events)
+
+    async def plugin_activations(self) -> dict[str, PluginActivation]:
+        """The bound municipality's plugin rows (one query per request)."""
+        if self._activations is None:
+            self.tenant()
+            async with self.db_lock:
+                self._activations = await activations(self.session)
+        return self._activations
+
+    async def enabled_plugins(self) -> frozenset[str]:
+        return activation.enabled_names(await self.plugin_activations(), self.plugins)
+
+    async def require_plugin(self, plugin: str) -> None:
+        """``PLUGIN_DISABLED`` unless the bound municipality has enabled ``plugin``."""
+        activation.require_enabled(self.plugins, await self.enabled_plugins(), plugin)
 
     def today(self) -> date:
         zone = self.resolved.municipality.timezone if self.resolved else "UTC"

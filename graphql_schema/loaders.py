@@ -14,6 +14,8 @@ from strawberry.dataloader import DataLoader
 from core.actors.models import Actor
 from core.audit.models import AuditEvent
 from core.commitments.models import Commitment, CommitmentSupporter
+from core.diagnostics import service as diagnostics
+from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.milestones.models import Milestone
 from core.plans.models import ActionPlan
 from core.progress import rollup
@@ -33,6 +35,9 @@ REPORTS = PageSpec(
     descending=True,
 )
 ACTORS = PageSpec(Actor, Actor.tenant_id, (Actor.name, Actor.id))
+ASSESSMENTS = PageSpec(
+    Assessment, Assessment.tenant_id, (Assessment.assessed_on, Assessment.id), descending=True
+)
 AUDIT_EVENTS = PageSpec(
     AuditEvent, AuditEvent.tenant_id, (AuditEvent.occurred_at, AuditEvent.id), descending=True
 )
@@ -50,11 +55,13 @@ class Loaders:
     commitment_progress: DataLoader[uuid.UUID, float] = field(init=False)
     plan_progress: DataLoader[uuid.UUID, float] = field(init=False)
     supporters: DataLoader[uuid.UUID, list[Actor]] = field(init=False)
+    assessment_answers: DataLoader[uuid.UUID, list[AssessmentAnswer]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.commitment_progress = self._loader(self._mapped(rollup.progress_by_commitment))
         self.plan_progress = self._loader(self._mapped(rollup.progress_by_plan))
         self.supporters = self._loader(self._load_supporters)
+        self.assessment_answers = self._loader(self._mapped(diagnostics.answers_of))
 
     def _loader(self, batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
         async def serialized(keys: list[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from core.actors.models import Actor as ActorRow
 from core.audit.models import AuditEvent as AuditRow
 from core.commitments.models import Commitment as CommitmentRow
+from core.diagnostics.models import Assessment as AssessmentRow
 from core.errors import BadUserInput, NotFound
 from core.i18n import msg
 from core.identity.roles import Permission
@@ -19,6 +20,7 @@ from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.actors.types import Actor
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.commitments.types import Commitment
+from graphql_schema.diagnostics.types import Assessment
 from graphql_schema.milestones.types import Milestone, ProgressReport
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.permissions import requires
@@ -33,6 +35,7 @@ TENANT_NODES: dict[str, tuple[type[Any], type[Any]]] = {
     "ProgressReport": (ReportRow, ProgressReport),
     "Actor": (ActorRow, Actor),
     "AuditEvent": (AuditRow, AuditEvent),
+    "Assessment": (AssessmentRow, Assessment),
 }
 #: Node types that need a permission beyond reading the municipality's public content.
 NODE_PERMISSIONS = {"AuditEvent": Permission.READ_AUDIT}

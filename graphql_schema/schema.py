@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -18,26 +17,44 @@ from graphql_schema.actors.mutations import ActorMutations
 from graphql_schema.actors.queries import ActorQueries
 from graphql_schema.binding import RequestBinding, SessionLifecycle
 from graphql_schema.commitments.mutations import CommitmentMutations
+from graphql_schema.diagnostics.mutations import DiagnosticMutations
+from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import ErrorCodes, is_request_error
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
 from graphql_schema.municipalities.queries import MunicipalityQueries
 from graphql_schema.nodes import TENANT_NODES
 from graphql_schema.plans.mutations import PlanMutations
+from graphql_schema.plugins.mutations import PluginMutations
+from graphql_schema.plugins.queries import PluginQueries
+from graphql_schema.plugins.types import RequirePlugin
+from plugins.manager import PluginRegistry, make_plugin_manager
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
-Query = merge_types("Query", (MunicipalityQueries, ActorQueries))
-Mutation = merge_types(
-    "Mutation",
-    (
-        MunicipalityMutations,
-        PlanMutations,
-        CommitmentMutations,
-        MilestoneMutations,
-        ActorMutations,
-    ),
+CORE_QUERIES: tuple[type, ...] = (
+    MunicipalityQueries,
+    ActorQueries,
+    PluginQueries,
+    DiagnosticQueries,
 )
+CORE_MUTATIONS: tuple[type, ...] = (
+    MunicipalityMutations,
+    PlanMutations,
+    CommitmentMutations,
+    MilestoneMutations,
+    ActorMutations,
+    PluginMutations,
+    DiagnosticMutations,
+)
+
+
+def _guarded(plugin: str, cls: type) -> type:
+    """Every field of a plugin's type answers PLUGIN_DISABLED where it is not enabled."""
+    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if not any(isinstance(e, RequirePlugin) for e in field.extensions):
+            field.extensions.append(RequirePlugin(plugin))
+    return cls
 
 
 class UsinaSchema(strawberry.Schema):
@@ -56,11 +73,21 @@ class UsinaSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(**kwargs: Any) -> strawberry.Schema:
+def build_schema(registry: PluginRegistry | None = None) -> strawberry.Schema:
+    """The schema: the core's domains plus what the registry's plugins contribute."""
+    registry = registry or make_plugin_manager()
+    queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
+    extra_types: list[type] = []
+    for plugin, contribution in registry.graphql:
+        if contribution.query is not None:
+            queries.append(_guarded(plugin, contribution.query))
+        if contribution.mutation is not None:
+            mutations.append(_guarded(plugin, contribution.mutation))
+        extra_types.extend(contribution.types)
     return UsinaSchema(
-        query=Query,
-        mutation=Mutation,
-        types=[node_type for _, node_type in TENANT_NODES.values()],
+        query=merge_types("Query", tuple(queries)),
+        mutation=merge_types("Mutation", tuple(mutations)),
+        types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
         extensions=[
             ErrorCodes,
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
@@ -73,4 +100,6 @@ def build_schema(**kwargs: Any) -> strawberry.Schema:
 
 
 def export_sdl(schema: strawberry.Schema | None = None) -> str:
-    return (schema or build_schema()).as_str() + "\n"
+    """Usina's own SDL: the core and the built-in plugins (not third-party ones)."""
+    schema = schema or build_schema(make_plugin_manager(entrypoints=False))
+    return schema.as_str() + "\n"

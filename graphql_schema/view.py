@@ -14,6 +14,7 @@ from strawberry.asgi import GraphQL
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.context import Context
+from plugins.manager import PluginRegistry
 from tenants.database import Database
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
@@ -21,7 +22,13 @@ PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
 
 class UsinaGraphQL(GraphQL[Context, None]):
     def __init__(
-        self, schema: Any, *, db: Database, settings: Settings, tokens: TokenService
+        self,
+        schema: Any,
+        *,
+        db: Database,
+        settings: Settings,
+        tokens: TokenService,
+        plugins: PluginRegistry,
     ) -> None:
         super().__init__(
             schema,
@@ -31,6 +38,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.db = db
         self.settings = settings
         self.tokens = tokens
+        self.plugins = plugins
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -41,6 +49,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             db=self.db,
             settings=self.settings,
             tokens=self.tokens,
+            plugins=self.plugins,
         )
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

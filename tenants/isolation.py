@@ -22,6 +22,8 @@ from sqlalchemy import event, false, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core.db.base import PlanScoped, TenantOwned
+from core.diagnostics.models import Assessment, AssessmentAnswer
+from core.enums import AssessmentStatus
 from core.errors import AppendOnly, IsolationViolation
 from core.i18n import msg
 from core.plans.models import ActionPlan
@@ -63,8 +65,28 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         )
     ]
     if not binding.sees_drafts:
+        # What the public sees: plans that left DRAFT and all under them; validated
+        # assessments and their answers.
         options.append(
             with_loader_criteria(ActionPlan, lambda cls: cls.is_public, include_aliases=True)
+        )
+        options.append(
+            with_loader_criteria(
+                Assessment,
+                lambda cls: cls.status == AssessmentStatus.VALIDATED,
+                include_aliases=True,
+            )
+        )
+        options.append(
+            with_loader_criteria(
+                AssessmentAnswer,
+                lambda cls: cls.assessment_id.in_(
+                    select(Assessment.id)
+                    .where(Assessment.tenant_id == tenant_id)
+                    .where(Assessment.status == AssessmentStatus.VALIDATED)
+                ),
+                include_aliases=True,
+            )
         )
         options.append(
             with_loader_criteria(

@@ -11,7 +11,8 @@ import httpx
 
 from core.actors import service as actors
 from core.commitments import service as commitments
-from core.enums import ActionPlanStatus, ActorKind
+from core.diagnostics import service as diagnostics
+from core.enums import ActionPlanStatus, ActorKind, AssessmentStatus
 from core.identity.principal import SYSTEM
 from core.milestones import service as milestones
 from core.municipalities.models import Municipality
@@ -19,10 +20,13 @@ from core.municipalities.service import MunicipalityData
 from core.plans import service as plans
 from core.progress import service as progress
 from graphql_schema.relay import to_global_id
+from plugins import activation
+from plugins.manager import make_plugin_manager
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.provisioning import create_municipality
 
+REGISTRY = make_plugin_manager(entrypoints=False)
 TODAY = date.today()
 START = TODAY - timedelta(days=100)
 END = TODAY + timedelta(days=300)
@@ -38,6 +42,9 @@ class Tenant:
     commitment_id: uuid.UUID
     milestone_id: uuid.UUID
     report_id: uuid.UUID
+    assessment_id: uuid.UUID  # DRAFT
+    submitted_assessment_id: uuid.UUID
+    validated_assessment_id: uuid.UUID
 
     @property
     def slug(self) -> str:
@@ -57,8 +64,11 @@ class Tenant:
             "Commitment": self.commitment_id,
             "Milestone": self.milestone_id,
             "ProgressReport": self.report_id,
+            "DraftAssessment": self.assessment_id,
+            "SubmittedAssessment": self.submitted_assessment_id,
+            "Assessment": self.validated_assessment_id,
         }
-        type_name = kind.removeprefix("Draft")
+        type_name = kind.removeprefix("Draft").removeprefix("Submitted")
         return to_global_id(type_name, ids[kind])
 
 
@@ -121,6 +131,27 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
                 plan_id=draft.id, code="D1", title="Borrador", start_date=START, end_date=END
             ),
         )
+        await activation.configure(session, SYSTEM, REGISTRY, "transparency_index", enabled=True)
+        _, index = REGISTRY.instruments["transparency_index"]
+        assessments = []
+        for status in (None, AssessmentStatus.SUBMITTED, AssessmentStatus.VALIDATED):
+            assessment = await diagnostics.start(
+                session, SYSTEM, index, f"Diagnóstico {prefix}", START
+            )
+            await diagnostics.answer(
+                session,
+                SYSTEM,
+                index,
+                assessment.id,
+                [diagnostics.AnswerData("A1", "YES"), diagnostics.AnswerData("A2", "PARTIAL")],
+            )
+            if status is not None:
+                await diagnostics.transition(
+                    session, SYSTEM, assessment.id, AssessmentStatus.SUBMITTED
+                )
+            if status is AssessmentStatus.VALIDATED:
+                await diagnostics.transition(session, SYSTEM, assessment.id, status)
+            assessments.append(assessment.id)
     return Tenant(
         municipality=municipality,
         actor_id=actor.id,
@@ -130,6 +161,9 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         commitment_id=commitment.id,
         milestone_id=milestone.id,
         report_id=report.id,
+        assessment_id=assessments[0],
+        submitted_assessment_id=assessments[1],
+        validated_assessment_id=assessments[2],
     )
 
 

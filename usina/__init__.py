@@ -1,3 +1,29 @@
-"""Usina: the CLI and, as plugins arrive, the public plugin-author API."""
+"""Usina. Third-party plugins import their API from here (``from usina import hookimpl``)."""
 
-__all__: list[str] = []
+from plugins import (
+    AnswerOption,
+    Dimension,
+    DomainEvent,
+    GraphQLContribution,
+    Indicator,
+    InstrumentSpec,
+    PluginInfo,
+    Rating,
+    Scores,
+    hookimpl,
+)
+from plugins.scoring import weighted_scores
+
+__all__ = [
+    "AnswerOption",
+    "Dimension",
+    "DomainEvent",
+    "GraphQLContribution",
+    "Indicator",
+    "InstrumentSpec",
+    "PluginInfo",
+    "Rating",
+    "Scores",
+    "hookimpl",
+    "weighted_scores",
+]

@@ -58,7 +58,19 @@ def record(
     if tenant_id is not None:
         event.tenant_id = tenant_id
     session.add(event)
+    # Kept on the session so that, once committed, the change can be announced as a domain
+    # event (plugins' on_event hooks, webhooks) without a second bookkeeping mechanism.
+    session.info.setdefault(PENDING_EVENTS, []).append(event)
     return event
+
+
+PENDING_EVENTS = "usina_pending_audit_events"
+
+
+def take_pending(session: AsyncSession) -> list[AuditEvent]:
+    """The audit events written since the last call (call after commit)."""
+    pending: list[AuditEvent] = session.info.pop(PENDING_EVENTS, [])
+    return pending
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

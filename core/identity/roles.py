@@ -23,6 +23,10 @@ class Permission(StrEnum):
     REPORT_PROGRESS = "report_progress"
     EDIT_ACTORS = "edit_actors"
     READ_AUDIT = "read_audit"
+    RUN_ASSESSMENTS = "run_assessments"
+    VALIDATE_ASSESSMENTS = "validate_assessments"
+    READ_PLUGIN_SETTINGS = "read_plugin_settings"
+    MANAGE_PLUGINS = "manage_plugins"
     MANAGE_MUNICIPALITIES = "manage_municipalities"
 
 
@@ -31,14 +35,16 @@ _STAFF = {
     Permission.EDIT_PLANS,
     Permission.REPORT_PROGRESS,
     Permission.EDIT_ACTORS,
+    Permission.RUN_ASSESSMENTS,
 }
+_ADMIN = {Permission.READ_AUDIT, Permission.VALIDATE_ASSESSMENTS, Permission.READ_PLUGIN_SETTINGS}
 
 PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
     None: frozenset(),  # the anonymous public
     Role.PARTICIPANT: frozenset(),
     Role.REVIEWER: frozenset(),
     Role.EDITOR: frozenset(_STAFF),
-    Role.TENANT_ADMIN: frozenset(_STAFF | {Permission.READ_AUDIT}),
+    Role.TENANT_ADMIN: frozenset(_STAFF | _ADMIN),
     Role.PLATFORM_ADMIN: frozenset(Permission),
 }
 

@@ -20,6 +20,9 @@ STAFF = {"editor", "tenant_admin", "platform_admin"}
 ALLOWED: dict[str, set[str]] = {name: STAFF for name in MUTATIONS} | {
     "createMunicipality": {"platform_admin"},
     "setMunicipalityStatus": {"platform_admin"},
+    "configurePlugin": {"platform_admin"},
+    "validateAssessment": {"tenant_admin", "platform_admin"},
+    "reopenAssessment": {"tenant_admin", "platform_admin"},
 }
 
 
@@ -52,6 +55,7 @@ async def test_mutation_permissions(
 READS: dict[str, tuple[str, set[str]]] = {
     "auditEvents": ("{ auditEvents(first: 1) { totalCount } }", {"tenant_admin", "platform_admin"}),
     "municipalities": ("{ municipalities(first: 1) { totalCount } }", {"platform_admin"}),
+    "pluginSettings": ("{ plugins { name settings } }", {"tenant_admin", "platform_admin"}),
 }
 
 
@@ -66,6 +70,27 @@ async def test_protected_read_permissions(
         assert error_codes(result) == []
     else:
         assert error_codes(result) == [expected_refusal(role)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["DraftAssessment", "SubmittedAssessment"])
+async def test_unvalidated_assessments_are_seen_by_editors_and_above_only(
+    client: Any, world: World, tokens: TokenService, kind: str, role: str
+) -> None:
+    who = call_as(role, tokens, world.a.slug)
+    node = await gql(
+        client, "query($id: ID!) { node(id: $id) { id } }", {"id": world.a.gid(kind)}, **who
+    )
+    listed = await gql(
+        client, "{ assessments { totalCount nodes { status answers { answer { code } } } } }", **who
+    )
+    if role in STAFF:
+        assert node["data"]["node"]["id"] == world.a.gid(kind)
+        assert listed["data"]["assessments"]["totalCount"] == 3
+    else:
+        assert error_codes(node) == ["NOT_FOUND"]
+        assert [a["status"] for a in listed["data"]["assessments"]["nodes"]] == ["VALIDATED"]
+        assert listed["data"]["assessments"]["nodes"][0]["answers"]  # the public reads its answers
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -116,5 +141,11 @@ async def test_viewer(client: Any, world: World, tokens: TokenService) -> None:
         "subject": "editor-a",
         "role": "EDITOR",
         "municipality": world.a.slug,
-        "permissions": ["edit_actors", "edit_plans", "read_drafts", "report_progress"],
+        "permissions": [
+            "edit_actors",
+            "edit_plans",
+            "read_drafts",
+            "report_progress",
+            "run_assessments",
+        ],
     }

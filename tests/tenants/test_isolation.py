@@ -97,6 +97,8 @@ LISTS = """{
     leadAgency { id } milestones(first: 100) { nodes { id reports(first: 100) { nodes { id } } } } } } } } }
   actionPlans(first: 100) { nodes { id } }
   actors(first: 100) { nodes { id } }
+  assessments(first: 100) { nodes { id answers { indicator { code } } } }
+  plugins { name enabled }
 }"""
 
 
@@ -113,6 +115,7 @@ async def test_lists_of_b_hold_nothing_of_a(
     for kind in NODE_KINDS[1:]:
         assert world.a.gid(kind) not in dumped
     assert world.b.gid("ActionPlan") in dumped
+    assert world.b.gid("Assessment") in dumped
 
 
 async def test_audit_trail_of_b_holds_nothing_of_a(
@@ -167,6 +170,22 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         "mutation($m: ID!) { reportProgress(input: {milestoneId: $m, percent: 50}) { report { id } } }",
         lambda a, b: {"m": a.gid("Milestone")},
     ),
+    "answerIndicators": (
+        'mutation($id: ID!) { answerIndicators(input: {assessmentId: $id, answers: [{indicator: "A3", answer: "YES"}]}) { assessment { id } } }',
+        lambda a, b: {"id": a.gid("DraftAssessment")},
+    ),
+    "submitAssessment": (
+        "mutation($id: ID!) { submitAssessment(input: {id: $id}) { assessment { id } } }",
+        lambda a, b: {"id": a.gid("DraftAssessment")},
+    ),
+    "validateAssessment": (
+        "mutation($id: ID!) { validateAssessment(input: {id: $id}) { assessment { id } } }",
+        lambda a, b: {"id": a.gid("SubmittedAssessment")},
+    ),
+    "reopenAssessment": (
+        "mutation($id: ID!) { reopenAssessment(input: {id: $id}) { assessment { id } } }",
+        lambda a, b: {"id": a.gid("SubmittedAssessment")},
+    ),
     "updateActor": (
         'mutation($id: ID!) { updateActor(input: {id: $id, name: "x"}) { actor { id } } }',
         lambda a, b: {"id": a.gid("Actor")},
@@ -175,7 +194,7 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
 
 
 @pytest.mark.parametrize("mutation", sorted(FOREIGN_MUTATIONS))
-@pytest.mark.parametrize("caller", ["editor_b", "platform_admin_in_b"])
+@pytest.mark.parametrize("caller", ["editor_b", "tenant_admin_b", "platform_admin_in_b"])
 async def test_mutation_on_another_municipality_is_not_found_and_changes_nothing(
     client: Any, db: Database, world: World, tokens: TokenService, mutation: str, caller: str
 ) -> None:
@@ -183,7 +202,10 @@ async def test_mutation_on_another_municipality_is_not_found_and_changes_nothing
     before_a, before_b = await snapshot(db, world.a), await snapshot(db, world.b)
     who = callers(tokens, world.b)[caller]
     result = await gql(client, document, variables(world.a, world.b), **who)
-    assert error_codes(result) == ["NOT_FOUND"], result
+    expected = "NOT_FOUND"
+    if caller == "editor_b" and mutation in ("validateAssessment", "reopenAssessment"):
+        expected = "FORBIDDEN"  # the role is refused before anything is looked up
+    assert error_codes(result) == [expected], result
     assert await snapshot(db, world.a) == before_a
     after_b = await snapshot(db, world.b)
     if caller == "platform_admin_in_b":  # binding to B is itself audited, in B

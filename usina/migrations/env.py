@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from core.db.base import TenantOwned
 from core.models import Base
-from tenants import rls
+from tenants import (
+    plugin_activations,  # noqa: F401  (its table)
+    rls,
+)
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Diagnostics: assessments of a municipality with an instrument a plugin defines."""

@@ -1,0 +1,204 @@
+"""Running an assessment: start, answer, submit, validate, reopen.
+
+The instrument comes from a plugin; this module only needs what :class:`Instrument` states,
+so the core never imports the plugin layer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.audit import service as audit
+from core.db.base import utcnow
+from core.diagnostics.models import Assessment, AssessmentAnswer
+from core.enums import AssessmentStatus
+from core.errors import BadUserInput, Conflict
+from core.i18n import msg
+from core.identity.principal import Principal
+
+
+class _Rating(Protocol):
+    code: str
+
+
+class _Scores(Protocol):
+    overall: float | None
+    dimensions: Mapping[str, float | None]
+    rating: _Rating | None
+
+
+class Instrument(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def score(self) -> Callable[..., Any]: ...  # returns what _Scores describes
+
+    def indicator(self, code: str) -> Any: ...
+
+    def answer(self, code: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    indicator: str
+    answer: str
+    evidence_url: str | None = None
+    comment: str = ""
+
+
+async def start(
+    session: AsyncSession, actor: Principal, instrument: Instrument, title: str, assessed_on: date
+) -> Assessment:
+    assessment = Assessment(
+        instrument=instrument.name,
+        instrument_version=instrument.version,
+        title=v.text("title", title, max_length=300),
+        assessed_on=assessed_on,
+        created_by=actor.subject,
+    )
+    _apply_scores(assessment, instrument, {})
+    session.add(assessment)
+    await session.flush()
+    audit.record(session, actor, "assessment.start", assessment)
+    return assessment
+
+
+def check_answers(instrument: Instrument, answers: Sequence[AnswerData]) -> list[AnswerData]:
+    """Every answer names an indicator of the instrument and an answer of its scale."""
+    cleaned = []
+    for index, item in enumerate(answers):
+        if instrument.indicator(item.indicator) is None:
+            raise BadUserInput(
+                msg(
+                    f"The instrument has no indicator '{item.indicator}'.",
+                    f"El instrumento no tiene el indicador '{item.indicator}'.",
+                ),
+                field=f"answers.{index}.indicator",
+            )
+        if instrument.answer(item.answer) is None:
+            raise BadUserInput(
+                msg(
+                    f"'{item.answer}' is not an answer of this instrument.",
+                    f"'{item.answer}' no es una respuesta de este instrumento.",
+                ),
+                field=f"answers.{index}.answer",
+            )
+        cleaned.append(
+            AnswerData(
+                indicator=item.indicator,
+                answer=item.answer,
+                evidence_url=v.url(f"answers.{index}.evidenceUrl", item.evidence_url),
+                comment=v.text(
+                    f"answers.{index}.comment", item.comment, max_length=5000, required=False
+                ),
+            )
+        )
+    return cleaned
+
+
+async def answer(
+    session: AsyncSession,
+    actor: Principal,
+    instrument: Instrument,
+    assessment_id: uuid.UUID,
+    answers: Sequence[AnswerData],
+) -> Assessment:
+    """Record (or replace) answers of a draft assessment and recompute its scores."""
+    assessment = await lookups.get(session, Assessment, assessment_id, field="assessmentId")
+    _require_status(assessment, AssessmentStatus.DRAFT, "answered")
+    cleaned = check_answers(instrument, answers)
+    existing = {a.indicator: a for a in await _answers(session, assessment.id)}
+    for item in cleaned:
+        row = existing.get(item.indicator)
+        if row is None:
+            row = AssessmentAnswer(assessment_id=assessment.id, indicator=item.indicator)
+            session.add(row)
+            existing[item.indicator] = row
+        row.answer = item.answer
+        row.evidence_url = item.evidence_url
+        row.comment = item.comment
+        row.answered_by = actor.subject
+    before = audit.snapshot(assessment)
+    _apply_scores(assessment, instrument, {k: a.answer for k, a in existing.items()})
+    await session.flush()
+    after = audit.snapshot(assessment) | {"answers": {i.indicator: i.answer for i in cleaned}}
+    audit.record(session, actor, "assessment.answer", assessment, before=before, after=after)
+    return assessment
+
+
+async def transition(
+    session: AsyncSession, actor: Principal, assessment_id: uuid.UUID, to: AssessmentStatus
+) -> Assessment:
+    """DRAFT -> SUBMITTED -> VALIDATED, and SUBMITTED -> DRAFT (reopen)."""
+    assessment = await lookups.get(session, Assessment, assessment_id, field="id")
+    allowed = {
+        AssessmentStatus.SUBMITTED: AssessmentStatus.DRAFT,
+        AssessmentStatus.VALIDATED: AssessmentStatus.SUBMITTED,
+        AssessmentStatus.DRAFT: AssessmentStatus.SUBMITTED,
+    }
+    if allowed[to] is not assessment.status:
+        raise Conflict(
+            msg(
+                f"A {assessment.status} assessment cannot become {to}.",
+                f"Una evaluación {assessment.status} no puede pasar a {to}.",
+            )
+        )
+    before = audit.snapshot(assessment)
+    assessment.status = to
+    if to is AssessmentStatus.SUBMITTED:
+        assessment.submitted_at = utcnow()
+    if to is AssessmentStatus.VALIDATED:
+        assessment.validated_at = utcnow()
+    await session.flush()
+    audit.record(session, actor, f"assessment.{to.value.lower()}", assessment, before=before)
+    return assessment
+
+
+async def answers_of(
+    session: AsyncSession, assessment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[AssessmentAnswer]]:
+    rows = await session.execute(
+        select(AssessmentAnswer)
+        .where(AssessmentAnswer.assessment_id.in_(assessment_ids))
+        .order_by(AssessmentAnswer.indicator)
+    )
+    out: dict[uuid.UUID, list[AssessmentAnswer]] = {i: [] for i in assessment_ids}
+    for row in rows.scalars():
+        out[row.assessment_id].append(row)
+    return out
+
+
+async def _answers(session: AsyncSession, assessment_id: uuid.UUID) -> list[AssessmentAnswer]:
+    return (await answers_of(session, [assessment_id]))[assessment_id]
+
+
+def _apply_scores(
+    assessment: Assessment, instrument: Instrument, answers: Mapping[str, str]
+) -> None:
+    scores: _Scores = instrument.score(instrument, answers)
+    assessment.overall_score = scores.overall
+    assessment.dimension_scores = dict(scores.dimensions)
+    assessment.rating = scores.rating.code if scores.rating else None
+
+
+def _require_status(assessment: Assessment, status: AssessmentStatus, verb: str) -> None:
+    if assessment.status is not status:
+        raise Conflict(
+            msg(
+                f"Only a {status} assessment can be {verb} (this one is {assessment.status}).",
+                f"Solo una evaluación {status} puede modificarse (esta está {assessment.status}).",
+            )
+        )

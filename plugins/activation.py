@@ -1,0 +1,135 @@
+"""Per-municipality activation: which plugins act for a municipality, with which settings.
+
+Every installed plugin is registered once in the manager; a municipality's calls go through
+``pm.subset_hook_caller(name, remove_plugins=disabled)``, cached per set of disabled plugins.
+Settings are validated against the plugin's pydantic model, versioned and audited.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import service as audit
+from core.errors import BadUserInput, NotFound, PluginDisabled
+from core.i18n import msg
+from core.identity.principal import Principal
+from plugins.manager import PluginRegistry
+from plugins.records import DomainEvent, PluginInfo
+from tenants.plugin_activations import PluginActivation, activations
+
+log = logging.getLogger("usina.plugins")
+
+
+def enabled_names(rows: dict[str, PluginActivation], registry: PluginRegistry) -> frozenset[str]:
+    return frozenset(n for n, row in rows.items() if row.enabled and n in registry.infos)
+
+
+def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: str) -> None:
+    if plugin not in enabled:
+        info = registry.info(plugin)
+        title = info.title.en if info else plugin
+        raise PluginDisabled(
+            msg(
+                f"The plugin '{title}' is not enabled for this municipality.",
+                f"El complemento '{info.title.es if info else plugin}' no está habilitado "
+                "para este municipio.",
+            ),
+            details={"plugin": plugin},
+        )
+
+
+def validate_settings(info: PluginInfo, settings: dict[str, Any] | None) -> dict[str, Any]:
+    """The settings as the plugin's model normalises them, or BAD_USER_INPUT naming the
+    first offending setting (``field: settings.<name>``)."""
+    if info.settings is None:
+        if settings:
+            raise BadUserInput(
+                msg("This plugin has no settings.", "Este complemento no tiene ajustes."),
+                field="settings",
+            )
+        return {}
+    try:
+        model = info.settings.model_validate(settings or {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadUserInput(
+            msg(
+                f"Invalid setting '{where}': {first['msg']}.",
+                f"Ajuste inválido '{where}': {first['msg']}.",
+            ),
+            field=f"settings.{where}" if where else "settings",
+        ) from None
+    return model.model_dump(mode="json")
+
+
+async def configure(
+    session: AsyncSession,
+    actor: Principal,
+    registry: PluginRegistry,
+    plugin: str,
+    *,
+    enabled: bool | None = None,
+    settings: dict[str, Any] | None = None,
+) -> PluginActivation:
+    """Enable, disable or configure ``plugin`` for the bound municipality."""
+    info = registry.info(plugin)
+    if info is None:
+        raise NotFound(
+            msg(
+                f"No plugin '{plugin}' is installed.",
+                f"No hay un complemento '{plugin}' instalado.",
+            ),
+            field="plugin",
+        )
+    rows = await activations(session)
+    row = rows.get(plugin)
+    before = audit.snapshot(row) if row is not None else None
+    if row is None:
+        row = PluginActivation(plugin=plugin, enabled=False, settings={}, version=0)
+        session.add(row)
+    if settings is not None or row.version == 0:
+        row.settings = validate_settings(info, settings if settings is not None else row.settings)
+    if enabled is not None:
+        row.enabled = enabled
+    row.version = (row.version or 0) + 1
+    await session.flush()
+    audit.record(session, actor, "plugin.configure", row, before=before)
+    return row
+
+
+@lru_cache(maxsize=1024)
+def _caller(registry: PluginRegistry, hook: str, disabled: frozenset[str]) -> Any:
+    pm = registry.pm
+    return pm.subset_hook_caller(hook, remove_plugins=[pm.get_plugin(n) for n in disabled])
+
+
+def hook_caller(registry: PluginRegistry, hook: str, enabled: Iterable[str]) -> Any:
+    """The hook as the municipality sees it: only its enabled plugins answer."""
+    disabled = frozenset(registry.infos) - frozenset(enabled)
+    return _caller(registry, hook, disabled)
+
+
+async def await_me_maybe(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def dispatch(
+    registry: PluginRegistry, enabled: Iterable[str], events: Iterable[DomainEvent]
+) -> None:
+    """Tell the municipality's enabled plugins what happened (after commit). A failing plugin
+    is logged and does not affect the others or the change."""
+    caller = hook_caller(registry, "on_event", enabled)
+    for event in events:
+        for impl in caller.get_hookimpls():
+            try:
+                await await_me_maybe(impl.function(event=event))
+            except Exception:
+                log.exception("plugin %s failed on %s", impl.plugin_name, event.kind)

@@ -1,0 +1,138 @@
+"""What plugins contribute: frozen records with unique names, returned by ``register_*`` hooks.
+
+The core owns the generic storage (an assessment and its answers, ...); a plugin owns the
+definition and the behaviour (an instrument's dimensions, indicators and scoring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from core.i18n import Message
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A plugin's identity card. ``settings`` is the pydantic model its per-municipality
+    settings must satisfy (``None``: no settings)."""
+
+    name: str
+    title: Message
+    description: Message
+    version: str
+    settings: type[BaseModel] | None = None
+
+
+# --- Diagnostic instruments ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerOption:
+    """One answer an indicator accepts, and the fraction of the indicator it fulfils (0..1)."""
+
+    code: str
+    label: Message
+    value: float
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    title: Message
+    guidance: Message
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    title: Message
+    indicators: tuple[Indicator, ...]
+    weight: float = 1.0
+    description: Message | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A named result an instrument may derive besides its scores (e.g. a maturity level)."""
+
+    code: str
+    label: Message
+
+
+@dataclass(frozen=True)
+class Scores:
+    """An assessment's result: 0..100 per dimension and overall (``None``: not computable,
+    e.g. every weight is zero), and an optional rating."""
+
+    overall: float | None
+    dimensions: Mapping[str, float | None]
+    rating: Rating | None = None
+
+
+#: answers maps indicator code -> answer code (unanswered indicators are absent).
+Scorer = Callable[["InstrumentSpec", Mapping[str, str]], Scores]
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    """A diagnostic instrument: versioned data (dimensions, indicators, answers) and scoring.
+
+    ``gap_below``: an indicator whose answer fulfils less than this fraction (or that is
+    unanswered) is a gap a commitment can address.
+    """
+
+    name: str
+    version: str
+    title: Message
+    description: Message
+    answers: tuple[AnswerOption, ...]
+    dimensions: tuple[Dimension, ...]
+    score: Scorer
+    gap_below: float = 1.0
+    source: Message | None = None
+
+    def answer(self, code: str) -> AnswerOption | None:
+        return next((a for a in self.answers if a.code == code), None)
+
+    def indicator(self, code: str) -> Indicator | None:
+        return self.indicators_by_code.get(code)
+
+    @property
+    def indicators_by_code(self) -> dict[str, Indicator]:
+        return {i.code: i for d in self.dimensions for i in d.indicators}
+
+    def dimension_of(self, indicator_code: str) -> Dimension | None:
+        return next(
+            (d for d in self.dimensions if any(i.code == indicator_code for i in d.indicators)),
+            None,
+        )
+
+
+# --- GraphQL contributions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GraphQLContribution:
+    """Strawberry types a plugin adds: ``query`` and ``mutation`` are strawberry types whose
+    fields are merged into the root types; every field answers ``PLUGIN_DISABLED`` for a
+    municipality that has not enabled the plugin. ``types`` are extra types to register."""
+
+    name: str
+    query: type | None = None
+    mutation: type | None = None
+    types: tuple[type, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened in a municipality, passed to ``on_event`` hooks after commit."""
+
+    kind: str
+    tenant_id: Any
+    entity_id: Any
+    data: Mapping[str, Any] = field(default_factory=dict)
