@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,6 +110,11 @@ class Context:
 
     async def enabled_plugins(self) -> frozenset[str]:
         return activation.enabled_names(await self.plugin_activations(), self.plugins)
+
+    async def plugin_settings(self, plugin: str) -> dict[str, Any]:
+        """The bound municipality's settings of ``plugin`` (for plugins' own resolvers)."""
+        row = (await self.plugin_activations()).get(plugin)
+        return dict(row.settings) if row else {}
 
     async def require_plugin(self, plugin: str) -> None:
         """``PLUGIN_DISABLED`` unless the bound municipality has enabled ``plugin``."""

@@ -27,6 +27,27 @@ from tenants.database import Database
 from tests.factories import World, build_world
 from usina.migrate import upgrade
 
+
+def _install_fixture_plugin() -> None:
+    """Install tests/fixture_plugin for this test session the way pip would expose it: a
+    distribution whose entry_points.txt names it in the ``usina.plugins`` group."""
+    import sys
+    import tempfile
+
+    site = Path(tempfile.mkdtemp(prefix="usina-test-site-"))
+    dist = site / "usina_fixture_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: usina-fixture-plugin\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[usina.plugins]\nfixture_plugin = tests.fixture_plugin.usina_fixture\n"
+    )
+    sys.path.append(str(site))
+
+
+_install_fixture_plugin()
+
 PG_HOST = os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:5432/test"
 OWNER_ROLE = "usina_test_owner"

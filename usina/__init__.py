@@ -1,5 +1,6 @@
 """Usina. Third-party plugins import their API from here (``from usina import hookimpl``)."""
 
+from core.i18n import Message, msg
 from plugins import (
     AnswerOption,
     Dimension,
@@ -21,9 +22,11 @@ __all__ = [
     "GraphQLContribution",
     "Indicator",
     "InstrumentSpec",
+    "Message",
     "PluginInfo",
     "Rating",
     "Scores",
     "hookimpl",
+    "msg",
     "weighted_scores",
 ]

@@ -345,3 +345,93 @@ async def test_suspended_municipality(
     admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
     as_admin = await gql(client, "{ municipality { status } }", token=admin, tenant=world.b.slug)
     assert as_admin["data"] == {"municipality": {"status": "SUSPENDED"}}
+
+
+START_ASSESSMENT = (
+    "mutation($in: StartAssessmentInput!) { startAssessment(input: $in) { assessment { id } } }"
+)
+ANSWER = (
+    "mutation($in: AnswerIndicatorsInput!) { answerIndicators(input: $in) { assessment { id } } }"
+)
+
+PLUGIN_CASES: dict[str, tuple[str, Any, str, str | None]] = {
+    "unknown instrument": (
+        START_ASSESSMENT,
+        lambda w: {"in": {"instrument": "nope", "title": "t", "assessedOn": s}},
+        "BAD_USER_INPUT",
+        "instrument",
+    ),
+    "instrument of a disabled plugin": (
+        START_ASSESSMENT,
+        lambda w: {"in": {"instrument": "maturity_model", "title": "t", "assessedOn": s}},
+        "PLUGIN_DISABLED",
+        None,
+    ),
+    "answer to an indicator that does not exist": (
+        ANSWER,
+        lambda w: {
+            "in": {
+                "assessmentId": w.a.gid("DraftAssessment"),
+                "answers": [
+                    {"indicator": "A1", "answer": "YES"},
+                    {"indicator": "Z9", "answer": "YES"},
+                ],
+            }
+        },
+        "BAD_USER_INPUT",
+        "answers.1.indicator",
+    ),
+    "answer outside the scale": (
+        ANSWER,
+        lambda w: {
+            "in": {
+                "assessmentId": w.a.gid("DraftAssessment"),
+                "answers": [{"indicator": "A1", "answer": "MAYBE"}],
+            }
+        },
+        "BAD_USER_INPUT",
+        "answers.0.answer",
+    ),
+    "evidence that is not a URL": (
+        ANSWER,
+        lambda w: {
+            "in": {
+                "assessmentId": w.a.gid("DraftAssessment"),
+                "answers": [{"indicator": "A1", "answer": "YES", "evidenceUrl": "ftp://x"}],
+            }
+        },
+        "BAD_USER_INPUT",
+        "answers.0.evidenceUrl",
+    ),
+    "answering a submitted assessment": (
+        ANSWER,
+        lambda w: {
+            "in": {
+                "assessmentId": w.a.gid("SubmittedAssessment"),
+                "answers": [{"indicator": "A1", "answer": "NO"}],
+            }
+        },
+        "CONFLICT",
+        None,
+    ),
+    "submitting twice": (
+        "mutation($id: ID!) { submitAssessment(input: {id: $id}) { assessment { id } } }",
+        lambda w: {"id": w.a.gid("SubmittedAssessment")},
+        "CONFLICT",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLUGIN_CASES))
+async def test_plugin_bad_input_gets_a_code_and_changes_nothing(
+    client: Any, db: Database, world: World, tokens: TokenService, case: str
+) -> None:
+    document, variables, code, field = PLUGIN_CASES[case]
+    before = (await snapshot(db, world.a), await snapshot(db, world.b))
+    editor = tokens.issue(subject="editor-a", role="editor", tenant=world.a.slug)
+    result = await gql(client, document, variables(world), token=editor)
+    assert error_codes(result) == [code], result
+    if field:
+        assert result["errors"][0]["extensions"]["field"] == field
+    assert (await snapshot(db, world.a), await snapshot(db, world.b)) == before
