@@ -73,3 +73,33 @@ class AssessmentStatus(StrEnum):
     DRAFT = "DRAFT"
     SUBMITTED = "SUBMITTED"
     VALIDATED = "VALIDATED"
+
+
+class ContributionKind(StrEnum):
+    PROPOSAL = "PROPOSAL"
+    COMMENT = "COMMENT"
+    SUPPORT = "SUPPORT"
+    VOTE = "VOTE"
+    MEETING = "MEETING"
+
+
+class Moderation(StrEnum):
+    PENDING = "PENDING"
+    PUBLISHED = "PUBLISHED"
+    HIDDEN = "HIDDEN"
+
+
+class ResponseOutcome(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    MERGED = "MERGED"
+    DECLINED = "DECLINED"
+
+
+class EvaluationTarget(StrEnum):
+    PLAN = "PLAN"
+    COMMITMENT = "COMMITMENT"
+
+
+class EvaluationStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"

@@ -2,11 +2,14 @@
 
 from core.actors.models import Actor
 from core.audit.models import AuditEvent
+from core.commitments.links import CommitmentContribution, CommitmentGap
 from core.commitments.models import Commitment, CommitmentSupporter
 from core.db.base import Base
 from core.diagnostics.models import Assessment, AssessmentAnswer
+from core.evaluation.models import Evaluation, Rating
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
+from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
 
@@ -17,9 +20,16 @@ __all__ = [
     "AssessmentAnswer",
     "AuditEvent",
     "Base",
+    "Channel",
+    "ChannelMember",
     "Commitment",
+    "CommitmentContribution",
+    "CommitmentGap",
     "CommitmentSupporter",
+    "Contribution",
+    "Evaluation",
     "Milestone",
     "Municipality",
     "ProgressReport",
+    "Rating",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from strawberry.dataloader import DataLoader
 
 from core.actors.models import Actor
@@ -17,6 +17,7 @@ from core.commitments.models import Commitment, CommitmentSupporter
 from core.diagnostics import service as diagnostics
 from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.milestones.models import Milestone
+from core.participation.models import Contribution
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
@@ -33,6 +34,9 @@ REPORTS = PageSpec(
     ProgressReport.milestone_id,
     (ProgressReport.reported_at, ProgressReport.id),
     descending=True,
+)
+CONTRIBUTIONS = PageSpec(
+    Contribution, Contribution.channel_id, (Contribution.created_at, Contribution.id)
 )
 ACTORS = PageSpec(Actor, Actor.tenant_id, (Actor.name, Actor.id))
 ASSESSMENTS = PageSpec(
@@ -52,6 +56,8 @@ class Loaders:
     pages: dict[PageSpec, DataLoader[PageKey, Page]] = field(default_factory=dict)
     counts: dict[PageSpec, DataLoader[CountKey, int]] = field(default_factory=dict)
     by_id: dict[type[Any], DataLoader[uuid.UUID, Any]] = field(default_factory=dict)
+    lists: dict[Any, DataLoader[uuid.UUID, list[Any]]] = field(default_factory=dict)
+    grouped_counts: dict[Any, DataLoader[uuid.UUID, int]] = field(default_factory=dict)
     commitment_progress: DataLoader[uuid.UUID, float] = field(init=False)
     plan_progress: DataLoader[uuid.UUID, float] = field(init=False)
     supporters: DataLoader[uuid.UUID, list[Actor]] = field(init=False)
@@ -96,6 +102,45 @@ class Loaders:
 
             self.counts[spec] = self._loader(load)
         return self.counts[spec]
+
+    def children(
+        self, model: type[Any], column: str, order: tuple[str, ...] = ("id",)
+    ) -> DataLoader[uuid.UUID, list[Any]]:
+        """All rows of ``model`` whose ``column`` is the key, as lists (small child lists)."""
+        key = (model, column, order)
+        if key not in self.lists:
+
+            async def load(keys: list[uuid.UUID]) -> list[list[Any]]:
+                attribute = getattr(model, column)
+                rows = await self.ctx.session.execute(
+                    select(model)
+                    .where(attribute.in_(keys))
+                    .order_by(*(getattr(model, o) for o in order))
+                )
+                grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+                for row in rows.scalars():
+                    grouped[getattr(row, column)].append(row)
+                return [grouped.get(k, []) for k in keys]
+
+            self.lists[key] = self._loader(load)
+        return self.lists[key]
+
+    def counts_by(self, model: type[Any], column: str, **equals: Any) -> DataLoader[uuid.UUID, int]:
+        """How many rows of ``model`` per ``column`` value, with optional equality filters."""
+        key = (model, column, tuple(sorted(equals.items())))
+        if key not in self.grouped_counts:
+
+            async def load(keys: list[uuid.UUID]) -> list[int]:
+                attribute = getattr(model, column)
+                statement = select(attribute, func.count()).where(attribute.in_(keys))
+                for name, value in equals.items():
+                    statement = statement.where(getattr(model, name) == value)
+                rows = (await self.ctx.session.execute(statement.group_by(attribute))).all()
+                found: dict[Any, int] = {row[0]: row[1] for row in rows}
+                return [int(found.get(k, 0)) for k in keys]
+
+            self.grouped_counts[key] = self._loader(load)
+        return self.grouped_counts[key]
 
     def get(self, model: type[Any]) -> DataLoader[uuid.UUID, Any]:
         """Rows of ``model`` by id (``None`` where invisible or absent)."""

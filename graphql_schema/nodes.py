@@ -11,18 +11,23 @@ from core.audit.models import AuditEvent as AuditRow
 from core.commitments.models import Commitment as CommitmentRow
 from core.diagnostics.models import Assessment as AssessmentRow
 from core.errors import BadUserInput, NotFound
+from core.evaluation.models import Evaluation as EvaluationRow
 from core.i18n import msg
 from core.identity.roles import Permission
 from core.milestones.models import Milestone as MilestoneRow
 from core.municipalities.models import Municipality as MunicipalityRow
+from core.participation.models import Channel as ChannelRow
+from core.participation.models import Contribution as ContributionRow
 from core.plans.models import ActionPlan as PlanRow
 from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.actors.types import Actor
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.commitments.types import Commitment
 from graphql_schema.diagnostics.types import Assessment
+from graphql_schema.evaluation.types import Evaluation
 from graphql_schema.milestones.types import Milestone, ProgressReport
 from graphql_schema.municipalities.types import Municipality
+from graphql_schema.participation.types import Channel, Contribution
 from graphql_schema.permissions import requires
 from graphql_schema.plans.types import ActionPlan
 from graphql_schema.relay import Node, from_global_id
@@ -36,6 +41,9 @@ TENANT_NODES: dict[str, tuple[type[Any], type[Any]]] = {
     "Actor": (ActorRow, Actor),
     "AuditEvent": (AuditRow, AuditEvent),
     "Assessment": (AssessmentRow, Assessment),
+    "Channel": (ChannelRow, Channel),
+    "Contribution": (ContributionRow, Contribution),
+    "Evaluation": (EvaluationRow, Evaluation),
 }
 #: Node types that need a permission beyond reading the municipality's public content.
 NODE_PERMISSIONS = {"AuditEvent": Permission.READ_AUDIT}

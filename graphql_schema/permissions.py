@@ -1,37 +1,9 @@
-"""Declaring the permission a field needs: ``permission_classes=[requires(Permission.X)]``."""
+"""Declaring the permission a field needs: ``permission_classes=[requires(Permission.X)]``.
 
-from __future__ import annotations
+The implementation lives in ``plugins/gqltypes.py`` so that plugins declare permissions the
+same way.
+"""
 
-from functools import cache
-from typing import Any
+from plugins.gqltypes import requires
 
-from strawberry.permission import BasePermission
-from strawberry.types import Info
-
-from core.errors import Forbidden, Unauthenticated
-from core.i18n import msg
-from core.identity.roles import Permission
-
-
-@cache
-def requires(permission: Permission) -> type[BasePermission]:
-    """A permission class: anonymous callers get UNAUTHENTICATED, others FORBIDDEN."""
-
-    class Requires(BasePermission):
-        message = f"Requires {permission.value}"
-
-        def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            principal = info.context.principal
-            if principal.can(permission):
-                return True
-            if principal.is_anonymous:
-                raise Unauthenticated(msg("Sign in to do this.", "Inicie sesión para hacer esto."))
-            raise Forbidden(
-                msg(
-                    f"Your role cannot do this (needs {permission.value}).",
-                    f"Su rol no permite hacer esto (requiere {permission.value}).",
-                )
-            )
-
-    Requires.__name__ = f"Requires_{permission.value}"
-    return Requires
+__all__ = ["requires"]

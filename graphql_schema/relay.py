@@ -14,6 +14,9 @@ import strawberry
 
 from core.errors import BadUserInput
 from core.i18n import msg
+from core.ids import decode_id, from_global_id, to_global_id
+
+__all__ = ["Connection", "Edge", "Node", "PageInfo", "decode_id", "from_global_id", "to_global_id"]
 
 T = TypeVar("T")
 
@@ -21,35 +24,6 @@ T = TypeVar("T")
 @strawberry.interface(description="An object with a global ID (Relay).")
 class Node:
     id: strawberry.ID
-
-
-def to_global_id(type_name: str, id_: uuid.UUID) -> strawberry.ID:
-    raw = f"{type_name}:{id_}".encode()
-    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
-
-
-def _bad_id(field: str | None) -> BadUserInput:
-    return BadUserInput(msg("Malformed ID.", "ID mal formado."), field=field)
-
-
-def from_global_id(value: str, *, field: str | None = None) -> tuple[str, uuid.UUID]:
-    try:
-        padded = value + "=" * (-len(value) % 4)
-        type_name, _, raw = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        return type_name, uuid.UUID(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _bad_id(field) from None
-
-
-def decode_id(value: str, expected: str, *, field: str) -> uuid.UUID:
-    """The UUID of a global ID that must name an object of type ``expected``."""
-    type_name, id_ = from_global_id(value, field=field)
-    if type_name != expected:
-        raise BadUserInput(
-            msg(f"Expected the ID of a {expected}.", f"Se esperaba el ID de un {expected}."),
-            field=field,
-        )
-    return id_
 
 
 def _plain(value: Any) -> Any:

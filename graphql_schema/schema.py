@@ -16,14 +16,17 @@ from core.errors import UsinaError
 from graphql_schema.actors.mutations import ActorMutations
 from graphql_schema.actors.queries import ActorQueries
 from graphql_schema.binding import RequestBinding, SessionLifecycle
-from graphql_schema.commitments.mutations import CommitmentMutations
+from graphql_schema.commitments.mutations import CommitmentLinkMutations, CommitmentMutations
 from graphql_schema.diagnostics.mutations import DiagnosticMutations
 from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import ErrorCodes, is_request_error
+from graphql_schema.evaluation.mutations import EvaluationMutations
+from graphql_schema.evaluation.queries import EvaluationQueries
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
 from graphql_schema.municipalities.queries import MunicipalityQueries
 from graphql_schema.nodes import TENANT_NODES
+from graphql_schema.participation.mutations import ParticipationMutations
 from graphql_schema.plans.mutations import PlanMutations
 from graphql_schema.plugins.mutations import PluginMutations
 from graphql_schema.plugins.queries import PluginQueries
@@ -37,6 +40,7 @@ CORE_QUERIES: tuple[type, ...] = (
     ActorQueries,
     PluginQueries,
     DiagnosticQueries,
+    EvaluationQueries,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     MunicipalityMutations,
@@ -46,6 +50,9 @@ CORE_MUTATIONS: tuple[type, ...] = (
     ActorMutations,
     PluginMutations,
     DiagnosticMutations,
+    ParticipationMutations,
+    CommitmentLinkMutations,
+    EvaluationMutations,
 )
 
 

@@ -4,13 +4,18 @@ import pluggy
 
 from plugins.records import (
     AnswerOption,
+    ChannelKindSpec,
+    Criterion,
+    DerivationInput,
     Dimension,
     DomainEvent,
+    FrameworkSpec,
     GraphQLContribution,
     Indicator,
     InstrumentSpec,
     PluginInfo,
     Rating,
+    ScaleOption,
     Scores,
 )
 
@@ -18,13 +23,18 @@ hookimpl = pluggy.HookimplMarker("usina")
 
 __all__ = [
     "AnswerOption",
+    "ChannelKindSpec",
+    "Criterion",
+    "DerivationInput",
     "Dimension",
     "DomainEvent",
+    "FrameworkSpec",
     "GraphQLContribution",
     "Indicator",
     "InstrumentSpec",
     "PluginInfo",
     "Rating",
+    "ScaleOption",
     "Scores",
     "hookimpl",
 ]

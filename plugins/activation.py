@@ -133,3 +133,14 @@ async def dispatch(
                 await await_me_maybe(impl.function(event=event))
             except Exception:
                 log.exception("plugin %s failed on %s", impl.plugin_name, event.kind)
+
+
+async def transition_objections(
+    registry: PluginRegistry, enabled: Iterable[str], session: Any, plan: Any, to: str
+) -> list[Any]:
+    """What the municipality's enabled plugins object to ``plan`` moving to ``to``."""
+    caller = hook_caller(registry, "check_plan_transition", enabled)
+    reasons: list[Any] = []
+    for impl in caller.get_hookimpls():
+        reasons.extend(await await_me_maybe(impl.function(session=session, plan=plan, to=to)) or ())
+    return reasons

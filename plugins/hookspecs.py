@@ -13,10 +13,19 @@ may be plain or ``async`` functions: the caller awaits results that are awaitabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pluggy
 
-from plugins.records import DomainEvent, GraphQLContribution, InstrumentSpec, PluginInfo
+from core.i18n import Message
+from plugins.records import (
+    ChannelKindSpec,
+    DomainEvent,
+    FrameworkSpec,
+    GraphQLContribution,
+    InstrumentSpec,
+    PluginInfo,
+)
 
 hookspec = pluggy.HookspecMarker("usina")
 
@@ -37,6 +46,38 @@ def register_instruments() -> Sequence[InstrumentSpec]:  # type: ignore[empty-bo
 
     Called once when the manager is built. Return the instruments' specs (versioned data plus a
     scoring function). Instrument names are unique across plugins.
+    """
+
+
+@hookspec
+def register_channel_kinds() -> Sequence[ChannelKindSpec]:  # type: ignore[empty-body]
+    """Contribute kinds of participation channel (a public consultation, a forum).
+
+    Called once when the manager is built. Channel kind names are unique across plugins. The
+    core stores channels, members and contributions; the spec says which contributions
+    participants and staff may make and validates a channel's rules.
+    """
+
+
+@hookspec
+def register_frameworks() -> Sequence[FrameworkSpec]:  # type: ignore[empty-body]
+    """Contribute evaluation frameworks (OGP IRM-style criteria, KPIs).
+
+    Called once when the manager is built. Framework names are unique across plugins. A
+    framework lists its criteria per target (plan, commitment) and derives ratings it can
+    compute (``derive``); reviewers rate the rest, with a justification.
+    """
+
+
+@hookspec
+async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Message]:  # type: ignore[empty-body]
+    """Object to an action plan moving to state ``to`` (for example, publishing a plan while
+    proposals lack a reasoned response).
+
+    Called, for the plan's municipality's enabled plugins, inside the transaction that moves
+    the plan, with the session bound to that municipality. Return the reasons (bilingual
+    messages) that block the move, or an empty sequence. Any reason refuses the move with
+    ``CONFLICT``.
     """
 
 

@@ -15,12 +15,22 @@ from typing import Any, cast
 import pluggy
 
 from plugins import hookspecs
-from plugins.records import GraphQLContribution, InstrumentSpec, PluginInfo
+from plugins.records import (
+    ChannelKindSpec,
+    FrameworkSpec,
+    GraphQLContribution,
+    InstrumentSpec,
+    PluginInfo,
+)
 
 ENTRY_POINT_GROUP = "usina.plugins"
 BUILTINS: tuple[str, ...] = (
     "plugins.builtin.transparency_index",
     "plugins.builtin.maturity_model",
+    "plugins.builtin.consultation",
+    "plugins.builtin.forum",
+    "plugins.builtin.ogp_irm",
+    "plugins.builtin.kpi",
 )
 
 
@@ -35,12 +45,20 @@ class PluginRegistry:
     #: instrument name -> (plugin name, spec)
     instruments: dict[str, tuple[str, InstrumentSpec]] = field(default_factory=dict)
     graphql: list[tuple[str, GraphQLContribution]] = field(default_factory=list)
+    channel_kinds: dict[str, tuple[str, ChannelKindSpec]] = field(default_factory=dict)
+    frameworks: dict[str, tuple[str, FrameworkSpec]] = field(default_factory=dict)
 
     def info(self, name: str) -> PluginInfo | None:
         return self.infos.get(name)
 
     def instrument(self, name: str) -> tuple[str, InstrumentSpec] | None:
         return self.instruments.get(name)
+
+    def channel_kind(self, name: str) -> tuple[str, ChannelKindSpec] | None:
+        return self.channel_kinds.get(name)
+
+    def framework(self, name: str) -> tuple[str, FrameworkSpec] | None:
+        return self.frameworks.get(name)
 
     def plugin_object(self, name: str) -> Any:
         return self.pm.get_plugin(name)
@@ -94,6 +112,8 @@ def _collect(pm: pluggy.PluginManager) -> PluginRegistry:
             if spec.name in registry.instruments:
                 raise PluginError(f"two plugins contribute the instrument {spec.name!r}")
             registry.instruments[spec.name] = (impl.plugin_name, spec)
+    _collect_named(pm, "register_channel_kinds", ChannelKindSpec, registry.channel_kinds)
+    _collect_named(pm, "register_frameworks", FrameworkSpec, registry.frameworks)
     names: set[str] = set()
     for impl in pm.hook.register_graphql.get_hookimpls():
         contributions = cast(Iterable[GraphQLContribution], impl.function() or ())
@@ -103,3 +123,16 @@ def _collect(pm: pluggy.PluginManager) -> PluginRegistry:
             names.add(contribution.name)
             registry.graphql.append((impl.plugin_name, contribution))
     return registry
+
+
+def _collect_named(
+    pm: pluggy.PluginManager, hook: str, kind: type, into: dict[str, tuple[str, Any]]
+) -> None:
+    for impl in getattr(pm.hook, hook).get_hookimpls():
+        for record in cast(Iterable[Any], impl.function() or ()):
+            if not isinstance(record, kind):
+                raise PluginError(f"{impl.plugin_name} returned {record!r} from {hook}")
+            name: str = getattr(record, "name")  # noqa: B009  (every record kind has one)
+            if name in into:
+                raise PluginError(f"two plugins contribute {kind.__name__} {name!r}")
+            into[name] = (impl.plugin_name, record)

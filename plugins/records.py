@@ -136,3 +136,73 @@ class DomainEvent:
     tenant_id: Any
     entity_id: Any
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- Participation channels ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelKindSpec:
+    """A kind of participation channel. ``participant_kinds``: what signed-in people may
+    contribute (while the channel is open); ``staff_kinds``: what only staff record (any time);
+    ``rules``: the pydantic model of a channel's rules, validated when it opens."""
+
+    name: str
+    title: Message
+    description: Message
+    participant_kinds: frozenset[str] = frozenset()
+    staff_kinds: frozenset[str] = frozenset()
+    rules: type[BaseModel] | None = None
+    has_members: bool = False
+
+
+# --- Evaluation frameworks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    code: str
+    label: Message
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """``derived``: the framework computes it (from data or other ratings); a reviewer may
+    override a derived rating only with a justification."""
+
+    code: str
+    title: Message
+    scale: tuple[ScaleOption, ...]
+    derived: bool = False
+    description: Message | None = None
+
+    def option(self, code: str) -> ScaleOption | None:
+        return next((o for o in self.scale if o.code == code), None)
+
+
+@dataclass(frozen=True)
+class DerivationInput:
+    """What a framework's ``derive`` receives: the target's figures and the ratings so far."""
+
+    target: str  # "PLAN" or "COMMITMENT"
+    progress: float | None
+    completion_level: str | None
+    ratings: Mapping[str, str | None]
+
+
+#: Returns criterion code -> derived value (None: cannot be derived yet).
+Deriver = Callable[[DerivationInput], Mapping[str, str | None]]
+
+
+@dataclass(frozen=True)
+class FrameworkSpec:
+    name: str
+    version: str
+    title: Message
+    description: Message
+    #: target ("PLAN" / "COMMITMENT") -> its criteria
+    criteria: Mapping[str, tuple[Criterion, ...]]
+    derive: Deriver
+
+    def criterion(self, target: str, code: str) -> Criterion | None:
+        return next((c for c in self.criteria.get(target, ()) if c.code == code), None)

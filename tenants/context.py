@@ -20,6 +20,8 @@ class TenantBinding:
     tenant_id: uuid.UUID
     slug: str
     sees_drafts: bool = False
+    #: Reviewers see evaluations before they are published (theirs and their peers').
+    sees_evaluation_drafts: bool = False
 
 
 _current: ContextVar[TenantBinding | None] = ContextVar("usina_tenant", default=None)

@@ -23,9 +23,11 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core.db.base import PlanScoped, TenantOwned
 from core.diagnostics.models import Assessment, AssessmentAnswer
-from core.enums import AssessmentStatus
+from core.enums import AssessmentStatus, EvaluationStatus, Moderation
 from core.errors import AppendOnly, IsolationViolation
+from core.evaluation.models import Evaluation, Rating
 from core.i18n import msg
+from core.participation.models import Contribution
 from core.plans.models import ActionPlan
 from tenants.context import TenantBinding
 
@@ -95,6 +97,32 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
                     select(ActionPlan.id)
                     .where(ActionPlan.tenant_id == tenant_id)
                     .where(ActionPlan.is_public)
+                ),
+                include_aliases=True,
+            )
+        )
+        options.append(
+            with_loader_criteria(
+                Contribution,
+                lambda cls: cls.moderation == Moderation.PUBLISHED,
+                include_aliases=True,
+            )
+        )
+    if not (binding.sees_drafts or binding.sees_evaluation_drafts):
+        options.append(
+            with_loader_criteria(
+                Evaluation,
+                lambda cls: cls.status == EvaluationStatus.PUBLISHED,
+                include_aliases=True,
+            )
+        )
+        options.append(
+            with_loader_criteria(
+                Rating,
+                lambda cls: cls.evaluation_id.in_(
+                    select(Evaluation.id)
+                    .where(Evaluation.tenant_id == tenant_id)
+                    .where(Evaluation.status == EvaluationStatus.PUBLISHED)
                 ),
                 include_aliases=True,
             )

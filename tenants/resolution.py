@@ -87,6 +87,7 @@ async def resolve(
         tenant_id=municipality.id,
         slug=municipality.slug,
         sees_drafts=principal.can(Permission.READ_DRAFTS),
+        sees_evaluation_drafts=principal.can(Permission.EVALUATE),
     )
     if principal.is_platform_admin:
         async with db.session(binding) as session:

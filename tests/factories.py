@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,16 +12,21 @@ import httpx
 from core.actors import service as actors
 from core.commitments import service as commitments
 from core.diagnostics import service as diagnostics
-from core.enums import ActionPlanStatus, ActorKind, AssessmentStatus
-from core.identity.principal import SYSTEM
+from core.enums import ActionPlanStatus, ActorKind, AssessmentStatus, ContributionKind
+from core.evaluation import service as evaluations
+from core.identity.principal import SYSTEM, Principal
+from core.identity.roles import Role
 from core.milestones import service as milestones
 from core.municipalities.models import Municipality
 from core.municipalities.service import MunicipalityData
+from core.participation import service as participation
 from core.plans import service as plans
 from core.progress import service as progress
 from graphql_schema.relay import to_global_id
 from plugins import activation
+from plugins.builtin.kpi import service as kpis
 from plugins.manager import make_plugin_manager
+from plugins.records import DerivationInput
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.provisioning import create_municipality
@@ -45,6 +50,11 @@ class Tenant:
     assessment_id: uuid.UUID  # DRAFT
     submitted_assessment_id: uuid.UUID
     validated_assessment_id: uuid.UUID
+    consultation_id: uuid.UUID
+    forum_id: uuid.UUID
+    ngo_id: uuid.UUID
+    proposal_id: uuid.UUID
+    evaluation_id: uuid.UUID
 
     @property
     def slug(self) -> str:
@@ -67,8 +77,15 @@ class Tenant:
             "DraftAssessment": self.assessment_id,
             "SubmittedAssessment": self.submitted_assessment_id,
             "Assessment": self.validated_assessment_id,
+            "Channel": self.consultation_id,
+            "Forum": self.forum_id,
+            "CivilSocietyActor": self.ngo_id,
+            "Contribution": self.proposal_id,
+            "DraftEvaluation": self.evaluation_id,
         }
-        type_name = kind.removeprefix("Draft").removeprefix("Submitted")
+        type_name = {"Forum": "Channel", "CivilSocietyActor": "Actor"}.get(
+            kind, kind.removeprefix("Draft").removeprefix("Submitted")
+        )
         return to_global_id(type_name, ids[kind])
 
 
@@ -131,7 +148,8 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
                 plan_id=draft.id, code="D1", title="Borrador", start_date=START, end_date=END
             ),
         )
-        await activation.configure(session, SYSTEM, REGISTRY, "transparency_index", enabled=True)
+        for plugin in ("transparency_index", "consultation", "forum", "ogp_irm", "kpi"):
+            await activation.configure(session, SYSTEM, REGISTRY, plugin, enabled=True)
         _, index = REGISTRY.instruments["transparency_index"]
         assessments = []
         for status in (None, AssessmentStatus.SUBMITTED, AssessmentStatus.VALIDATED):
@@ -152,6 +170,63 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
             if status is AssessmentStatus.VALIDATED:
                 await diagnostics.transition(session, SYSTEM, assessment.id, status)
             assessments.append(assessment.id)
+        now = datetime.now(UTC)
+        consultation = await participation.open_channel(
+            session,
+            SYSTEM,
+            participation.ChannelData(
+                plan_id=plan.id,
+                kind="consultation",
+                title="Consulta",
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=30),
+            ),
+        )
+        forum = await participation.open_channel(
+            session,
+            SYSTEM,
+            participation.ChannelData(
+                plan_id=plan.id,
+                kind="forum",
+                title="Foro",
+                opens_at=now - timedelta(days=1),
+                closes_at=now + timedelta(days=365),
+            ),
+        )
+        await participation.add_member(session, SYSTEM, forum.id, actor.id, "Gobierno")
+        ngo = await actors.create(
+            session, SYSTEM, actors.ActorData(ActorKind.CIVIL_SOCIETY, f"ONG {prefix}")
+        )
+        participant = Principal(
+            subject=f"vecina-{prefix}", role=Role.PARTICIPANT, tenant=municipality.slug
+        )
+        proposal = await participation.contribute(
+            session,
+            participant,
+            participation.ContributionData(
+                channel_id=consultation.id,
+                kind=ContributionKind.PROPOSAL,
+                title="Datos abiertos",
+                body="Publicar las compras.",
+            ),
+            participant_kinds={ContributionKind.PROPOSAL},
+            staff_kinds=(),
+            is_staff=False,
+        )
+        _, irm = REGISTRY.frameworks["ogp_irm"]
+        evaluation = await evaluations.start(
+            session,
+            SYSTEM,
+            framework="ogp_irm",
+            version=irm.version,
+            criteria=list(irm.criteria["COMMITMENT"]),  # type: ignore[arg-type]
+            derive=lambda t, p, lv, r: irm.derive(DerivationInput(t, p, lv, r)),
+            plan_id=plan.id,
+            commitment_id=commitment.id,
+        )
+        await kpis.define(
+            session, SYSTEM, commitment.id, "K1", "Conjuntos publicados", "datasets", 0, 40
+        )
     return Tenant(
         municipality=municipality,
         actor_id=actor.id,
@@ -164,6 +239,11 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         assessment_id=assessments[0],
         submitted_assessment_id=assessments[1],
         validated_assessment_id=assessments[2],
+        consultation_id=consultation.id,
+        forum_id=forum.id,
+        ngo_id=ngo.id,
+        proposal_id=proposal.id,
+        evaluation_id=evaluation.id,
     )
 
 

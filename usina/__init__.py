@@ -3,13 +3,18 @@
 from core.i18n import Message, msg
 from plugins import (
     AnswerOption,
+    ChannelKindSpec,
+    Criterion,
+    DerivationInput,
     Dimension,
     DomainEvent,
+    FrameworkSpec,
     GraphQLContribution,
     Indicator,
     InstrumentSpec,
     PluginInfo,
     Rating,
+    ScaleOption,
     Scores,
     hookimpl,
 )
@@ -17,14 +22,19 @@ from plugins.scoring import weighted_scores
 
 __all__ = [
     "AnswerOption",
+    "ChannelKindSpec",
+    "Criterion",
+    "DerivationInput",
     "Dimension",
     "DomainEvent",
+    "FrameworkSpec",
     "GraphQLContribution",
     "Indicator",
     "InstrumentSpec",
     "Message",
     "PluginInfo",
     "Rating",
+    "ScaleOption",
     "Scores",
     "hookimpl",
     "msg",

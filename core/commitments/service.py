@@ -176,3 +176,44 @@ async def _check_milestones_inside(
             ),
             field="startDate",
         )
+
+
+async def link_gaps(
+    session: AsyncSession,
+    actor: Principal,
+    commitment_id: uuid.UUID,
+    gaps: list[tuple[uuid.UUID, str]],
+    is_indicator: Any,
+) -> Commitment:
+    """Replace the diagnostic gaps (assessment, indicator) a commitment addresses.
+    ``is_indicator(assessment, code)`` tells whether the assessment's instrument has it."""
+    from core.commitments.links import CommitmentGap
+    from core.diagnostics.models import Assessment
+
+    commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
+    for index, (assessment_id, indicator) in enumerate(gaps):
+        assessment = await lookups.get(
+            session, Assessment, assessment_id, field=f"gaps.{index}.assessmentId"
+        )
+        if not is_indicator(assessment, indicator):
+            raise BadUserInput(
+                msg(
+                    f"No indicator '{indicator}' in that assessment.",
+                    f"No hay indicador '{indicator}' en esa evaluación.",
+                ),
+                field=f"gaps.{index}.indicator",
+            )
+    await session.execute(delete(CommitmentGap).where(CommitmentGap.commitment_id == commitment.id))
+    for assessment_id, indicator in dict.fromkeys(gaps):
+        session.add(
+            CommitmentGap(
+                plan_id=commitment.plan_id,
+                commitment_id=commitment.id,
+                assessment_id=assessment_id,
+                indicator=indicator,
+            )
+        )
+    await session.flush()
+    after = {"gaps": [[str(a), i] for a, i in gaps]}
+    audit.record(session, actor, "commitment.link_gaps", commitment, after=after)
+    return commitment

@@ -24,6 +24,9 @@ class Permission(StrEnum):
     EDIT_ACTORS = "edit_actors"
     READ_AUDIT = "read_audit"
     RUN_ASSESSMENTS = "run_assessments"
+    PARTICIPATE = "participate"
+    MODERATE = "moderate"
+    EVALUATE = "evaluate"
     VALIDATE_ASSESSMENTS = "validate_assessments"
     READ_PLUGIN_SETTINGS = "read_plugin_settings"
     MANAGE_PLUGINS = "manage_plugins"
@@ -36,13 +39,20 @@ _STAFF = {
     Permission.REPORT_PROGRESS,
     Permission.EDIT_ACTORS,
     Permission.RUN_ASSESSMENTS,
+    Permission.MODERATE,
+    Permission.PARTICIPATE,
 }
-_ADMIN = {Permission.READ_AUDIT, Permission.VALIDATE_ASSESSMENTS, Permission.READ_PLUGIN_SETTINGS}
+_ADMIN = {
+    Permission.READ_AUDIT,
+    Permission.VALIDATE_ASSESSMENTS,
+    Permission.READ_PLUGIN_SETTINGS,
+    Permission.EVALUATE,
+}
 
 PERMISSIONS: dict[Role | None, frozenset[Permission]] = {
     None: frozenset(),  # the anonymous public
-    Role.PARTICIPANT: frozenset(),
-    Role.REVIEWER: frozenset(),
+    Role.PARTICIPANT: frozenset({Permission.PARTICIPATE}),
+    Role.REVIEWER: frozenset({Permission.PARTICIPATE, Permission.EVALUATE}),
     Role.EDITOR: frozenset(_STAFF),
     Role.TENANT_ADMIN: frozenset(_STAFF | _ADMIN),
     Role.PLATFORM_ADMIN: frozenset(Permission),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -106,4 +107,44 @@ class CommitmentMutations:
             changes["ogp_values"] = [v.value for v in changes["ogp_values"]]
         async with info.context.transaction() as session:
             row = await commitments.update(session, info.context.principal, commitment_id, changes)
+        return CommitmentPayload(commitment=from_row(Commitment, row))
+
+
+@strawberry.input
+class GapInput:
+    assessment_id: strawberry.ID
+    indicator: str
+
+
+@strawberry.input
+class LinkCommitmentGapsInput:
+    commitment_id: strawberry.ID
+    gaps: list[GapInput] = strawberry.field(description="Replaces the commitment's gaps.")
+
+
+@strawberry.type
+class CommitmentLinkMutations:
+    @strawberry.mutation(
+        description="Say which diagnostic gaps (assessment indicators) a commitment addresses.",
+        permission_classes=EDIT,
+    )
+    async def link_commitment_gaps(
+        self, info: Info, input: LinkCommitmentGapsInput
+    ) -> CommitmentPayload:
+        context = info.context
+        context.tenant()
+        commitment_id = decode_id(input.commitment_id, "Commitment", field="commitmentId")
+        gaps = [
+            (decode_id(g.assessment_id, "Assessment", field=f"gaps.{i}.assessmentId"), g.indicator)
+            for i, g in enumerate(input.gaps)
+        ]
+
+        def is_indicator(assessment: Any, code: str) -> bool:
+            found = context.plugins.instrument(assessment.instrument)
+            return found is not None and found[1].indicator(code) is not None
+
+        async with context.transaction() as session:
+            row = await commitments.link_gaps(
+                session, context.principal, commitment_id, gaps, is_indicator
+            )
         return CommitmentPayload(commitment=from_row(Commitment, row))

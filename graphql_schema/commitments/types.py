@@ -18,7 +18,10 @@ from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows
 
 if TYPE_CHECKING:
+    from graphql_schema.evaluation.types import Evaluation
+    from graphql_schema.participation.types import Contribution
     from graphql_schema.plans.types import ActionPlan
+    from graphql_schema.traceability import CommitmentGap
 
 
 @strawberry.type(description="A commitment of an action plan, following the OGP template.")
@@ -63,6 +66,40 @@ class Commitment(Node):
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
         return await connection(info, MILESTONES, Milestone, self.row.id, first, after)
+
+    @strawberry.field(description="The diagnostic gaps this commitment addresses (traceability).")
+    async def addresses_gaps(
+        self, info: Info
+    ) -> list[Annotated[CommitmentGap, strawberry.lazy("graphql_schema.traceability")]]:
+        from graphql_schema.traceability import gaps_of
+
+        return await gaps_of(info, self.row.id)
+
+    @strawberry.field(description="The contributions (accepted proposals) it takes up.")
+    async def takes_up(
+        self, info: Info
+    ) -> list[Annotated[Contribution, strawberry.lazy("graphql_schema.participation.types")]]:
+        from core.commitments.links import CommitmentContribution
+        from core.participation.models import Contribution as ContributionRow
+        from graphql_schema.participation.types import Contribution
+
+        links = await info.context.loaders.children(CommitmentContribution, "commitment_id").load(
+            self.row.id
+        )
+        rows = await info.context.loaders.get(ContributionRow).load_many(
+            [link.contribution_id for link in links]
+        )
+        return from_rows(Contribution, [r for r in rows if r is not None])
+
+    @strawberry.field
+    async def evaluations(
+        self, info: Info
+    ) -> list[Annotated[Evaluation, strawberry.lazy("graphql_schema.evaluation.types")]]:
+        from core.evaluation.models import Evaluation as EvaluationRow
+        from graphql_schema.evaluation.types import Evaluation
+
+        rows = await info.context.loaders.children(EvaluationRow, "commitment_id").load(self.row.id)
+        return from_rows(Evaluation, rows)
 
     @strawberry.field
     async def action_plan(

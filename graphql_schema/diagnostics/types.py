@@ -8,9 +8,9 @@ from strawberry.types import Info
 from core.diagnostics.models import Assessment as AssessmentRow
 from core.diagnostics.models import AssessmentAnswer as AnswerRow
 from core.enums import AssessmentStatus
-from graphql_schema.plugins.types import Text, optional_text, text
 from graphql_schema.relay import Node
 from plugins import records
+from plugins.gqltypes import Text, optional_text, text
 
 
 @strawberry.type
@@ -95,7 +95,7 @@ class DimensionScore:
     score: float | None = strawberry.field(description="0..100; null when not computable.")
 
 
-@strawberry.type
+@strawberry.type(name="AssessmentRating", description="A named result, e.g. a maturity level.")
 class Rating:
     code: str
     label: Text

@@ -5,14 +5,19 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
+from core import lookups
 from core.enums import ActionPlanStatus
+from core.errors import Conflict
+from core.i18n import Message
 from core.identity.roles import Permission
 from core.plans import service as plans
+from core.plans.models import ActionPlan as PlanRow
 from graphql_schema.inputs import provided
 from graphql_schema.permissions import requires
 from graphql_schema.plans.types import ActionPlan
 from graphql_schema.relay import decode_id
 from graphql_schema.rows import from_row
+from plugins import activation
 
 
 @strawberry.input
@@ -83,7 +88,19 @@ class PlanMutations:
         self, info: Info, input: TransitionActionPlanInput
     ) -> ActionPlanPayload:
         info.context.tenant()
+        context = info.context
         plan_id = decode_id(input.id, "ActionPlan", field="id")
-        async with info.context.transaction() as session:
-            row = await plans.transition(session, info.context.principal, plan_id, input.to)
+        enabled = await context.enabled_plugins()
+        async with context.transaction() as session:
+            plan = await lookups.get(session, PlanRow, plan_id, field="id")
+            reasons = await activation.transition_objections(
+                context.plugins, enabled, session, plan, input.to.value
+            )
+            if reasons:
+                raise Conflict(
+                    Message(en=" ".join(r.en for r in reasons), es=" ".join(r.es for r in reasons)),
+                    field="to",
+                    details={"reasons": [{"en": r.en, "es": r.es} for r in reasons]},
+                )
+            row = await plans.transition(session, context.principal, plan_id, input.to)
         return ActionPlanPayload(action_plan=from_row(ActionPlan, row))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +13,11 @@ from graphql_schema.commitments.types import Commitment
 from graphql_schema.connections import connection
 from graphql_schema.loaders import COMMITMENTS
 from graphql_schema.relay import Connection, Node
+from graphql_schema.rows import from_rows
+
+if TYPE_CHECKING:
+    from graphql_schema.evaluation.types import Evaluation
+    from graphql_schema.participation.types import Channel
 
 
 @strawberry.type(description="An Open Government Action Plan of the municipality.")
@@ -35,6 +41,29 @@ class ActionPlan(Node):
     @strawberry.field(description="Mean of its commitments' progress, 0..100.")
     async def progress(self, info: Info) -> float:
         return await info.context.loaders.plan_progress.load(self.row.id)
+
+    @strawberry.field(description="Participation channels: consultations, forums, ...")
+    async def channels(
+        self, info: Info
+    ) -> list[Annotated[Channel, strawberry.lazy("graphql_schema.participation.types")]]:
+        from core.participation.models import Channel as ChannelRow
+        from graphql_schema.participation.types import Channel
+
+        rows = await info.context.loaders.children(ChannelRow, "plan_id", ("opens_at", "id")).load(
+            self.row.id
+        )
+        return from_rows(Channel, rows)
+
+    @strawberry.field(description="Evaluations of the plan as a whole.")
+    async def evaluations(
+        self, info: Info
+    ) -> list[Annotated[Evaluation, strawberry.lazy("graphql_schema.evaluation.types")]]:
+        from core.enums import EvaluationTarget
+        from core.evaluation.models import Evaluation as EvaluationRow
+        from graphql_schema.evaluation.types import Evaluation
+
+        rows = await info.context.loaders.children(EvaluationRow, "plan_id").load(self.row.id)
+        return from_rows(Evaluation, [r for r in rows if r.target is EvaluationTarget.PLAN])
 
     @strawberry.field(description="Commitments ordered by code.")
     async def commitments(

@@ -9,25 +9,11 @@ from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.i18n import Message
 from core.identity.roles import Permission
 from graphql_schema.permissions import requires
+from plugins.gqltypes import Text, text
 from plugins.records import PluginInfo
 from tenants.plugin_activations import PluginActivation
-
-
-@strawberry.type(description="A text in Spanish and English.")
-class Text:
-    en: str
-    es: str
-
-
-def text(message: Message) -> Text:
-    return Text(en=message.en, es=message.es)
-
-
-def optional_text(message: Message | None) -> Text | None:
-    return text(message) if message is not None else None
 
 
 @strawberry.type(description="An installed plugin, and whether the bound municipality uses it.")

@@ -21,6 +21,10 @@ ALLOWED: dict[str, set[str]] = {name: STAFF for name in MUTATIONS} | {
     "createMunicipality": {"platform_admin"},
     "setMunicipalityStatus": {"platform_admin"},
     "configurePlugin": {"platform_admin"},
+    "contribute": set(ROLES) - {"anonymous"},
+    "startEvaluation": {"reviewer", "tenant_admin", "platform_admin"},
+    "rateCriterion": {"reviewer", "tenant_admin", "platform_admin"},
+    "publishEvaluation": {"reviewer", "tenant_admin", "platform_admin"},
     "validateAssessment": {"tenant_admin", "platform_admin"},
     "reopenAssessment": {"tenant_admin", "platform_admin"},
 }
@@ -144,6 +148,8 @@ async def test_viewer(client: Any, world: World, tokens: TokenService) -> None:
         "permissions": [
             "edit_actors",
             "edit_plans",
+            "moderate",
+            "participate",
             "read_drafts",
             "report_progress",
             "run_assessments",

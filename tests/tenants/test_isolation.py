@@ -93,12 +93,15 @@ async def test_audit_event_of_another_municipality_is_not_found(
 
 
 LISTS = """{
-  municipality { slug actionPlans(first: 100) { nodes { id commitments(first: 100) { nodes { id
+  municipality { slug actionPlans(first: 100) { nodes { id channels { id members { actor { id } }
+    contributions(first: 100) { nodes { id commitments { id } comments { id } } } } evaluations { id }
+    commitments(first: 100) { nodes { id evaluations { id ratings { code } } takesUp { id } addressesGaps { assessment { id } }
     leadAgency { id } milestones(first: 100) { nodes { id reports(first: 100) { nodes { id } } } } } } } } }
   actionPlans(first: 100) { nodes { id } }
   actors(first: 100) { nodes { id } }
   assessments(first: 100) { nodes { id answers { indicator { code } } } }
   plugins { name enabled }
+  frameworks { name }
 }"""
 
 
@@ -186,6 +189,70 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         "mutation($id: ID!) { reopenAssessment(input: {id: $id}) { assessment { id } } }",
         lambda a, b: {"id": a.gid("SubmittedAssessment")},
     ),
+    "contribute": (
+        'mutation($c: ID!) { contribute(input: {channelId: $c, kind: PROPOSAL, title: "x", body: "y"}) { contribution { id } } }',
+        lambda a, b: {"c": a.gid("Channel")},
+    ),
+    "supportForeignProposal": (
+        "mutation($c: ID!, $p: ID!) { contribute(input: {channelId: $c, kind: SUPPORT, parentId: $p}) { contribution { id } } }",
+        lambda a, b: {"c": b.gid("Channel"), "p": a.gid("Contribution")},
+    ),
+    "moderateContribution": (
+        'mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: HIDDEN, reason: "x"}) { contribution { id } } }',
+        lambda a, b: {"id": a.gid("Contribution")},
+    ),
+    "respondToContribution": (
+        'mutation($id: ID!) { respondToContribution(input: {id: $id, outcome: DECLINED, response: "x"}) { contribution { id } } }',
+        lambda a, b: {"id": a.gid("Contribution")},
+    ),
+    "acceptIntoForeignCommitment": (
+        'mutation($id: ID!, $c: ID!) { respondToContribution(input: {id: $id, outcome: ACCEPTED, response: "x", commitmentIds: [$c]}) { contribution { id } } }',
+        lambda a, b: {"id": b.gid("Contribution"), "c": a.gid("Commitment")},
+    ),
+    "openChannel": (
+        'mutation($p: ID!) { openChannel(input: {actionPlanId: $p, kind: "consultation", title: "x", opensAt: "2026-01-01T00:00:00Z", closesAt: "2027-01-01T00:00:00Z"}) { channel { id } } }',
+        lambda a, b: {"p": a.gid("ActionPlan")},
+    ),
+    "addChannelMember": (
+        "mutation($c: ID!, $a: ID!) { addChannelMember(input: {channelId: $c, actorId: $a}) { member { role } } }",
+        lambda a, b: {"c": a.gid("Forum"), "a": a.gid("CivilSocietyActor")},
+    ),
+    "addForeignActorToOwnForum": (
+        "mutation($c: ID!, $a: ID!) { addChannelMember(input: {channelId: $c, actorId: $a}) { member { role } } }",
+        lambda a, b: {"c": b.gid("Forum"), "a": a.gid("Actor")},
+    ),
+    "recordMeeting": (
+        'mutation($c: ID!) { recordMeeting(input: {channelId: $c, heldOn: "2026-05-01", agenda: "x"}) { contribution { id } } }',
+        lambda a, b: {"c": a.gid("Forum")},
+    ),
+    "linkCommitmentGaps": (
+        'mutation($c: ID!, $a: ID!) { linkCommitmentGaps(input: {commitmentId: $c, gaps: [{assessmentId: $a, indicator: "C1"}]}) { commitment { id } } }',
+        lambda a, b: {"c": a.gid("Commitment"), "a": a.gid("Assessment")},
+    ),
+    "linkOwnCommitmentToForeignGap": (
+        'mutation($c: ID!, $a: ID!) { linkCommitmentGaps(input: {commitmentId: $c, gaps: [{assessmentId: $a, indicator: "C1"}]}) { commitment { id } } }',
+        lambda a, b: {"c": b.gid("Commitment"), "a": a.gid("Assessment")},
+    ),
+    "startEvaluation": (
+        'mutation($p: ID!) { startEvaluation(input: {framework: "ogp_irm", actionPlanId: $p}) { evaluation { id } } }',
+        lambda a, b: {"p": a.gid("ActionPlan")},
+    ),
+    "rateCriterion": (
+        'mutation($e: ID!) { rateCriterion(input: {evaluationId: $e, criterion: "VERIFIABILITY", value: "VERIFIABLE", justification: "x"}) { evaluation { id } } }',
+        lambda a, b: {"e": a.gid("DraftEvaluation")},
+    ),
+    "publishEvaluation": (
+        "mutation($e: ID!) { publishEvaluation(input: {id: $e}) { evaluation { id } } }",
+        lambda a, b: {"e": a.gid("DraftEvaluation")},
+    ),
+    "defineKpi": (
+        'mutation($c: ID!) { defineKpi(input: {commitmentId: $c, code: "K9", name: "x", baseline: 0, target: 1}) { kpi { code } } }',
+        lambda a, b: {"c": a.gid("Commitment")},
+    ),
+    "recordKpiValue": (
+        'mutation($c: ID!) { recordKpiValue(input: {commitmentId: $c, code: "K1", value: 1, measuredOn: "2026-05-01"}) { kpi { code } } }',
+        lambda a, b: {"c": a.gid("Commitment")},
+    ),
     "updateActor": (
         'mutation($id: ID!) { updateActor(input: {id: $id, name: "x"}) { actor { id } } }',
         lambda a, b: {"id": a.gid("Actor")},
@@ -203,8 +270,17 @@ async def test_mutation_on_another_municipality_is_not_found_and_changes_nothing
     who = callers(tokens, world.b)[caller]
     result = await gql(client, document, variables(world.a, world.b), **who)
     expected = "NOT_FOUND"
-    if caller == "editor_b" and mutation in ("validateAssessment", "reopenAssessment"):
-        expected = "FORBIDDEN"  # the role is refused before anything is looked up
+    refused_roles = {  # the role is refused before anything is looked up
+        "editor_b": {
+            "validateAssessment",
+            "reopenAssessment",
+            "startEvaluation",
+            "rateCriterion",
+            "publishEvaluation",
+        },
+    }
+    if mutation in refused_roles.get(caller, set()):
+        expected = "FORBIDDEN"
     assert error_codes(result) == [expected], result
     assert await snapshot(db, world.a) == before_a
     after_b = await snapshot(db, world.b)

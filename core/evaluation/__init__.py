@@ -1,0 +1,1 @@
+"""Evaluation: frameworks applied to a plan or a commitment, rated per criterion."""

@@ -1,0 +1,193 @@
+"""Evaluating a plan or a commitment with a framework: derived ratings, reviewers' ratings with
+justifications (and justified overrides of derived ones), publication.
+
+The framework is a plugin's; callers pass its criteria and its ``derive`` function, so the core
+imports no plugin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.audit import service as audit
+from core.commitments.models import Commitment
+from core.db.base import utcnow
+from core.enums import EvaluationStatus, EvaluationTarget
+from core.errors import BadUserInput, Conflict
+from core.evaluation.models import Evaluation, Rating
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.plans.models import ActionPlan
+from core.progress import rollup
+
+
+class CriterionLike(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def derived(self) -> bool: ...
+
+    def option(self, code: str) -> Any: ...
+
+
+#: (target, progress, completion level, ratings in force) -> derived values by criterion
+Derive = Callable[
+    [str, float | None, str | None, Mapping[str, str | None]], Mapping[str, str | None]
+]
+
+
+async def _figures(session: AsyncSession, evaluation: Evaluation) -> tuple[float, str]:
+    if evaluation.target is EvaluationTarget.COMMITMENT and evaluation.commitment_id:
+        progress = (await rollup.progress_by_commitment(session, [evaluation.commitment_id]))[
+            evaluation.commitment_id
+        ]
+    else:
+        progress = (await rollup.progress_by_plan(session, [evaluation.plan_id]))[
+            evaluation.plan_id
+        ]
+    return progress, rollup.completion_level(progress).value
+
+
+async def ratings_of(
+    session: AsyncSession, evaluation_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Rating]]:
+    rows = await session.execute(
+        select(Rating).where(Rating.evaluation_id.in_(evaluation_ids)).order_by(Rating.id)
+    )
+    out: dict[uuid.UUID, list[Rating]] = {i: [] for i in evaluation_ids}
+    for row in rows.scalars():
+        out[row.evaluation_id].append(row)
+    return out
+
+
+async def _rederive(
+    session: AsyncSession, evaluation: Evaluation, ratings: dict[str, Rating], derive: Derive
+) -> None:
+    progress, level = await _figures(session, evaluation)
+    in_force = {code: r.value for code, r in ratings.items()}
+    for code, value in derive(evaluation.target.value, progress, level, in_force).items():
+        rating = ratings.get(code)
+        if rating is None:
+            continue
+        rating.derived = value
+        if not rating.overridden:
+            rating.value = value
+
+
+async def start(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    framework: str,
+    version: str,
+    criteria: list[CriterionLike],
+    derive: Derive,
+    plan_id: uuid.UUID,
+    commitment_id: uuid.UUID | None,
+) -> Evaluation:
+    plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
+    if commitment_id is not None:
+        commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
+        if commitment.plan_id != plan.id:
+            raise BadUserInput(
+                msg("The commitment is not of that plan.", "El compromiso no es de ese plan."),
+                field="commitmentId",
+            )
+    evaluation = Evaluation(
+        plan_id=plan.id,
+        framework=framework,
+        framework_version=version,
+        target=EvaluationTarget.COMMITMENT if commitment_id else EvaluationTarget.PLAN,
+        commitment_id=commitment_id,
+        reviewer=actor.subject,
+    )
+    session.add(evaluation)
+    await session.flush()
+    ratings = {
+        c.code: Rating(plan_id=plan.id, evaluation_id=evaluation.id, criterion=c.code)
+        for c in criteria
+    }
+    session.add_all(ratings.values())
+    await _rederive(session, evaluation, ratings, derive)
+    await session.flush()
+    audit.record(session, actor, "evaluation.start", evaluation)
+    return evaluation
+
+
+async def rate(
+    session: AsyncSession,
+    actor: Principal,
+    evaluation_id: uuid.UUID,
+    criterion: CriterionLike,
+    value: str | None,
+    justification: str,
+    derive: Derive,
+    data: dict[str, Any] | None = None,
+) -> Evaluation:
+    """Rate a criterion. A derived criterion set to anything but its derived value is an
+    override, and needs a justification; ``value=None`` on it withdraws the override."""
+    evaluation = await lookups.get(session, Evaluation, evaluation_id, field="evaluationId")
+    if evaluation.status is not EvaluationStatus.DRAFT:
+        raise Conflict(msg("The evaluation is published.", "La evaluación está publicada."))
+    ratings = {r.criterion: r for r in (await ratings_of(session, [evaluation.id]))[evaluation.id]}
+    rating = ratings.get(criterion.code)
+    if rating is None:
+        rating = Rating(
+            plan_id=evaluation.plan_id, evaluation_id=evaluation.id, criterion=criterion.code
+        )
+        session.add(rating)
+        ratings[criterion.code] = rating
+    if value is not None and criterion.option(value) is None:
+        raise BadUserInput(
+            msg(f"'{value}' is not on this criterion's scale.", f"'{value}' no está en la escala."),
+            field="value",
+        )
+    justification = v.text("justification", justification, max_length=20_000, required=False)
+    before = audit.snapshot(rating)
+    if criterion.derived:
+        if value is None or value == rating.derived:
+            rating.overridden, rating.value = False, rating.derived
+        else:
+            if not justification:
+                raise BadUserInput(
+                    msg(
+                        "Overriding a derived rating needs a justification.",
+                        "Modificar una calificación derivada requiere una justificación.",
+                    ),
+                    field="justification",
+                )
+            rating.overridden, rating.value = True, value
+    else:
+        if value is not None and not justification:
+            raise BadUserInput(
+                msg("A rating needs a justification.", "Una calificación requiere justificación."),
+                field="justification",
+            )
+        rating.value = value
+    rating.justification = justification
+    if data is not None:
+        rating.data = data
+    await _rederive(session, evaluation, ratings, derive)
+    await session.flush()
+    audit.record(session, actor, "evaluation.rate", rating, before=before)
+    return evaluation
+
+
+async def publish(session: AsyncSession, actor: Principal, evaluation_id: uuid.UUID) -> Evaluation:
+    evaluation = await lookups.get(session, Evaluation, evaluation_id, field="id")
+    if evaluation.status is EvaluationStatus.PUBLISHED:
+        raise Conflict(msg("Already published.", "Ya está publicada."))
+    before = audit.snapshot(evaluation)
+    evaluation.status = EvaluationStatus.PUBLISHED
+    evaluation.published_at = utcnow()
+    await session.flush()
+    audit.record(session, actor, "evaluation.publish", evaluation, before=before)
+    return evaluation

@@ -1,0 +1,1 @@
+"""Participation: channels on an action plan and what people contribute to them."""

@@ -1,0 +1,314 @@
+"""Participation: open channels, take contributions, moderate them, answer them with reasons.
+
+Which contributions a channel accepts is the channel kind's (a plugin's) business; callers pass
+the kind's decision in (``participant_kinds``, ``staff_kinds``), so the core imports no plugin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.actors.models import Actor
+from core.audit import service as audit
+from core.commitments.links import CommitmentContribution
+from core.commitments.models import Commitment
+from core.db.base import utcnow
+from core.enums import ContributionKind, Moderation, ResponseOutcome
+from core.errors import BadUserInput, Conflict
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.participation.models import Channel, ChannelMember, Contribution
+from core.plans import lifecycle
+from core.plans.models import ActionPlan
+
+PARENTED = {ContributionKind.COMMENT, ContributionKind.SUPPORT, ContributionKind.VOTE}
+
+
+@dataclass(frozen=True)
+class ChannelData:
+    plan_id: uuid.UUID
+    kind: str
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    description: str = ""
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContributionData:
+    channel_id: uuid.UUID
+    kind: ContributionKind
+    parent_id: uuid.UUID | None = None
+    title: str = ""
+    body: str = ""
+    author_name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def open_channel(session: AsyncSession, actor: Principal, data: ChannelData) -> Channel:
+    plan = await lookups.get(session, ActionPlan, data.plan_id, field="actionPlanId")
+    lifecycle.require_editable(plan)
+    if data.closes_at <= data.opens_at:
+        raise BadUserInput(
+            msg("The channel closes before it opens.", "El canal cierra antes de abrir."),
+            field="closesAt",
+        )
+    channel = Channel(
+        plan_id=plan.id,
+        kind=data.kind,
+        title=v.text("title", data.title, max_length=300),
+        description=v.text("description", data.description, max_length=20_000, required=False),
+        opens_at=data.opens_at,
+        closes_at=data.closes_at,
+        rules=data.rules,
+        created_by=actor.subject,
+    )
+    session.add(channel)
+    await session.flush()
+    audit.record(session, actor, "channel.open", channel)
+    return channel
+
+
+def is_open(channel: Channel, now: datetime) -> bool:
+    return channel.opens_at <= now < channel.closes_at
+
+
+async def contribute(
+    session: AsyncSession,
+    actor: Principal,
+    data: ContributionData,
+    *,
+    participant_kinds: Collection[str],
+    staff_kinds: Collection[str],
+    is_staff: bool,
+    premoderated: bool = False,
+) -> Contribution:
+    """Add a contribution. Participants' kinds need the channel open; staff kinds need staff."""
+    channel = await lookups.get(session, Channel, data.channel_id, field="channelId")
+    kind = data.kind
+    if kind in staff_kinds:
+        if not is_staff:
+            raise BadUserInput(
+                msg(f"Only staff record {kind}.", f"Solo el personal registra {kind}."),
+                field="kind",
+            )
+    elif kind in participant_kinds:
+        if not is_open(channel, utcnow()):
+            raise Conflict(
+                msg(
+                    f"The channel is closed (open {channel.opens_at:%Y-%m-%d} to "
+                    f"{channel.closes_at:%Y-%m-%d}).",
+                    f"El canal está cerrado (abierto del {channel.opens_at:%Y-%m-%d} al "
+                    f"{channel.closes_at:%Y-%m-%d}).",
+                ),
+                field="channelId",
+            )
+    else:
+        raise BadUserInput(
+            msg(
+                f"This channel does not take {kind} contributions.",
+                f"Este canal no admite contribuciones {kind}.",
+            ),
+            field="kind",
+        )
+    parent = None
+    if kind in PARENTED:
+        if data.parent_id is None:
+            raise BadUserInput(
+                msg(
+                    f"A {kind} needs the proposal it is about.", f"Un {kind} necesita su propuesta."
+                ),
+                field="parentId",
+            )
+        parent = await lookups.get(session, Contribution, data.parent_id, field="parentId")
+        if parent.channel_id != channel.id or parent.kind is not ContributionKind.PROPOSAL:
+            raise BadUserInput(
+                msg("Point at a proposal of this channel.", "Indique una propuesta de este canal."),
+                field="parentId",
+            )
+    if kind is ContributionKind.SUPPORT and parent is not None:
+        await _require_no_support_yet(session, parent.id, actor.subject)
+    title = data.title
+    if kind is ContributionKind.PROPOSAL:
+        title = v.text("title", title, max_length=300)
+    body = v.text(
+        "body",
+        data.body,
+        max_length=20_000,
+        required=kind in (ContributionKind.PROPOSAL, ContributionKind.COMMENT),
+    )
+    contribution = Contribution(
+        plan_id=channel.plan_id,
+        channel_id=channel.id,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        author_subject=actor.subject,
+        author_name=v.text("authorName", data.author_name, max_length=200, required=False),
+        title=title,
+        body=body,
+        data=data.data,
+        moderation=Moderation.PENDING
+        if premoderated and kind not in staff_kinds
+        else Moderation.PUBLISHED,
+    )
+    session.add(contribution)
+    await session.flush()
+    audit.record(session, actor, f"contribution.{kind.value.lower()}", contribution)
+    return contribution
+
+
+async def _require_no_support_yet(
+    session: AsyncSession, proposal_id: uuid.UUID, author: str
+) -> None:
+    existing = await session.execute(
+        select(Contribution.id).where(
+            Contribution.parent_id == proposal_id,
+            Contribution.kind == ContributionKind.SUPPORT,
+            Contribution.author_subject == author,
+        )
+    )
+    if existing.first() is not None:
+        raise Conflict(
+            msg("You already support this proposal.", "Ya apoya esta propuesta."),
+            field="parentId",
+        )
+
+
+async def moderate(
+    session: AsyncSession, actor: Principal, contribution_id: uuid.UUID, to: Moderation, reason: str
+) -> Contribution:
+    contribution = await lookups.get(session, Contribution, contribution_id, field="id")
+    reason = v.text("reason", reason, max_length=5000, required=to is Moderation.HIDDEN)
+    before = audit.snapshot(contribution)
+    contribution.moderation = to
+    contribution.moderation_reason = reason
+    await session.flush()
+    audit.record(session, actor, "contribution.moderate", contribution, before=before)
+    return contribution
+
+
+async def respond(
+    session: AsyncSession,
+    actor: Principal,
+    contribution_id: uuid.UUID,
+    outcome: ResponseOutcome,
+    response: str,
+    *,
+    commitment_ids: Sequence[uuid.UUID] = (),
+    merged_into_id: uuid.UUID | None = None,
+) -> Contribution:
+    """The reasoned response to a proposal: accepted into commitments, merged into another
+    proposal, or declined; always with the reasons."""
+    proposal = await lookups.get(session, Contribution, contribution_id, field="id")
+    if proposal.kind is not ContributionKind.PROPOSAL:
+        raise BadUserInput(
+            msg("Only proposals get a response.", "Solo las propuestas reciben respuesta."),
+            field="id",
+        )
+    response = v.text("response", response, max_length=20_000)
+    if outcome is ResponseOutcome.ACCEPTED and not commitment_ids:
+        raise BadUserInput(
+            msg("Name the commitments that take it up.", "Indique los compromisos que la recogen."),
+            field="commitmentIds",
+        )
+    if outcome is ResponseOutcome.MERGED:
+        if merged_into_id is None or merged_into_id == proposal.id:
+            raise BadUserInput(
+                msg("Name the proposal it merges into.", "Indique la propuesta en que se integra."),
+                field="mergedIntoId",
+            )
+        target = await lookups.get(session, Contribution, merged_into_id, field="mergedIntoId")
+        if target.kind is not ContributionKind.PROPOSAL or target.channel_id != proposal.channel_id:
+            raise BadUserInput(
+                msg(
+                    "Merge into a proposal of the same channel.",
+                    "Intégrela en una propuesta del mismo canal.",
+                ),
+                field="mergedIntoId",
+            )
+    commitments = [
+        await lookups.get(session, Commitment, cid, field="commitmentIds") for cid in commitment_ids
+    ]
+    if any(c.plan_id != proposal.plan_id for c in commitments):
+        raise BadUserInput(
+            msg(
+                "Commitments must belong to the proposal's plan.",
+                "Los compromisos deben ser del plan de la propuesta.",
+            ),
+            field="commitmentIds",
+        )
+    before = audit.snapshot(proposal)
+    proposal.outcome = outcome
+    proposal.response = response
+    proposal.merged_into_id = merged_into_id if outcome is ResponseOutcome.MERGED else None
+    proposal.responded_by = actor.subject
+    proposal.responded_at = utcnow()
+    await session.execute(
+        delete(CommitmentContribution).where(CommitmentContribution.contribution_id == proposal.id)
+    )
+    for commitment in commitments if outcome is ResponseOutcome.ACCEPTED else []:
+        session.add(
+            CommitmentContribution(
+                plan_id=proposal.plan_id, commitment_id=commitment.id, contribution_id=proposal.id
+            )
+        )
+    await session.flush()
+    after = audit.snapshot(proposal) | {"commitment_ids": [str(c.id) for c in commitments]}
+    audit.record(session, actor, "contribution.respond", proposal, before=before, after=after)
+    return proposal
+
+
+async def add_member(
+    session: AsyncSession, actor: Principal, channel_id: uuid.UUID, actor_id: uuid.UUID, role: str
+) -> ChannelMember:
+    channel = await lookups.get(session, Channel, channel_id, field="channelId")
+    await lookups.get(session, Actor, actor_id, field="actorId")
+    existing = await session.execute(
+        select(ChannelMember.id).where(
+            ChannelMember.channel_id == channel.id, ChannelMember.actor_id == actor_id
+        )
+    )
+    if existing.first() is not None:
+        raise Conflict(msg("Already a member.", "Ya es miembro."), field="actorId")
+    member = ChannelMember(
+        plan_id=channel.plan_id,
+        channel_id=channel.id,
+        actor_id=actor_id,
+        role=v.text("role", role, max_length=200, required=False),
+    )
+    session.add(member)
+    await session.flush()
+    audit.record(session, actor, "channel.add_member", member)
+    return member
+
+
+async def unanswered_proposals(
+    session: AsyncSession, plan_id: uuid.UUID, kinds: Collection[str]
+) -> int:
+    """Published proposals of the plan's channels of ``kinds`` that have no response yet."""
+    result = await session.execute(
+        select(func.count())
+        .select_from(Contribution)
+        .join(
+            Channel,
+            (Channel.tenant_id == Contribution.tenant_id) & (Channel.id == Contribution.channel_id),
+        )
+        .where(
+            Contribution.plan_id == plan_id,
+            Contribution.kind == ContributionKind.PROPOSAL,
+            Contribution.moderation == Moderation.PUBLISHED,
+            Contribution.outcome.is_(None),
+            Channel.kind.in_(list(kinds)),
+        )
+    )
+    return int(result.scalar_one())

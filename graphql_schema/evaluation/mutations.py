@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import strawberry
+from strawberry.types import Info
+
+from core import lookups
+from core.errors import BadUserInput
+from core.evaluation import service as evaluations
+from core.evaluation.models import Evaluation as EvaluationRow
+from core.i18n import msg
+from core.identity.roles import Permission
+from graphql_schema.evaluation.types import Evaluation
+from graphql_schema.permissions import requires
+from graphql_schema.relay import decode_id
+from graphql_schema.rows import from_row
+from plugins.records import DerivationInput, FrameworkSpec
+
+
+@strawberry.input
+class StartEvaluationInput:
+    framework: str
+    action_plan_id: strawberry.ID
+    commitment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omit to evaluate the plan."
+    )
+
+
+@strawberry.input
+class RateCriterionInput:
+    evaluation_id: strawberry.ID
+    criterion: str
+    value: str | None = strawberry.field(
+        description="A code of the criterion's scale; null withdraws an override."
+    )
+    justification: str = ""
+
+
+@strawberry.input
+class EvaluationIdInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class EvaluationPayload:
+    evaluation: Evaluation
+
+
+async def _framework(info: Info, name: str, field: str = "framework") -> FrameworkSpec:
+    found = info.context.plugins.framework(name)
+    if found is None:
+        raise BadUserInput(
+            msg(f"No framework '{name}' is installed.", f"No hay un marco '{name}' instalado."),
+            field=field,
+        )
+    await info.context.require_plugin(found[0])
+    return found[1]
+
+
+def _derive(spec: FrameworkSpec) -> evaluations.Derive:
+    def derive(
+        target: str, progress: float | None, level: str | None, ratings: Mapping[str, str | None]
+    ) -> Mapping[str, str | None]:
+        return spec.derive(
+            DerivationInput(
+                target=target, progress=progress, completion_level=level, ratings=ratings
+            )
+        )
+
+    return derive
+
+
+EVALUATE = [requires(Permission.EVALUATE)]
+
+
+@strawberry.type
+class EvaluationMutations:
+    @strawberry.mutation(
+        description="Apply a framework to a plan or one of its commitments.",
+        permission_classes=EVALUATE,
+    )
+    async def start_evaluation(self, info: Info, input: StartEvaluationInput) -> EvaluationPayload:
+        context = info.context
+        context.tenant()
+        spec = await _framework(info, input.framework)
+        target = "COMMITMENT" if input.commitment_id else "PLAN"
+        criteria = list(spec.criteria.get(target, ()))
+        if not criteria:
+            raise BadUserInput(
+                msg(
+                    f"This framework does not rate a {target.lower()}.",
+                    f"Este marco no califica un {target.lower()}.",
+                ),
+                field="framework",
+            )
+        async with context.transaction() as session:
+            row = await evaluations.start(
+                session,
+                context.principal,
+                framework=spec.name,
+                version=spec.version,
+                criteria=criteria,  # type: ignore[arg-type]
+                derive=_derive(spec),
+                plan_id=decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId"),
+                commitment_id=decode_id(input.commitment_id, "Commitment", field="commitmentId")
+                if input.commitment_id
+                else None,
+            )
+        return EvaluationPayload(evaluation=from_row(Evaluation, row))
+
+    @strawberry.mutation(
+        description="Rate a criterion with a justification; overriding a derived rating needs one.",
+        permission_classes=EVALUATE,
+    )
+    async def rate_criterion(self, info: Info, input: RateCriterionInput) -> EvaluationPayload:
+        context = info.context
+        context.tenant()
+        evaluation_id = decode_id(input.evaluation_id, "Evaluation", field="evaluationId")
+        async with context.transaction() as session:
+            row = await lookups.get(session, EvaluationRow, evaluation_id, field="evaluationId")
+            spec = await _framework(info, row.framework, field="evaluationId")
+            criterion = spec.criterion(row.target.value, input.criterion)
+            if criterion is None:
+                raise BadUserInput(
+                    msg(
+                        f"No criterion '{input.criterion}' here.",
+                        f"No hay un criterio '{input.criterion}' aquí.",
+                    ),
+                    field="criterion",
+                )
+            row = await evaluations.rate(
+                session,
+                context.principal,
+                evaluation_id,
+                criterion,
+                input.value,
+                input.justification,
+                _derive(spec),
+            )
+        return EvaluationPayload(evaluation=from_row(Evaluation, row))
+
+    @strawberry.mutation(
+        description="Publish an evaluation: the public sees it from then on.",
+        permission_classes=EVALUATE,
+    )
+    async def publish_evaluation(self, info: Info, input: EvaluationIdInput) -> EvaluationPayload:
+        context = info.context
+        context.tenant()
+        evaluation_id = decode_id(input.id, "Evaluation", field="id")
+        async with context.transaction() as session:
+            row = await lookups.get(session, EvaluationRow, evaluation_id, field="id")
+            await _framework(info, row.framework, field="id")
+            row = await evaluations.publish(session, context.principal, evaluation_id)
+        return EvaluationPayload(evaluation=from_row(Evaluation, row))

@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from pydantic import ValidationError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from core import lookups
+from core.actors.models import Actor as ActorRow
+from core.enums import ContributionKind, Moderation, ResponseOutcome
+from core.errors import BadUserInput
+from core.i18n import msg
+from core.identity.roles import Permission
+from core.participation import service as participation
+from core.participation.models import Channel as ChannelRow
+from graphql_schema.actors.types import Actor
+from graphql_schema.participation.types import Channel, ChannelMember, Contribution
+from graphql_schema.permissions import requires
+from graphql_schema.relay import decode_id
+from graphql_schema.rows import from_row
+from plugins.records import ChannelKindSpec
+
+
+@strawberry.input
+class OpenChannelInput:
+    action_plan_id: strawberry.ID
+    kind: str = strawberry.field(
+        description="A channel kind of an enabled plugin, e.g. consultation."
+    )
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    description: str = ""
+    rules: JSON | None = None
+
+
+@strawberry.input
+class ContributeInput:
+    channel_id: strawberry.ID
+    kind: ContributionKind
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The proposal a comment or support is about."
+    )
+    title: str = ""
+    body: str = ""
+    author_name: str = ""
+
+
+@strawberry.input
+class ModerateContributionInput:
+    id: strawberry.ID
+    moderation: Moderation
+    reason: str = ""
+
+
+@strawberry.input
+class RespondToContributionInput:
+    id: strawberry.ID
+    outcome: ResponseOutcome
+    response: str = strawberry.field(description="The reasons, always required.")
+    commitment_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    merged_into_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class AddChannelMemberInput:
+    channel_id: strawberry.ID
+    actor_id: strawberry.ID
+    role: str = ""
+
+
+@strawberry.input
+class RecordMeetingInput:
+    channel_id: strawberry.ID
+    held_on: date
+    agenda: str
+    minutes: str = ""
+    attendee_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Actors present."
+    )
+
+
+@strawberry.type
+class ChannelPayload:
+    channel: Channel
+
+
+@strawberry.type
+class ContributionPayload:
+    contribution: Contribution
+
+
+@strawberry.type
+class ChannelMemberPayload:
+    member: ChannelMember
+
+
+async def _kind(info: Info, kind: str, field: str = "kind") -> ChannelKindSpec:
+    found = info.context.plugins.channel_kind(kind)
+    if found is None:
+        raise BadUserInput(
+            msg(
+                f"No channel kind '{kind}' is installed.",
+                f"No hay un tipo de canal '{kind}' instalado.",
+            ),
+            field=field,
+        )
+    await info.context.require_plugin(found[0])
+    return found[1]
+
+
+def _rules(spec: ChannelKindSpec, rules: Any) -> dict[str, Any]:
+    if spec.rules is None:
+        return {}
+    try:
+        return spec.rules.model_validate(rules or {}).model_dump(mode="json")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadUserInput(
+            msg(
+                f"Invalid rule '{where}': {first['msg']}.",
+                f"Regla inválida '{where}': {first['msg']}.",
+            ),
+            field=f"rules.{where}" if where else "rules",
+        ) from None
+
+
+async def _channel(
+    info: Info, global_id: str, field: str = "channelId"
+) -> tuple[ChannelRow, ChannelKindSpec]:
+    channel_id = decode_id(global_id, "Channel", field=field)
+    async with info.context.db_lock:
+        channel = await lookups.get(info.context.session, ChannelRow, channel_id, field=field)
+    return channel, await _kind(info, channel.kind, field=field)
+
+
+EDIT = [requires(Permission.EDIT_PLANS)]
+
+
+@strawberry.type
+class ParticipationMutations:
+    @strawberry.mutation(
+        description="Open a participation channel on an action plan.", permission_classes=EDIT
+    )
+    async def open_channel(self, info: Info, input: OpenChannelInput) -> ChannelPayload:
+        context = info.context
+        context.tenant()
+        spec = await _kind(info, input.kind)
+        data = participation.ChannelData(
+            plan_id=decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId"),
+            kind=spec.name,
+            title=input.title,
+            description=input.description,
+            opens_at=input.opens_at,
+            closes_at=input.closes_at,
+            rules=_rules(spec, input.rules),
+        )
+        async with context.transaction() as session:
+            row = await participation.open_channel(session, context.principal, data)
+        return ChannelPayload(channel=from_row(Channel, row))
+
+    @strawberry.mutation(
+        description="Propose, comment or support (participants, while the channel is open).",
+        permission_classes=[requires(Permission.PARTICIPATE)],
+    )
+    async def contribute(self, info: Info, input: ContributeInput) -> ContributionPayload:
+        context = info.context
+        context.tenant()
+        channel, spec = await _channel(info, input.channel_id)
+        data = participation.ContributionData(
+            channel_id=channel.id,
+            kind=input.kind,
+            parent_id=decode_id(input.parent_id, "Contribution", field="parentId")
+            if input.parent_id
+            else None,
+            title=input.title,
+            body=input.body,
+            author_name=input.author_name,
+        )
+        async with context.transaction() as session:
+            row = await participation.contribute(
+                session,
+                context.principal,
+                data,
+                participant_kinds=spec.participant_kinds,
+                staff_kinds=(),
+                is_staff=False,
+                premoderated=bool(channel.rules.get("premoderated")),
+            )
+        return ContributionPayload(contribution=from_row(Contribution, row))
+
+    @strawberry.mutation(
+        description="Publish, hold or hide a contribution (with the reason).",
+        permission_classes=[requires(Permission.MODERATE)],
+    )
+    async def moderate_contribution(
+        self, info: Info, input: ModerateContributionInput
+    ) -> ContributionPayload:
+        context = info.context
+        context.tenant()
+        contribution_id = decode_id(input.id, "Contribution", field="id")
+        async with context.transaction() as session:
+            row = await participation.moderate(
+                session, context.principal, contribution_id, input.moderation, input.reason
+            )
+        return ContributionPayload(contribution=from_row(Contribution, row))
+
+    @strawberry.mutation(
+        description="The reasoned response to a proposal: accepted, merged or declined.",
+        permission_classes=EDIT,
+    )
+    async def respond_to_contribution(
+        self, info: Info, input: RespondToContributionInput
+    ) -> ContributionPayload:
+        context = info.context
+        context.tenant()
+        contribution_id = decode_id(input.id, "Contribution", field="id")
+        commitment_ids = [
+            decode_id(c, "Commitment", field="commitmentIds") for c in input.commitment_ids
+        ]
+        merged = (
+            decode_id(input.merged_into_id, "Contribution", field="mergedIntoId")
+            if input.merged_into_id
+            else None
+        )
+        async with context.transaction() as session:
+            row = await participation.respond(
+                session,
+                context.principal,
+                contribution_id,
+                input.outcome,
+                input.response,
+                commitment_ids=commitment_ids,
+                merged_into_id=merged,
+            )
+        return ContributionPayload(contribution=from_row(Contribution, row))
+
+    @strawberry.mutation(
+        description="Seat an actor in a channel that has members (a forum).",
+        permission_classes=EDIT,
+    )
+    async def add_channel_member(
+        self, info: Info, input: AddChannelMemberInput
+    ) -> ChannelMemberPayload:
+        context = info.context
+        context.tenant()
+        channel, spec = await _channel(info, input.channel_id)
+        if not spec.has_members:
+            raise BadUserInput(
+                msg("This channel has no members.", "Este canal no tiene miembros."),
+                field="channelId",
+            )
+        actor_id = decode_id(input.actor_id, "Actor", field="actorId")
+        async with context.transaction() as session:
+            member = await participation.add_member(
+                session, context.principal, channel.id, actor_id, input.role
+            )
+            actor = await lookups.get(session, ActorRow, member.actor_id)
+        return ChannelMemberPayload(
+            member=ChannelMember(actor=from_row(Actor, actor), role=member.role)
+        )
+
+    @strawberry.mutation(
+        description="Record a meeting: date, agenda, minutes and who attended.",
+        permission_classes=EDIT,
+    )
+    async def record_meeting(self, info: Info, input: RecordMeetingInput) -> ContributionPayload:
+        context = info.context
+        context.tenant()
+        channel, spec = await _channel(info, input.channel_id)
+        attendees = [decode_id(a, "Actor", field="attendeeIds") for a in input.attendee_ids]
+        async with context.transaction() as session:
+            for attendee in attendees:
+                await lookups.get(session, ActorRow, attendee, field="attendeeIds")
+            data = participation.ContributionData(
+                channel_id=channel.id,
+                kind=ContributionKind.MEETING,
+                title=f"{input.held_on:%Y-%m-%d}",
+                body=input.agenda,
+                data={
+                    "held_on": input.held_on.isoformat(),
+                    "agenda": input.agenda,
+                    "minutes": input.minutes,
+                    "attendee_ids": [str(a) for a in attendees],
+                },
+            )
+            row = await participation.contribute(
+                session,
+                context.principal,
+                data,
+                participant_kinds=spec.participant_kinds,
+                staff_kinds=spec.staff_kinds,
+                is_staff=True,
+            )
+        return ContributionPayload(contribution=from_row(Contribution, row))

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from core.actors.models import Actor as ActorRow
+from core.commitments.links import CommitmentContribution
+from core.db.base import utcnow
+from core.enums import ContributionKind, Moderation, ResponseOutcome
+from core.participation import service as participation
+from core.participation.models import Channel as ChannelRow
+from core.participation.models import ChannelMember as MemberRow
+from core.participation.models import Contribution as ContributionRow
+from graphql_schema.actors.types import Actor
+from graphql_schema.connections import connection
+from graphql_schema.loaders import CONTRIBUTIONS
+from graphql_schema.relay import Connection, Node
+from graphql_schema.rows import from_row, from_rows
+
+if TYPE_CHECKING:
+    from graphql_schema.commitments.types import Commitment
+
+
+@strawberry.type
+class ChannelMember:
+    actor: Actor
+    role: str
+
+
+@strawberry.type(description="A participation channel on an action plan; its kind is a plugin's.")
+class Channel(Node):
+    row: strawberry.Private[ChannelRow]
+    kind: str
+    title: str
+    description: str
+    opens_at: datetime
+    closes_at: datetime
+    rules: JSON
+
+    @strawberry.field
+    def is_open(self) -> bool:
+        return participation.is_open(self.row, utcnow())
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[ChannelMember]:
+        members: list[MemberRow] = await info.context.loaders.children(
+            MemberRow, "channel_id"
+        ).load(self.row.id)
+        actors = await info.context.loaders.get(ActorRow).load_many([m.actor_id for m in members])
+        return [
+            ChannelMember(actor=from_row(Actor, a), role=m.role)
+            for m, a in zip(members, actors, strict=True)
+        ]
+
+    @strawberry.field(description="Contributions, oldest first. The public sees published ones.")
+    async def contributions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: ContributionKind | None = None,
+    ) -> Connection[Contribution]:
+        filters = (("kind", (kind,)),) if kind else ()
+        return await connection(
+            info, CONTRIBUTIONS, Contribution, self.row.id, first, after, filters
+        )
+
+
+@strawberry.type(
+    description="A proposal, comment, support, vote or meeting, and what became of it."
+)
+class Contribution(Node):
+    row: strawberry.Private[ContributionRow]
+    kind: ContributionKind
+    title: str
+    body: str
+    author_name: str
+    data: JSON
+    moderation: Moderation
+    moderation_reason: str
+    outcome: ResponseOutcome | None = strawberry.field(
+        description="The reasoned response's outcome."
+    )
+    response: str = strawberry.field(description="The reasons given.")
+    responded_at: datetime | None
+    created_at: datetime
+
+    @strawberry.field
+    async def channel(self, info: Info) -> Channel:
+        return from_row(
+            Channel, await info.context.loaders.get(ChannelRow).load(self.row.channel_id)
+        )
+
+    @strawberry.field(description="The proposal a comment, support or vote is about.")
+    async def parent(self, info: Info) -> Contribution | None:
+        if self.row.parent_id is None:
+            return None
+        row = await info.context.loaders.get(ContributionRow).load(self.row.parent_id)
+        return from_row(Contribution, row) if row else None
+
+    @strawberry.field(description="The proposal this one was merged into.")
+    async def merged_into(self, info: Info) -> Contribution | None:
+        if self.row.merged_into_id is None:
+            return None
+        row = await info.context.loaders.get(ContributionRow).load(self.row.merged_into_id)
+        return from_row(Contribution, row) if row else None
+
+    @strawberry.field
+    async def support_count(self, info: Info) -> int:
+        return await info.context.loaders.counts_by(
+            ContributionRow, "parent_id", kind=ContributionKind.SUPPORT
+        ).load(self.row.id)
+
+    @strawberry.field
+    async def comments(self, info: Info) -> list[Contribution]:
+        rows = await info.context.loaders.children(
+            ContributionRow, "parent_id", ("created_at", "id")
+        ).load(self.row.id)
+        return from_rows(Contribution, [r for r in rows if r.kind is ContributionKind.COMMENT])
+
+    @strawberry.field(description="The commitments that take this proposal up (traceability).")
+    async def commitments(
+        self, info: Info
+    ) -> list[Annotated[Commitment, strawberry.lazy("graphql_schema.commitments.types")]]:
+        from core.commitments.models import Commitment as CommitmentRow
+        from graphql_schema.commitments.types import Commitment
+
+        links = await info.context.loaders.children(CommitmentContribution, "contribution_id").load(
+            self.row.id
+        )
+        rows = await info.context.loaders.get(CommitmentRow).load_many(
+            [link.commitment_id for link in links]
+        )
+        return from_rows(Commitment, [r for r in rows if r is not None])
