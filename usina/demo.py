@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.actors import service as actors
 from core.commitments import service as commitments
-from core.enums import ActionPlanStatus, ActorKind, MilestoneStatus
-from core.identity.principal import SYSTEM
+from core.diagnostics import service as diagnostics
+from core.enums import (
+    ActionPlanStatus,
+    ActorKind,
+    AssessmentStatus,
+    ContributionKind,
+    MilestoneStatus,
+    ResponseOutcome,
+)
+from core.evaluation import service as evaluations
+from core.identity.principal import SYSTEM, Principal
+from core.identity.roles import Role
 from core.milestones import service as milestones
 from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
+from core.participation import service as participation
 from core.plans import service as plans
 from core.progress import service as progress
+from plugins import activation
+from plugins.builtin.kpi import service as kpis
+from plugins.manager import make_plugin_manager
+from plugins.records import DerivationInput
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.provisioning import create_municipality
 
 SLUG = "demo"
+REGISTRY = make_plugin_manager(entrypoints=False)
 
 
 @dataclass(frozen=True)
@@ -91,6 +111,219 @@ COMMITMENTS = (
 )
 
 
+DEMO_PLUGINS = ("transparency_index", "maturity_model", "consultation", "forum", "ogp_irm", "kpi")
+
+
+async def _diagnose(session: AsyncSession, start: date) -> uuid.UUID:
+    """A validated transparency assessment whose gaps the first commitment answers."""
+    _, index = REGISTRY.instruments["transparency_index"]
+    assessment = await diagnostics.start(session, SYSTEM, index, "Diagnóstico inicial", start)
+    answers = {code: "NO" for code in index.indicators_by_code}
+    answers |= {
+        "A1": "YES",
+        "A3": "PARTIAL",
+        "A4": "YES",
+        "A6": "YES",
+        "B1": "YES",
+        "B3": "PARTIAL",
+        "C1": "PARTIAL",
+        "D1": "PARTIAL",
+        "D2": "YES",
+        "E1": "YES",
+        "F1": "YES",
+        "F3": "YES",
+    }
+    await diagnostics.answer(
+        session,
+        SYSTEM,
+        index,
+        assessment.id,
+        [diagnostics.AnswerData(code, answer) for code, answer in answers.items()],
+    )
+    for status in (AssessmentStatus.SUBMITTED, AssessmentStatus.VALIDATED):
+        await diagnostics.transition(session, SYSTEM, assessment.id, status)
+    return assessment.id
+
+
+async def _cocreation(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    start: date,
+    government: uuid.UUID,
+    civil_society: uuid.UUID,
+    commitments_by_code: dict[str, uuid.UUID],
+) -> None:
+    """A forum that met, and a consultation whose every proposal got a reasoned response."""
+    began = datetime.combine(start, time(9), UTC)
+    forum = await participation.open_channel(
+        session,
+        SYSTEM,
+        participation.ChannelData(
+            plan_id=plan_id,
+            kind="forum",
+            title="Foro Multiactor de Villa Usina",
+            opens_at=began - timedelta(days=60),
+            closes_at=began + timedelta(days=800),
+        ),
+    )
+    for actor, role in ((government, "Gobierno municipal"), (civil_society, "Sociedad civil")):
+        await participation.add_member(session, SYSTEM, forum.id, actor, role)
+    for days, agenda in ((-40, "Diagnóstico y prioridades"), (200, "Seguimiento del plan")):
+        held = (began + timedelta(days=days)).date()
+        await participation.contribute(
+            session,
+            SYSTEM,
+            participation.ContributionData(
+                channel_id=forum.id,
+                kind=ContributionKind.MEETING,
+                title=held.isoformat(),
+                body=agenda,
+                data={
+                    "held_on": held.isoformat(),
+                    "agenda": agenda,
+                    "minutes": "Acta aprobada.",
+                    "attendee_ids": [str(government), str(civil_society)],
+                },
+            ),
+            participant_kinds=(),
+            staff_kinds={ContributionKind.MEETING},
+            is_staff=True,
+        )
+    consultation = await participation.open_channel(
+        session,
+        SYSTEM,
+        participation.ChannelData(
+            plan_id=plan_id,
+            kind="consultation",
+            title="¿Qué debería abrir el municipio?",
+            description="Consulta pública para co-crear el plan.",
+            opens_at=began - timedelta(days=30),
+            closes_at=began - timedelta(days=9),
+        ),
+    )
+    kinds = {ContributionKind.PROPOSAL, ContributionKind.COMMENT, ContributionKind.SUPPORT}
+    proposals = {}
+    for index, (author, title, body) in enumerate(
+        (
+            (
+                "vecina-1",
+                "Presupuesto en datos abiertos",
+                "Publicar el presupuesto y su ejecución en CSV.",
+            ),
+            (
+                "vecino-2",
+                "Presupuesto participativo por barrio",
+                "Que cada barrio decida parte de las obras.",
+            ),
+            (
+                "vecina-3",
+                "Wifi gratis en plazas",
+                "Conectividad pública en todos los espacios verdes.",
+            ),
+        )
+    ):
+        person = Principal(subject=author, role=Role.PARTICIPANT, tenant=SLUG)
+        proposals[title] = await participation.contribute(
+            session,
+            person,
+            participation.ContributionData(
+                channel_id=consultation.id,
+                kind=ContributionKind.PROPOSAL,
+                title=title,
+                body=body,
+                author_name=author.split("-")[0].title(),
+            ),
+            participant_kinds=kinds,
+            staff_kinds=(),
+            is_staff=False,
+            at=began - timedelta(days=25 - index),
+        )
+    for index, supporter in enumerate(("vecino-2", "vecina-3", "vecino-4")):
+        await participation.contribute(
+            session,
+            Principal(subject=supporter, role=Role.PARTICIPANT, tenant=SLUG),
+            participation.ContributionData(
+                channel_id=consultation.id,
+                kind=ContributionKind.SUPPORT,
+                parent_id=proposals["Presupuesto en datos abiertos"].id,
+            ),
+            participant_kinds=kinds,
+            staff_kinds=(),
+            is_staff=False,
+            at=began - timedelta(days=20 - index),
+        )
+    await participation.respond(
+        session,
+        SYSTEM,
+        proposals["Presupuesto en datos abiertos"].id,
+        ResponseOutcome.ACCEPTED,
+        "Se incorpora como compromiso 1 (portal de datos abiertos).",
+        commitment_ids=[commitments_by_code["1"]],
+    )
+    await participation.respond(
+        session,
+        SYSTEM,
+        proposals["Presupuesto participativo por barrio"].id,
+        ResponseOutcome.ACCEPTED,
+        "Se incorpora como compromiso 2.",
+        commitment_ids=[commitments_by_code["2"]],
+    )
+    await participation.respond(
+        session,
+        SYSTEM,
+        proposals["Wifi gratis en plazas"].id,
+        ResponseOutcome.DECLINED,
+        "Es una política de infraestructura, no de gobierno abierto; se deriva a Obras Públicas.",
+    )
+
+
+async def _evaluate(session: AsyncSession, plan_id: uuid.UUID, commitment_id: uuid.UUID) -> None:
+    """A published IRM-style evaluation of commitment 1, and a KPI with two measurements."""
+    _, irm = REGISTRY.frameworks["ogp_irm"]
+
+    def derive(target: str, progress: float | None, level: str | None, ratings: Any) -> Any:
+        return irm.derive(DerivationInput(target, progress, level, ratings))
+
+    evaluation = await evaluations.start(
+        session,
+        SYSTEM,
+        framework=irm.name,
+        version=irm.version,
+        criteria=list(irm.criteria["COMMITMENT"]),
+        derive=derive,
+        plan_id=plan_id,
+        commitment_id=commitment_id,
+    )
+    for code, value, why in (
+        ("VERIFIABILITY", "VERIFIABLE", "Hitos con entregables verificables."),
+        ("OPEN_GOVERNMENT_LENS", "YES", "Abre información presupuestaria al público."),
+        ("POTENTIAL_FOR_RESULTS", "SUBSTANTIAL", "Publicación mensual obligatoria por ordenanza."),
+    ):
+        criterion = irm.criterion("COMMITMENT", code)
+        assert criterion is not None
+        await evaluations.rate(session, SYSTEM, evaluation.id, criterion, value, why, derive)
+    await evaluations.publish(session, SYSTEM, evaluation.id)
+    await kpis.define(
+        session,
+        SYSTEM,
+        commitment_id,
+        "DATASETS",
+        "Conjuntos de datos publicados",
+        "conjuntos",
+        0,
+        40,
+    )
+    for days_ago, measured in ((90, 6.0), (10, 12.0)):
+        await kpis.record(
+            session,
+            SYSTEM,
+            commitment_id,
+            "DATASETS",
+            measured,
+            date.today() - timedelta(days=days_ago),
+        )
+
+
 async def seed(db: Database, today: date | None = None) -> tuple[Municipality, bool]:
     """Create the demo municipality unless it exists. Returns it and whether it was created."""
     today = today or date.today()
@@ -114,6 +347,8 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
     )
     binding = TenantBinding(municipality.id, municipality.slug, sees_drafts=True)
     async with db.session(binding) as session:
+        for plugin in DEMO_PLUGINS:
+            await activation.configure(session, SYSTEM, REGISTRY, plugin, enabled=True)
         lead = await actors.create(
             session, SYSTEM, actors.ActorData(ActorKind.GOVERNMENT, "Secretaría de Modernización")
         )
@@ -123,6 +358,7 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
             actors.ActorData(ActorKind.CIVIL_SOCIETY, "Fundación Ciudadanía Activa"),
         )
         start, end = today - timedelta(days=300), today + timedelta(days=430)
+        assessment_id = await _diagnose(session, start - timedelta(days=60))
         plan = await plans.create(
             session,
             SYSTEM,
@@ -155,11 +391,17 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                 ),
             )
             created[spec.code] = commitment.id
-        for status in (
-            ActionPlanStatus.COCREATION,
-            ActionPlanStatus.PUBLISHED,
-            ActionPlanStatus.IMPLEMENTATION,
-        ):
+        _, transparency = REGISTRY.instruments["transparency_index"]
+        await commitments.link_gaps(
+            session,
+            SYSTEM,
+            created["1"],
+            [(assessment_id, "C1"), (assessment_id, "C5")],
+            lambda _assessment, code: transparency.indicator(code) is not None,
+        )
+        await plans.transition(session, SYSTEM, plan.id, ActionPlanStatus.COCREATION)
+        await _cocreation(session, plan.id, start, lead.id, ngo.id, created)
+        for status in (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION):
             await plans.transition(session, SYSTEM, plan.id, status)
         span = (end - start).days
         for spec in COMMITMENTS:
@@ -196,6 +438,7 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                             ],
                         ),
                     )
+        await _evaluate(session, plan.id, created["1"])
         await plans.create(
             session,
             SYSTEM,

@@ -92,8 +92,11 @@ async def contribute(
     staff_kinds: Collection[str],
     is_staff: bool,
     premoderated: bool = False,
+    at: datetime | None = None,
 ) -> Contribution:
-    """Add a contribution. Participants' kinds need the channel open; staff kinds need staff."""
+    """Add a contribution. Participants' kinds need the channel open (at ``at``, default now:
+    importing a past consultation passes the original time); staff kinds need staff."""
+    at = at or utcnow()
     channel = await lookups.get(session, Channel, data.channel_id, field="channelId")
     kind = data.kind
     if kind in staff_kinds:
@@ -103,7 +106,7 @@ async def contribute(
                 field="kind",
             )
     elif kind in participant_kinds:
-        if not is_open(channel, utcnow()):
+        if not is_open(channel, at):
             raise Conflict(
                 msg(
                     f"The channel is closed (open {channel.opens_at:%Y-%m-%d} to "
