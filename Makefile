@@ -21,7 +21,14 @@ run: $(STAMP)
 	$(BIN)/usina demo seed
 	$(BIN)/usina serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+CONFORMANCE := tests/conformance/node_modules/.installed
+
+# Test-only npm tools (the GraphQL-over-HTTP audit); versions pinned in its package.json.
+$(CONFORMANCE): tests/conformance/package.json
+	cd tests/conformance && npm install --silent --no-audit --no-fund --no-package-lock
+	touch $(CONFORMANCE)
+
+test: $(STAMP) $(CONFORMANCE)
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy

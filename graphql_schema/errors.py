@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
-from strawberry.extensions import SchemaExtension
 
 from core.errors import Conflict, UsinaError
-from core.i18n import msg, pick_locale
+from core.i18n import msg
 
 log = logging.getLogger("usina.graphql")
 
@@ -20,10 +18,17 @@ INTERNAL = msg("Unexpected error.", "Error inesperado.")
 
 def _code_for_graphql(error: GraphQLError) -> str:
     text = error.message
+    if text.startswith("Syntax Error: Document contains more than"):
+        return "QUERY_TOO_COMPLEX"
     if text.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if text.startswith("Variable '$"):
-        return "BAD_USER_INPUT"
+    if text.startswith("Variable '$") and (
+        " has invalid value" in text
+        or " got invalid value " in text
+        or " was not provided" in text
+        or "of non-null type" in text
+    ):
+        return "BAD_USER_INPUT"  # variable coercion: the values, not the document, are wrong
     return "GRAPHQL_VALIDATION_FAILED"
 
 
@@ -61,16 +66,20 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Rewrites every error of the result into Usina's shape, in the caller's language."""
+#: HTTP status of a request refused before execution, when the client speaks
+#: application/graphql-response+json (GraphQL over HTTP); anything else is 400.
+REQUEST_ERROR_STATUS = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "TENANT_SUSPENDED": 403,
+    "TENANT_UNKNOWN": 404,
+    "RATE_LIMITED": 429,
+    "INTERNAL_SERVER_ERROR": 500,
+    "DEADLINE_EXCEEDED": 503,
+}
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if not result or not result.errors:
-            return
-        context: Any = self.execution_context.context
-        request = getattr(context, "request", None)
-        locale = pick_locale(request.headers.get("accept-language") if request else None)
-        mask = bool(getattr(getattr(context, "settings", None), "environment", "") == "production")
-        result.errors = [format_error(e, locale, mask=mask) for e in result.errors]
+
+def request_error_status(errors: list[Any]) -> int:
+    codes = [e.get("extensions", {}).get("code") for e in errors]
+    statuses = {REQUEST_ERROR_STATUS.get(str(code), 400) for code in codes}
+    return statuses.pop() if len(statuses) == 1 else 400

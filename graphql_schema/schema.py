@@ -19,7 +19,7 @@ from graphql_schema.binding import RequestBinding, SessionLifecycle
 from graphql_schema.commitments.mutations import CommitmentLinkMutations, CommitmentMutations
 from graphql_schema.diagnostics.mutations import DiagnosticMutations
 from graphql_schema.diagnostics.queries import DiagnosticQueries
-from graphql_schema.errors import ErrorCodes, is_request_error
+from graphql_schema.errors import is_request_error
 from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
 from graphql_schema.milestones.mutations import MilestoneMutations
@@ -96,7 +96,6 @@ def build_schema(registry: PluginRegistry | None = None) -> strawberry.Schema:
         mutation=merge_types("Mutation", tuple(mutations)),
         types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
         extensions=[
-            ErrorCodes,
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
             lambda: ValidationCache(maxsize=256),
             SessionLifecycle,
