@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         default="demo", description="The municipality GraphiQL's header editor starts with."
     )
     max_page_size: int = 100
+    # Operation limits (graphql_schema/limits.py); refused with QUERY_TOO_COMPLEX.
+    max_query_depth: int = 12
+    max_query_aliases: int = 30
+    max_query_tokens: int = 10_000
+    max_query_cost: int = Field(
+        default=50_000, description="The most nodes one operation may ask for."
+    )
     sql_echo: bool = False
 
     @property

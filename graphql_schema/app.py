@@ -29,7 +29,11 @@ def create_app(
     tokens = TokenService.from_settings(settings)
     registry = plugins or make_plugin_manager()
     view = UsinaGraphQL(
-        build_schema(registry), db=database, settings=settings, tokens=tokens, plugins=registry
+        build_schema(registry, settings),
+        db=database,
+        settings=settings,
+        tokens=tokens,
+        plugins=registry,
     )
 
     async def jwks(_: Request) -> JSONResponse:

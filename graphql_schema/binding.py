@@ -34,6 +34,9 @@ def authenticate(tokens: TokenService, authorization: str | None) -> Principal:
 class RequestBinding(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context: Any = self.execution_context.context
+        if self.execution_context.result is not None:  # already refused (a limit): no SQL
+            yield
+            return
         try:
             headers = context.request.headers
             context.principal = authenticate(context.tokens, headers.get("authorization"))

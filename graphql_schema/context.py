@@ -46,6 +46,9 @@ class Context:
     #: at a time: every database access of the request's loaders takes this lock.
     db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _activations: dict[str, PluginActivation] | None = None
+    #: Set by graphql_schema.limits and the rate limiter, reported in extensions.cost.
+    query_cost: Any = None
+    rate_limit: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

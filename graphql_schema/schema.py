@@ -7,12 +7,13 @@ from pathlib import Path
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.errors import UsinaError
+from core.settings import Settings, get_settings
 from graphql_schema.actors.mutations import ActorMutations
 from graphql_schema.actors.queries import ActorQueries
 from graphql_schema.binding import RequestBinding, SessionLifecycle
@@ -22,6 +23,7 @@ from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import is_request_error
 from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
+from graphql_schema.limits import QueryLimits
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
 from graphql_schema.municipalities.queries import MunicipalityQueries
@@ -80,9 +82,12 @@ class UsinaSchema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(registry: PluginRegistry | None = None) -> strawberry.Schema:
+def build_schema(
+    registry: PluginRegistry | None = None, settings: Settings | None = None
+) -> strawberry.Schema:
     """The schema: the core's domains plus what the registry's plugins contribute."""
     registry = registry or make_plugin_manager()
+    settings = settings or get_settings()
     queries, mutations = list(CORE_QUERIES), list(CORE_MUTATIONS)
     extra_types: list[type] = []
     for plugin, contribution in registry.graphql:
@@ -96,9 +101,11 @@ def build_schema(registry: PluginRegistry | None = None) -> strawberry.Schema:
         mutation=merge_types("Mutation", tuple(mutations)),
         types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
         extensions=[
+            lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
             lambda: ValidationCache(maxsize=256),
             SessionLifecycle,
+            QueryLimits,  # before RequestBinding: an operation over a limit costs no SQL
             RequestBinding,
         ],
         config=StrawberryConfig(auto_camel_case=True),

@@ -28,6 +28,7 @@ from usina import (
 
 NAME = "fixture_plugin"
 RECEIVED: list[DomainEvent] = []
+CALLS: list[str] = []
 
 
 class FixtureSettings(BaseModel):
@@ -77,6 +78,7 @@ def register_instruments() -> Sequence[InstrumentSpec]:
 class FixtureQuery:
     @strawberry.field(description="A greeting configured per municipality.")
     async def fixture_greeting(self, info: Info) -> str:
+        CALLS.append("fixture_greeting")
         settings = await info.context.plugin_settings(NAME)
         name = info.context.tenant().municipality.name
         return f"{settings.get('greeting', 'Hola')}, {name}"

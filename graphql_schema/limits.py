@@ -1,0 +1,180 @@
+"""Operation limits, checked after validation and before any resolver or SQL statement runs.
+
+- depth: nesting of fields (introspection fields excepted, so GraphiQL works);
+- aliases: how many aliased fields an operation asks for;
+- tokens: enforced by the parser (``MaxTokensLimiter``);
+- cost, priced like GitHub's API: every connection is assumed to return its full ``first``
+  (default 20, at most 100); ``requestedQueryCost`` is the most nodes the operation can return,
+  and its rate-limit cost is the number of connection calls it implies, divided by 100 (at
+  least 1). An operation over a limit is refused with ``QUERY_TOO_COMPLEX``; the computed cost
+  is returned in ``extensions.cost`` either way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    get_operation_ast,
+)
+from strawberry.extensions import SchemaExtension
+
+from graphql_schema.pagination import DEFAULT_PAGE, MAX_PAGE
+
+
+@dataclass
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    nodes: int = 0
+    calls: int = 0
+
+    @property
+    def rate_limit_cost(self) -> int:
+        return max(1, math.ceil(self.calls / 100))
+
+
+def _first(field: FieldNode, variables: dict[str, Any]) -> int:
+    for argument in field.arguments or ():
+        if argument.name.value != "first":
+            continue
+        value: Any = None
+        if isinstance(argument.value, IntValueNode):
+            value = int(argument.value.value)
+        elif isinstance(argument.value, VariableNode):
+            value = variables.get(argument.value.name.value)
+        if isinstance(value, int):
+            return max(0, min(value, MAX_PAGE))
+    return DEFAULT_PAGE
+
+
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> Measure:
+    out = Measure()
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return out
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = schema.get_root_type(operation.operation)
+
+    def walk(
+        selections: SelectionSetNode,
+        parent: GraphQLNamedType | None,
+        depth: int,
+        multiplier: int,
+        seen: frozenset[str],
+    ) -> None:
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name.startswith("__"):
+                    continue
+                if selection.alias is not None:
+                    out.aliases += 1
+                out.depth = max(out.depth, depth)
+                fields = getattr(parent, "fields", None) or {}
+                definition = fields.get(name)
+                child_type = get_named_type(definition.type) if definition else None
+                child_multiplier = multiplier
+                if isinstance(child_type, GraphQLObjectType) and child_type.name.endswith(
+                    "Connection"
+                ):
+                    first = _first(selection, variables or {})
+                    out.calls += multiplier
+                    out.nodes += multiplier * first
+                    child_multiplier = multiplier * max(first, 1)
+                if selection.selection_set is not None:
+                    walk(selection.selection_set, child_type, depth + 1, child_multiplier, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = schema.get_type(condition.name.value) if condition else parent
+                walk(selection.selection_set, target, depth, multiplier, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is None or name in seen:
+                    continue
+                target = schema.get_type(fragment.type_condition.name.value)
+                walk(fragment.selection_set, target, depth, multiplier, seen | {name})
+
+    walk(operation.selection_set, root, 1, 1, frozenset())
+    return out
+
+
+def too_complex(limit: str, value: int, maximum: int) -> GraphQLError:
+    return GraphQLError(
+        f"The operation's {limit} is {value}, over the maximum of {maximum}.",
+        extensions={
+            "code": "QUERY_TOO_COMPLEX",
+            "limit": limit,
+            "value": value,
+            "maximum": maximum,
+        },
+    )
+
+
+class QueryLimits(SchemaExtension):
+    """Refuses an operation over a limit before execution; reports its cost."""
+
+    measured: Measure | None = None
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Any = self.execution_context.context
+        settings = context.settings
+        document = self.execution_context.graphql_document
+        if document is not None and self.execution_context.result is None:
+            found = measure(
+                self.execution_context.schema._schema,
+                document,
+                self.execution_context.operation_name,
+                self.execution_context.variables,
+            )
+            self.measured = found
+            context.query_cost = found
+            for limit, value, maximum in (
+                ("depth", found.depth, settings.max_query_depth),
+                ("aliases", found.aliases, settings.max_query_aliases),
+                ("cost", found.nodes, settings.max_query_cost),
+            ):
+                if value > maximum:
+                    self.execution_context.result = ExecutionResult(
+                        data=None, errors=[too_complex(limit, value, maximum)]
+                    )
+                    break
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.measured is None:
+            return {}
+        context: Any = self.execution_context.context
+        cost: dict[str, Any] = {
+            "requestedQueryCost": self.measured.nodes,
+            "maximumAvailable": context.settings.max_query_cost,
+            "rateLimitCost": self.measured.rate_limit_cost,
+            "depth": self.measured.depth,
+        }
+        cost.update(getattr(context, "rate_limit", None) or {})
+        return {"cost": cost}

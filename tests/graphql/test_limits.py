@@ -1,0 +1,78 @@
+"""Operation limits: each refuses with QUERY_TOO_COMPLEX before any resolver or SQL runs, and
+the cost is reported in extensions.cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.identity.tokens import TokenService
+from graphql_schema.view import PORTAL_QUERY
+from tests.factories import World, error_codes
+from tests.fixture_plugin import usina_fixture
+
+DEEP = "{ actionPlans { nodes { commitments { nodes { milestones { nodes { commitment { actionPlan { commitments { nodes { milestones { nodes { title } } } } } } } } } } } } }"
+ALIASES = "{ " + " ".join(f"a{i}: viewer {{ subject }}" for i in range(31)) + " }"
+COSTLY = "{ actionPlans(first: 100) { nodes { commitments(first: 100) { nodes { milestones(first: 100) { nodes { title } } } } } } }"
+TOKENS = "{ " + " ".join("viewer { subject }" for _ in range(2600)) + " }"
+
+CASES = {
+    "depth": (DEEP, "depth"),
+    "aliases": (ALIASES, "aliases"),
+    "cost": (COSTLY, "cost"),
+    "tokens": (TOKENS, None),  # refused by the parser
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_each_limit_refuses_before_any_resolver_or_sql(
+    client: Any, world: World, tokens: TokenService, count_statements: Any, case: str
+) -> None:
+    document, limit = CASES[case]
+    # The fixture plugin's resolver counts its calls: it rides along in the refused operation.
+    usina_fixture.CALLS.clear()
+    document = document.replace("{ ", "{ fixtureGreeting ", 1) if case != "tokens" else document
+    count_statements.statements.clear()
+    response = await client.post(
+        "/graphql",
+        json={"query": document},
+        headers={"X-Tenant": world.a.slug, "Accept": "application/graphql-response+json"},
+    )
+    body = response.json()
+    assert response.status_code == 400
+    assert "data" not in body
+    assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+    if limit:
+        assert body["errors"][0]["extensions"]["limit"] == limit
+        assert body["errors"][0]["extensions"]["value"] > body["errors"][0]["extensions"]["maximum"]
+    assert count_statements.statements == []
+    assert usina_fixture.CALLS == []
+
+
+async def test_the_cost_is_reported(client: Any, world: World) -> None:
+    response = await client.post(
+        "/graphql", json={"query": PORTAL_QUERY}, headers={"X-Tenant": world.a.slug}
+    )
+    cost = response.json()["extensions"]["cost"]
+    # 5 plans, 20 commitments each, 20 milestones each, 1 report each: 5 + 100 + 2000 + 2000
+    assert cost["requestedQueryCost"] == 4105
+    assert cost["rateLimitCost"] == 22  # (1 + 5 + 100 + 2000) calls / 100, rounded up
+    assert cost["maximumAvailable"] == 50_000
+
+
+async def test_variables_count_in_the_cost(client: Any, world: World) -> None:
+    query = "query($n: Int) { actionPlans(first: $n) { nodes { id } } }"
+    for n, expected in ((3, 3), (None, 20), (500, 100)):  # default 20; a page is at most 100
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"n": n}},
+            headers={"X-Tenant": world.a.slug},
+        )
+        assert response.json()["extensions"]["cost"]["requestedQueryCost"] == expected
+
+
+async def test_introspection_is_not_held_to_the_depth_limit(client: Any) -> None:
+    query = "{ __schema { types { name fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }"
+    response = await client.post("/graphql", json={"query": query})
+    assert "errors" not in response.json()
