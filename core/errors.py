@@ -95,3 +95,8 @@ class PluginDisabled(UsinaError):
 
     code = "PLUGIN_DISABLED"
     exit_code = 3
+
+
+class RateLimited(UsinaError):
+    code = "RATE_LIMITED"
+    exit_code = 75

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_query_aliases: int = 30
     max_query_tokens: int = 10_000
+    rate_limit: bool = Field(
+        default=False,
+        description="Rate-limit operations in Redis (USINA_REDIS_URL). On in production.",
+    )
+    rate_limit_points: int = 5_000
+    rate_limit_anonymous_points: int = 1_000
+    rate_limit_window_seconds: int = 3_600
+    rate_limit_prefix: str = "usina:rl"
     max_query_cost: int = Field(
         default=50_000, description="The most nodes one operation may ask for."
     )

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
+from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.manager import PluginRegistry, make_plugin_manager
@@ -28,12 +29,18 @@ def create_app(
     database = db or Database.from_settings(settings)
     tokens = TokenService.from_settings(settings)
     registry = plugins or make_plugin_manager()
+    limiter = (
+        RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
+        if settings.rate_limit
+        else None
+    )
     view = UsinaGraphQL(
         build_schema(registry, settings),
         db=database,
         settings=settings,
         tokens=tokens,
         plugins=registry,
+        rate_limiter=limiter,
     )
 
     async def jwks(_: Request) -> JSONResponse:
@@ -53,6 +60,8 @@ def create_app(
         gc.collect()
         gc.freeze()
         yield
+        if limiter is not None:
+            await limiter.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()
 

@@ -13,7 +13,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from core.errors import Unauthenticated, UsinaError
+from core.errors import RateLimited, Unauthenticated, UsinaError
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
@@ -44,6 +44,7 @@ class RequestBinding(SchemaExtension):
             context.resolved = await resolve(
                 context.db, context.principal, headers.get("x-tenant"), host_slug
             )
+            await _rate_limit(context)
         except UsinaError as error:
             self.execution_context.result = GraphQLExecutionResult(
                 data=None, errors=[GraphQLError(str(error), original_error=error)]
@@ -59,3 +60,32 @@ class SessionLifecycle(SchemaExtension):
         context: Any = self.execution_context.context
         if hasattr(context, "close"):
             await context.close()
+
+
+async def _rate_limit(context: Any) -> None:
+    """Take the operation's cost from the caller's bucket, or refuse with 429."""
+    limiter = getattr(context, "rate_limiter", None)
+    if limiter is None:
+        return
+    settings, principal = context.settings, context.principal
+    tenant = context.resolved.binding.slug if context.resolved else "-"
+    if principal.is_anonymous:
+        client = context.request.client.host if context.request.client else "unknown"
+        key, capacity = f"{tenant}:ip:{client}", settings.rate_limit_anonymous_points
+    else:
+        key, capacity = f"{tenant}:sub:{principal.subject}", settings.rate_limit_points
+    cost = context.query_cost.rate_limit_cost if context.query_cost else 1
+    decision = await limiter.take(
+        key, cost, capacity=capacity, window_seconds=settings.rate_limit_window_seconds
+    )
+    context.rate_limit = decision.report()
+    if not decision.allowed:
+        context.response.status_code = 429
+        context.response.headers["Retry-After"] = str(decision.retry_after)
+        raise RateLimited(
+            msg(
+                f"Rate limit exceeded; retry in {decision.retry_after} s.",
+                f"Límite de uso excedido; reintente en {decision.retry_after} s.",
+            ),
+            details={"retryAfter": decision.retry_after, "cost": cost},
+        )

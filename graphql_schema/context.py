@@ -49,6 +49,7 @@ class Context:
     #: Set by graphql_schema.limits and the rate limiter, reported in extensions.cost.
     query_cost: Any = None
     rate_limit: dict[str, Any] | None = None
+    rate_limiter: Any = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

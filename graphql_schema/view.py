@@ -18,6 +18,7 @@ from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.context import Context
 from graphql_schema.errors import format_error, request_error_status
+from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
 from tenants.database import Database
 
@@ -55,6 +56,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         settings: Settings,
         tokens: TokenService,
         plugins: PluginRegistry,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -65,6 +67,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.tokens = tokens
         self.plugins = plugins
+        self.rate_limiter = rate_limiter
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -76,6 +79,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             tokens=self.tokens,
             plugins=self.plugins,
+            rate_limiter=self.rate_limiter,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

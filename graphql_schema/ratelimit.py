@@ -1,0 +1,81 @@
+"""Rate limiting per (principal, municipality) in Redis, as a points bucket.
+
+Each operation costs its rate-limit cost (``graphql_schema/limits.py``). A bucket holds
+``rate_limit_points`` (anonymous clients, keyed by address: ``rate_limit_anonymous_points``)
+and refills continuously over ``rate_limit_window_seconds``. An exhausted bucket answers
+HTTP 429 with ``Retry-After`` and the code ``RATE_LIMITED``; nothing runs. The bucket is one
+Lua script, atomic across web replicas, on the Redis server's clock. If Redis cannot be
+reached the request is let through and the failure logged: an outage of the limiter must not
+take the API down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("usina.ratelimit")
+
+BUCKET = """
+local capacity = tonumber(ARGV[1])
+local refill_per_ms = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or capacity
+local ts = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * refill_per_ms)
+local allowed = 0
+local wait_ms = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+else
+  wait_ms = math.ceil((cost - tokens) / refill_per_ms)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / refill_per_ms) + 1000)
+return {allowed, tostring(tokens), wait_ms}
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after: int  # seconds
+
+    def report(self) -> dict[str, int]:
+        return {"rateLimit": self.limit, "rateLimitRemaining": self.remaining}
+
+
+class RateLimiter:
+    def __init__(self, url: str, *, prefix: str = "usina:rl") -> None:
+        self.redis = aioredis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+        self.prefix = prefix
+        self.script = self.redis.register_script(BUCKET)
+
+    async def take(self, key: str, cost: int, *, capacity: int, window_seconds: int) -> Decision:
+        refill_per_ms = capacity / (window_seconds * 1000)
+        try:
+            allowed, tokens, wait_ms = await self.script(
+                keys=[f"{self.prefix}:{key}"], args=[capacity, refill_per_ms, cost]
+            )
+        except (RedisError, OSError):
+            log.exception("rate limiter unavailable; letting the request through")
+            return Decision(True, capacity, capacity, 0)
+        return Decision(
+            allowed=bool(allowed),
+            limit=capacity,
+            remaining=max(0, math.floor(float(tokens))),
+            retry_after=max(1, math.ceil(int(wait_ms) / 1000)) if not allowed else 0,
+        )
+
+    async def close(self) -> None:
+        await self.redis.aclose()
