@@ -93,13 +93,13 @@ async def test_audit_event_of_another_municipality_is_not_found(
 
 
 LISTS = """{
-  municipality { slug actionPlans(first: 100) { nodes { id channels { id members { actor { id } }
-    contributions(first: 100) { nodes { id commitments { id } comments { id } } } } evaluations { id }
-    commitments(first: 100) { nodes { id evaluations { id ratings { code } } takesUp { id } addressesGaps { assessment { id } }
-    leadAgency { id } milestones(first: 100) { nodes { id reports(first: 100) { nodes { id } } } } } } } } }
-  actionPlans(first: 100) { nodes { id } }
-  actors(first: 100) { nodes { id } }
-  assessments(first: 100) { nodes { id answers { indicator { code } } } }
+  municipality { slug actionPlans(first: 10) { nodes { id channels { id members { actor { id } }
+    contributions(first: 10) { nodes { id commitments { id } comments { id } } } } evaluations { id }
+    commitments(first: 10) { nodes { id evaluations { id ratings { code } } takesUp { id } addressesGaps { assessment { id } }
+    leadAgency { id } milestones(first: 10) { nodes { id reports(first: 10) { nodes { id } } } } } } } } }
+  actionPlans(first: 10) { nodes { id } }
+  actors(first: 10) { nodes { id } }
+  assessments(first: 10) { nodes { id answers { indicator { code } } } }
   plugins { name enabled }
   frameworks { name }
 }"""
