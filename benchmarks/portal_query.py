@@ -310,7 +310,7 @@ async def main(seconds: float, concurrency: int) -> None:
                 transport=httpx.ASGITransport(app=manual), base_url="http://b"
             ) as c:
                 got = (await c.post("/portal", json={}, headers={"X-Tenant": SLUG})).json()
-            if got != expected:
+            if got["data"] != expected["data"]:
                 raise SystemExit("the hand-written endpoint does not return the same JSON")
             ceiling = ceiling_app(json.dumps(expected).encode())
             results = {
