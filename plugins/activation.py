@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
@@ -45,9 +45,25 @@ def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: s
         )
 
 
+def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, Any]:
+    """``data`` as a plugin's pydantic ``model`` normalises it, or BAD_USER_INPUT naming the
+    first offending entry (``field: <field>.<name>``). Used for settings and channel rules."""
+    try:
+        return model.model_validate(data or {}).model_dump(mode="json")
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise BadUserInput(
+            msg(
+                f"Invalid value for '{where or field}': {first['msg']}.",
+                f"Valor inválido para '{where or field}': {first['msg']}.",
+            ),
+            field=f"{field}.{where}" if where else field,
+        ) from None
+
+
 def validate_settings(info: PluginInfo, settings: dict[str, Any] | None) -> dict[str, Any]:
-    """The settings as the plugin's model normalises them, or BAD_USER_INPUT naming the
-    first offending setting (``field: settings.<name>``)."""
+    """The settings as the plugin's model normalises them (``field: settings.<name>``)."""
     if info.settings is None:
         if settings:
             raise BadUserInput(
@@ -55,19 +71,7 @@ def validate_settings(info: PluginInfo, settings: dict[str, Any] | None) -> dict
                 field="settings",
             )
         return {}
-    try:
-        model = info.settings.model_validate(settings or {})
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadUserInput(
-            msg(
-                f"Invalid setting '{where}': {first['msg']}.",
-                f"Ajuste inválido '{where}': {first['msg']}.",
-            ),
-            field=f"settings.{where}" if where else "settings",
-        ) from None
-    return model.model_dump(mode="json")
+    return validate_model(info.settings, settings, "settings")
 
 
 async def configure(

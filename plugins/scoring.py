@@ -40,7 +40,8 @@ def weighted_scores(spec: InstrumentSpec, answers: Mapping[str, str]) -> Scores:
     return Scores(overall=overall, dimensions=dimensions)
 
 
-def _message(data: Mapping[str, str]) -> Message:
+def message(data: Mapping[str, str]) -> Message:
+    """A bilingual text from its ``{"en": ..., "es": ...}`` data."""
     return Message(en=data["en"], es=data["es"])
 
 
@@ -51,21 +52,21 @@ def load_definition(path: Path) -> dict[str, Any]:
 
 
 def answers_from(data: list[dict[str, Any]]) -> tuple[AnswerOption, ...]:
-    return tuple(AnswerOption(a["code"], _message(a["label"]), float(a["value"])) for a in data)
+    return tuple(AnswerOption(a["code"], message(a["label"]), float(a["value"])) for a in data)
 
 
 def dimensions_from(data: list[dict[str, Any]]) -> tuple[Dimension, ...]:
     return tuple(
         Dimension(
             code=d["code"],
-            title=_message(d["title"]),
-            description=_message(d["description"]) if "description" in d else None,
+            title=message(d["title"]),
+            description=message(d["description"]) if "description" in d else None,
             weight=float(d.get("weight", len(d["indicators"]))),
             indicators=tuple(
                 Indicator(
                     code=i["code"],
-                    title=_message(i["title"]),
-                    guidance=_message(i.get("guidance", {"en": "", "es": ""})),
+                    title=message(i["title"]),
+                    guidance=message(i.get("guidance", {"en": "", "es": ""})),
                     weight=float(i.get("weight", 1.0)),
                 )
                 for i in d["indicators"]
@@ -73,7 +74,3 @@ def dimensions_from(data: list[dict[str, Any]]) -> tuple[Dimension, ...]:
         )
         for d in data
     )
-
-
-def message(data: Mapping[str, str]) -> Message:
-    return _message(data)

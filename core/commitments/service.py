@@ -14,7 +14,9 @@ from core import lookups
 from core import validation as v
 from core.actors.models import Actor
 from core.audit import service as audit
+from core.commitments.links import CommitmentGap
 from core.commitments.models import Commitment, CommitmentSupporter
+from core.diagnostics.models import Assessment
 from core.enums import OgpValue
 from core.errors import BadUserInput, Conflict
 from core.i18n import msg
@@ -187,9 +189,6 @@ async def link_gaps(
 ) -> Commitment:
     """Replace the diagnostic gaps (assessment, indicator) a commitment addresses.
     ``is_indicator(assessment, code)`` tells whether the assessment's instrument has it."""
-    from core.commitments.links import CommitmentGap
-    from core.diagnostics.models import Assessment
-
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
     for index, (assessment_id, indicator) in enumerate(gaps):
         assessment = await lookups.get(

@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Any
 
 import strawberry
-from pydantic import ValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -21,6 +20,7 @@ from graphql_schema.participation.types import Channel, ChannelMember, Contribut
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
 from graphql_schema.rows import from_row
+from plugins import activation
 from plugins.records import ChannelKindSpec
 
 
@@ -113,20 +113,7 @@ async def _kind(info: Info, kind: str, field: str = "kind") -> ChannelKindSpec:
 
 
 def _rules(spec: ChannelKindSpec, rules: Any) -> dict[str, Any]:
-    if spec.rules is None:
-        return {}
-    try:
-        return spec.rules.model_validate(rules or {}).model_dump(mode="json")
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise BadUserInput(
-            msg(
-                f"Invalid rule '{where}': {first['msg']}.",
-                f"Regla inválida '{where}': {first['msg']}.",
-            ),
-            field=f"rules.{where}" if where else "rules",
-        ) from None
+    return activation.validate_model(spec.rules, rules, "rules") if spec.rules else {}
 
 
 async def _channel(
