@@ -21,14 +21,14 @@ run: $(STAMP)
 	$(BIN)/usina demo seed
 	$(BIN)/usina serve --host 127.0.0.1 --port 8000
 
-CONFORMANCE := tests/conformance/node_modules/.installed
+NODE_TOOLS := tests/node/node_modules/.installed
 
 # Test-only npm tools (the GraphQL-over-HTTP audit); versions pinned in its package.json.
-$(CONFORMANCE): tests/conformance/package.json
-	cd tests/conformance && npm install --silent --no-audit --no-fund --no-package-lock
-	touch $(CONFORMANCE)
+$(NODE_TOOLS): tests/node/package.json
+	cd tests/node && npm install --silent --no-audit --no-fund --no-package-lock
+	touch $(NODE_TOOLS)
 
-test: $(STAMP) $(CONFORMANCE)
+test: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy

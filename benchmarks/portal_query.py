@@ -293,9 +293,7 @@ async def main(seconds: float, concurrency: int) -> None:
         db = Database.from_url(url)
         try:
             await seed(db)
-            settings = Settings(
-                data_dir=Path(os.environ.get("TMPDIR", "/tmp")) / "usina-bench-keys"
-            )
+            settings = Settings()
             graphql = create_app(settings, db=db)
             payload = {"query": PORTAL_QUERY}
             async with httpx.AsyncClient(

@@ -100,3 +100,13 @@ class PluginDisabled(UsinaError):
 class RateLimited(UsinaError):
     code = "RATE_LIMITED"
     exit_code = 75
+
+
+class DeadlineExceeded(UsinaError):
+    code = "DEADLINE_EXCEEDED"
+    exit_code = 75
+
+
+class RequestTooLarge(UsinaError):
+    code = "REQUEST_TOO_LARGE"
+    exit_code = 2

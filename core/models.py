@@ -7,6 +7,14 @@ from core.commitments.models import Commitment, CommitmentSupporter
 from core.db.base import Base
 from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.evaluation.models import Evaluation, Rating
+from core.identity.models import (
+    ApiClient,
+    ConsultantGrant,
+    IdentityProvider,
+    Membership,
+    Person,
+    SigningKey,
+)
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
 from core.participation.models import Channel, ChannelMember, Contribution
@@ -16,6 +24,7 @@ from core.progress.models import ProgressReport
 __all__ = [
     "ActionPlan",
     "Actor",
+    "ApiClient",
     "Assessment",
     "AssessmentAnswer",
     "AuditEvent",
@@ -26,10 +35,15 @@ __all__ = [
     "CommitmentContribution",
     "CommitmentGap",
     "CommitmentSupporter",
+    "ConsultantGrant",
     "Contribution",
     "Evaluation",
+    "IdentityProvider",
+    "Membership",
     "Milestone",
     "Municipality",
+    "Person",
     "ProgressReport",
     "Rating",
+    "SigningKey",
 ]

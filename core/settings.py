@@ -1,16 +1,15 @@
 """One typed settings object, read from ``USINA_*`` environment variables.
 
-The embedded default (a SQLite file, in-process workers, a generated signing key) works with
+The embedded default (a SQLite file, in-process workers, generated signing keys) works with
 no variable set.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,14 +39,30 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     audience: str = "urn:usina:api"
     token_ttl_seconds: int = 3600
-    data_dir: Path = Field(
-        default=Path(".usina"),
-        description="Where the embedded default keeps its generated signing key.",
+    key_refresh_seconds: float = Field(
+        default=60.0,
+        description="How often a process reloads the built-in issuer's keys (after "
+        "`usina keys rotate`); an unknown key ID triggers a reload sooner.",
     )
-    signing_key: SecretStr | None = Field(
-        default=None, description="The built-in issuer's private JWK (JSON). Generated if unset."
+    # Trusted OpenID Connect providers (per municipality; see core/identity/oidc.py).
+    oidc_jwks_cache_seconds: float = 600.0
+    oidc_unknown_kid_interval_seconds: float = Field(
+        default=30.0,
+        description="At most one JWKS refetch per provider in this interval when a token "
+        "names an unknown key, so forged key IDs cannot flood the provider.",
     )
-    graphiql: bool = True
+    oidc_http_timeout_seconds: float = 5.0
+    # The endpoint's protections.
+    request_timeout_seconds: float = Field(
+        default=15.0,
+        description="Deadline of one GraphQL request; PostgreSQL statements are cut at it too.",
+    )
+    max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted.")
+    max_batch_operations: int = Field(default=10, description="Operations in one batch request.")
+    graphiql: bool = Field(
+        default=True,
+        description="Serve GraphiQL. In production only staff get it (and introspection).",
+    )
     graphiql_tenant: str = Field(
         default="demo", description="The municipality GraphiQL's header editor starts with."
     )

@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
+from graphql_schema import oauth
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.manager import PluginRegistry, make_plugin_manager
+from tenants.access import Authenticator
 from tenants.database import Database
 
 
@@ -28,6 +31,8 @@ def create_app(
     settings = settings or get_settings()
     database = db or Database.from_settings(settings)
     tokens = TokenService.from_settings(settings)
+    oidc = OidcVerifier.from_settings(settings)
+    authenticator = Authenticator(db=database, tokens=tokens, oidc=oidc)
     registry = plugins or make_plugin_manager()
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
@@ -38,13 +43,24 @@ def create_app(
         build_schema(registry, settings),
         db=database,
         settings=settings,
-        tokens=tokens,
+        authenticator=authenticator,
         plugins=registry,
         rate_limiter=limiter,
     )
 
     async def jwks(_: Request) -> JSONResponse:
-        return JSONResponse(tokens.jwks())
+        if tokens.needs_refresh():
+            async with database.session(None) as session:
+                await tokens.refresh(session)
+        return JSONResponse(tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+    discovery = oauth.metadata(settings)
+
+    async def openid_configuration(_: Request) -> JSONResponse:
+        return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
+
+    async def token(request: Request) -> Response:
+        return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -62,13 +78,17 @@ def create_app(
         yield
         if limiter is not None:
             await limiter.close()
+        await oidc.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/.well-known/jwks.json", jwks),
+            Route(oauth.JWKS_PATH, jwks),
+            Route("/.well-known/openid-configuration", openid_configuration),
+            Route("/.well-known/oauth-authorization-server", openid_configuration),
+            Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/", root),
         ],
@@ -77,5 +97,7 @@ def create_app(
     app.state.db = database
     app.state.settings = settings
     app.state.tokens = tokens
+    app.state.oidc = oidc
+    app.state.authenticator = authenticator
     app.state.plugins = registry
     return app

@@ -9,26 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from graphql import DocumentNode, FieldNode, GraphQLError, Visitor, visit
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from core.errors import RateLimited, Unauthenticated, UsinaError
+from core.errors import Forbidden, RateLimited, Unauthenticated, UsinaError
 from core.i18n import msg
-from core.identity.principal import ANONYMOUS, Principal
-from core.identity.tokens import TokenService
-from tenants.resolution import resolve, slug_from_host
-
-
-def authenticate(tokens: TokenService, authorization: str | None) -> Principal:
-    if not authorization:
-        return ANONYMOUS
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            msg("Use 'Authorization: Bearer <token>'.", "Use 'Authorization: Bearer <token>'.")
-        )
-    return tokens.verify(token.strip())
+from core.identity.roles import Permission
+from tenants.resolution import slug_from_host
 
 
 class RequestBinding(SchemaExtension):
@@ -39,11 +27,11 @@ class RequestBinding(SchemaExtension):
             return
         try:
             headers = context.request.headers
-            context.principal = authenticate(context.tokens, headers.get("authorization"))
             host_slug = slug_from_host(headers.get("host"), context.settings.base_domain)
-            context.resolved = await resolve(
-                context.db, context.principal, headers.get("x-tenant"), host_slug
+            context.principal, context.resolved = await context.authenticator.authenticate(
+                headers.get("authorization"), headers.get("x-tenant"), host_slug
             )
+            _introspection_allowed(context, self.execution_context.graphql_document)
             await _rate_limit(context)
         except UsinaError as error:
             self.execution_context.result = GraphQLExecutionResult(
@@ -60,6 +48,40 @@ class SessionLifecycle(SchemaExtension):
         context: Any = self.execution_context.context
         if hasattr(context, "close"):
             await context.close()
+
+
+def introspects(document: DocumentNode | None) -> bool:
+    """Whether the operation asks for ``__schema`` or ``__type`` (``__typename`` is fine)."""
+    found = False
+
+    class Finder(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal found
+            if node.name.value in ("__schema", "__type"):
+                found = True
+
+    if document is not None:
+        visit(document, Finder())
+    return found
+
+
+def _introspection_allowed(context: Any, document: DocumentNode | None) -> None:
+    """In production the schema is shown to the staff only."""
+    if context.settings.environment != "production" or not introspects(document):
+        return
+    principal = context.principal
+    if principal.can(Permission.INTROSPECT):
+        return
+    if principal.is_anonymous:
+        raise Unauthenticated(
+            msg(
+                "Introspection needs a staff member's token.",
+                "La introspección requiere el token de una persona del equipo.",
+            )
+        )
+    raise Forbidden(
+        msg("Introspection is for the staff only.", "La introspección es solo para el equipo.")
+    )
 
 
 async def _rate_limit(context: Any) -> None:

@@ -18,14 +18,15 @@ from core.audit.service import take_pending
 from core.errors import TenantRequired
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
-from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
 from plugins import activation
 from plugins.manager import PluginRegistry
 from plugins.records import DomainEvent
+from tenants.access import Authenticator
 from tenants.context import TenantBinding
 from tenants.database import Database
+from tenants.isolation import STATEMENT_TIMEOUT
 from tenants.plugin_activations import PluginActivation, activations
 from tenants.resolution import Resolved
 
@@ -36,7 +37,7 @@ class Context:
     response: Response
     db: Database
     settings: Settings
-    tokens: TokenService
+    authenticator: Authenticator
     plugins: PluginRegistry
     principal: Principal = ANONYMOUS
     resolved: Resolved | None = None
@@ -74,7 +75,10 @@ class Context:
     def session(self) -> AsyncSession:
         """One session per request, bound to the request's municipality (if any)."""
         if self._session is None:
-            self._session = self.db.sessionmaker(info={"tenant": self.binding})
+            timeout_ms = int(self.settings.request_timeout_seconds * 1000)
+            self._session = self.db.sessionmaker(
+                info={"tenant": self.binding, STATEMENT_TIMEOUT: timeout_ms}
+            )
         return self._session
 
     @asynccontextmanager

@@ -13,6 +13,9 @@ from core.diagnostics.models import Assessment as AssessmentRow
 from core.errors import BadUserInput, NotFound
 from core.evaluation.models import Evaluation as EvaluationRow
 from core.i18n import msg
+from core.identity.models import ApiClient as ApiClientRow
+from core.identity.models import IdentityProvider as ProviderRow
+from core.identity.models import Membership as MembershipRow
 from core.identity.roles import Permission
 from core.milestones.models import Milestone as MilestoneRow
 from core.municipalities.models import Municipality as MunicipalityRow
@@ -25,6 +28,7 @@ from graphql_schema.audit.types import AuditEvent
 from graphql_schema.commitments.types import Commitment
 from graphql_schema.diagnostics.types import Assessment
 from graphql_schema.evaluation.types import Evaluation
+from graphql_schema.identity.types import ApiClient, IdentityProvider, Membership
 from graphql_schema.milestones.types import Milestone, ProgressReport
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.participation.types import Channel, Contribution
@@ -44,9 +48,17 @@ TENANT_NODES: dict[str, tuple[type[Any], type[Any]]] = {
     "Channel": (ChannelRow, Channel),
     "Contribution": (ContributionRow, Contribution),
     "Evaluation": (EvaluationRow, Evaluation),
+    "Membership": (MembershipRow, Membership),
+    "ApiClient": (ApiClientRow, ApiClient),
+    "IdentityProvider": (ProviderRow, IdentityProvider),
 }
 #: Node types that need a permission beyond reading the municipality's public content.
-NODE_PERMISSIONS = {"AuditEvent": Permission.READ_AUDIT}
+NODE_PERMISSIONS = {
+    "AuditEvent": Permission.READ_AUDIT,
+    "Membership": Permission.MANAGE_MEMBERS,
+    "ApiClient": Permission.MANAGE_API_CLIENTS,
+    "IdentityProvider": Permission.MANAGE_IDENTITY_PROVIDERS,
+}
 
 
 def _not_found() -> NotFound:

@@ -23,6 +23,8 @@ from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import is_request_error
 from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
+from graphql_schema.identity.mutations import IdentityMutations
+from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.limits import QueryLimits
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
@@ -43,6 +45,7 @@ CORE_QUERIES: tuple[type, ...] = (
     PluginQueries,
     DiagnosticQueries,
     EvaluationQueries,
+    IdentityQueries,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     MunicipalityMutations,
@@ -55,6 +58,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     ParticipationMutations,
     CommitmentLinkMutations,
     EvaluationMutations,
+    IdentityMutations,
 )
 
 
@@ -108,7 +112,13 @@ def build_schema(
             QueryLimits,  # before RequestBinding: an operation over a limit costs no SQL
             RequestBinding,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            # Production answers "Cannot query field" without "Did you mean ...?": the schema
+            # is not revealed to whoever probes it.
+            disable_field_suggestions=settings.environment == "production",
+            batching_config={"max_operations": settings.max_batch_operations},
+        ),
     )
 
 

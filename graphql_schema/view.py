@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
-from core.i18n import pick_locale
-from core.identity.tokens import TokenService
+from core.errors import DeadlineExceeded, Forbidden, RequestTooLarge, Unauthenticated, UsinaError
+from core.i18n import msg, pick_locale
+from core.identity.roles import Permission
 from core.settings import Settings
 from graphql_schema.context import Context
-from graphql_schema.errors import format_error, request_error_status
+from graphql_schema.errors import REQUEST_ERROR_STATUS, format_error, request_error_status
 from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
+from tenants.access import Authenticator
 from tenants.database import Database
+from tenants.resolution import slug_from_host
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
+HTTP_ERROR_CODES = {"Too many operations": "QUERY_TOO_COMPLEX"}
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
@@ -54,7 +61,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         *,
         db: Database,
         settings: Settings,
-        tokens: TokenService,
+        authenticator: Authenticator,
         plugins: PluginRegistry,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
@@ -65,22 +72,102 @@ class UsinaGraphQL(GraphQL[Context, None]):
         )
         self.db = db
         self.settings = settings
-        self.tokens = tokens
+        self.authenticator = authenticator
         self.plugins = plugins
         self.rate_limiter = rate_limiter
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Strawberry's request handling, inside the request's limits: body size, deadline
+        (the session's PostgreSQL statements carry it as ``statement_timeout`` too), and HTTP
+        refusals as machine-readable JSON."""
+        if not isinstance(request, Request):
+            return await super().run(request, context, root_value)
+        locale = pick_locale(request.headers.get("accept-language"))
+        try:
+            await self._read_body(request)
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
+                return await super().run(request, context, root_value)
+        except UsinaError as error:
+            return self._refusal(request, error, locale)
+        except TimeoutError:
+            created: Context | None = getattr(request.state, "usina_context", None)
+            if created is not None:
+                await created.close()  # roll back whatever the request had begun
+            seconds = self.settings.request_timeout_seconds
+            return self._refusal(
+                request,
+                DeadlineExceeded(
+                    msg(
+                        f"The request took longer than {seconds:g} s and was stopped.",
+                        f"La solicitud superó {seconds:g} s y se detuvo.",
+                    )
+                ),
+                locale,
+            )
+        except HTTPException as error:
+            return self._http_error(error, locale)
+
+    async def _read_body(self, request: Request) -> None:
+        """Read the body up to ``max_body_bytes`` (declared or streamed), or refuse."""
+        limit = self.settings.max_body_bytes
+        too_large = RequestTooLarge(
+            msg(
+                f"The request body is larger than {limit} bytes.",
+                f"El cuerpo de la solicitud supera {limit} bytes.",
+            )
+        )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        if request.method != "POST":
+            return
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # starlette serves later reads from here
+
+    def _refusal(self, request: Request, error: UsinaError, locale: str) -> Response:
+        status = REQUEST_ERROR_STATUS.get(error.code, 400)
+        body = {
+            "errors": [
+                {"message": error.message.text(locale), "extensions": error.extensions(locale)}
+            ]
+        }
+        media = (
+            GRAPHQL_RESPONSE
+            if wants_graphql_response(request.headers.get("accept"))
+            else "application/json"
+        )
+        return Response(self.encode_json(body), status_code=status, media_type=media)
+
+    def _http_error(self, error: HTTPException, locale: str) -> Response:
+        """Strawberry's plain-text HTTP refusals (wrong method, bad JSON, too many batched
+        operations), as JSON errors with a code."""
+        code = HTTP_ERROR_CODES.get(error.reason, "BAD_REQUEST")
+        if error.status_code == 405:
+            code = "METHOD_NOT_ALLOWED"
+        body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
+        return Response(
+            self.encode_json(body), status_code=error.status_code, media_type="application/json"
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(
+        context = Context(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]
             db=self.db,
             settings=self.settings,
-            tokens=self.tokens,
+            authenticator=self.authenticator,
             plugins=self.plugins,
             rate_limiter=self.rate_limiter,
         )
+        request.state.usina_context = context
+        return context
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -127,8 +214,22 @@ class UsinaGraphQL(GraphQL[Context, None]):
         )
         return response
 
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        """GraphiQL opening on the portal query, with the demo municipality's header set."""
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL opening on the portal query, with the demo municipality's header set.
+        In production only the staff get it (their token in ``Authorization``)."""
+        if self.settings.environment == "production":
+            locale = pick_locale(request.headers.get("accept-language"))
+            try:
+                host_slug = slug_from_host(request.headers.get("host"), self.settings.base_domain)
+                principal, _ = await self.authenticator.authenticate(
+                    request.headers.get("authorization"), request.headers.get("x-tenant"), host_slug
+                )
+                if not principal.can(Permission.INTROSPECT):
+                    raise (Unauthenticated if principal.is_anonymous else Forbidden)(
+                        msg("GraphiQL is for the staff only.", "GraphiQL es solo para el equipo.")
+                    )
+            except UsinaError as error:
+                return self._refusal(request, error, locale)
         html = self.graphql_ide_html
         query_js = json.dumps(PORTAL_QUERY)
         headers_js = json.dumps(json.dumps({"X-Tenant": self.settings.graphiql_tenant}))

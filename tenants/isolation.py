@@ -8,8 +8,9 @@ Three layers, all installed on :class:`TenantSession`:
 2. ``before_flush``: the flush guard. New tenant-owned rows take the bound municipality; a row
    of another municipality, or an update or delete of an append-only row, aborts the flush.
 3. ``after_begin`` (PostgreSQL): ``set_config('app.tenant_id', ..., true)`` for the transaction,
-   which the row-level security policies read (see ``tenants/rls.py``). Never a session ``SET``:
-   a pooled connection must not carry one request's tenant into the next.
+   which the row-level security policies read (see ``tenants/rls.py``), and the request's
+   ``statement_timeout`` when the session has one. Never a session ``SET``: a pooled connection
+   must not carry one request's tenant (or deadline) into the next.
 
 Services never write ``where(tenant_id == ...)``: if one needs to, this mechanism is leaking.
 """
@@ -172,12 +173,27 @@ def _check_same_tenant(obj: TenantOwned, binding: TenantBinding) -> None:
         )
 
 
+#: ``session.info`` key: the PostgreSQL ``statement_timeout`` (ms) of the session's transactions.
+STATEMENT_TIMEOUT = "statement_timeout_ms"
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_rls_tenant(session: Session, _transaction: Any, connection: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
     binding: TenantBinding | None = session.info.get("tenant")
+    tenant_id = str(binding.tenant_id) if binding else ""
+    timeout_ms: int | None = session.info.get(STATEMENT_TIMEOUT)
+    if timeout_ms is None:
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id}
+        )
+        return
+    # The request's deadline, enforced by the server too (one statement, transaction-local).
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
-        {"tenant_id": str(binding.tenant_id) if binding else ""},
+        text(
+            "SELECT set_config('app.tenant_id', :tenant_id, true), "
+            "set_config('statement_timeout', :timeout, true)"
+        ),
+        {"tenant_id": tenant_id, "timeout": str(timeout_ms)},
     )

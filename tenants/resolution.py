@@ -14,7 +14,7 @@ from core.enums import MunicipalityStatus
 from core.errors import BadUserInput, Forbidden, TenantSuspended, TenantUnknown
 from core.i18n import msg
 from core.identity.principal import Principal
-from core.identity.roles import Permission
+from core.identity.roles import STAFF_ROLES, Permission
 from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
 from tenants.context import TenantBinding
@@ -62,13 +62,9 @@ def requested_slug(principal: Principal, header: str | None, host_slug: str | No
     return slug or principal.tenant
 
 
-async def resolve(
-    db: Database, principal: Principal, header: str | None, host_slug: str | None
-) -> Resolved | None:
-    """Bind to the requested municipality, or return ``None`` (platform scope)."""
-    slug = requested_slug(principal, header, host_slug)
-    if slug is None:
-        return None
+async def find_municipality(db: Database, slug: str, principal: Principal) -> Municipality:
+    """The named municipality, if it exists and is active (platform admins see suspended
+    ones too)."""
     async with db.session(None) as session:
         municipality = await municipalities.find_by_slug(session, slug)
     if municipality is None:
@@ -83,13 +79,25 @@ async def resolve(
                 f"El municipio '{slug}' está suspendido.",
             )
         )
-    binding = TenantBinding(
+    return municipality
+
+
+def binding_for(principal: Principal, municipality: Municipality) -> TenantBinding:
+    return TenantBinding(
         tenant_id=municipality.id,
         slug=municipality.slug,
         sees_drafts=principal.can(Permission.READ_DRAFTS),
         sees_evaluation_drafts=principal.can(Permission.EVALUATE),
     )
-    if principal.is_platform_admin:
+
+
+async def bind(db: Database, principal: Principal, municipality: Municipality) -> Resolved:
+    """Bind ``principal`` to ``municipality``; the consultancy's staff crossing into a
+    municipality leave an audit event there."""
+    binding = binding_for(principal, municipality)
+    if principal.role in STAFF_ROLES:
         async with db.session(binding) as session:
-            audit.record(session, principal, "platform.bind", municipality, after={"slug": slug})
+            audit.record(
+                session, principal, "platform.bind", municipality, after={"slug": binding.slug}
+            )
     return Resolved(binding=binding, municipality=municipality)

@@ -140,18 +140,24 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Data
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("keys"), graphiql=True)
+def settings() -> Settings:
+    return Settings(graphiql=True)
 
 
 @pytest.fixture(scope="session")
-def tokens(settings: Settings) -> TokenService:
-    return TokenService.from_settings(settings)
+async def tokens(settings: Settings, db: Database) -> TokenService:
+    """The built-in issuer, with the keys in the backend's database (as the app sees them)."""
+    service = TokenService.from_settings(settings)
+    async with db.session(None) as session:
+        await service.refresh(session)
+    return service
 
 
 @pytest.fixture(scope="session")
-def app(db: Database, settings: Settings) -> Any:
-    return create_app(settings, db=db)
+async def app(db: Database, settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings, db=db)
+    yield application
+    await application.state.oidc.close()
 
 
 @pytest.fixture

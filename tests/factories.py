@@ -14,6 +14,7 @@ from core.commitments import service as commitments
 from core.diagnostics import service as diagnostics
 from core.enums import ActionPlanStatus, ActorKind, AssessmentStatus, ContributionKind
 from core.evaluation import service as evaluations
+from core.identity import service as identity
 from core.identity.principal import SYSTEM, Principal
 from core.identity.roles import Role
 from core.milestones import service as milestones
@@ -22,6 +23,7 @@ from core.municipalities.service import MunicipalityData
 from core.participation import service as participation
 from core.plans import service as plans
 from core.progress import service as progress
+from core.settings import Settings
 from graphql_schema.relay import to_global_id
 from plugins import activation
 from plugins.builtin.kpi import service as kpis
@@ -33,6 +35,9 @@ from tenants.provisioning import create_municipality
 
 REGISTRY = make_plugin_manager(entrypoints=False)
 TODAY = date.today()
+BUILTIN_ISSUER = Settings().issuer
+#: A consultant granted every municipality the factories build (A and B of every world).
+GRANTED_CONSULTANT = "consultant-granted"
 START = TODAY - timedelta(days=100)
 END = TODAY + timedelta(days=300)
 
@@ -55,6 +60,10 @@ class Tenant:
     ngo_id: uuid.UUID
     proposal_id: uuid.UUID
     evaluation_id: uuid.UUID
+    membership_id: uuid.UUID
+    api_client_id: uuid.UUID
+    provider_id: uuid.UUID
+    grant_id: uuid.UUID
 
     @property
     def slug(self) -> str:
@@ -82,6 +91,10 @@ class Tenant:
             "CivilSocietyActor": self.ngo_id,
             "Contribution": self.proposal_id,
             "DraftEvaluation": self.evaluation_id,
+            "Membership": self.membership_id,
+            "ApiClient": self.api_client_id,
+            "IdentityProvider": self.provider_id,
+            "ConsultantGrant": self.grant_id,
         }
         type_name = {"Forum": "Channel", "CivilSocietyActor": "Actor"}.get(
             kind, kind.removeprefix("Draft").removeprefix("Submitted")
@@ -227,6 +240,26 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         await kpis.define(
             session, SYSTEM, commitment.id, "K1", "Conjuntos publicados", "datasets", 0, 40
         )
+        membership = await identity.set_membership(
+            session,
+            SYSTEM,
+            issuer=f"https://idp-{prefix}.example",
+            subject=f"member-{prefix}",
+            role=Role.EDITOR,
+        )
+        api_client = await identity.create_client(
+            session, SYSTEM, municipality.slug, name="Portal", role=None, scopes=["read"]
+        )
+        provider = await identity.add_provider(
+            session,
+            SYSTEM,
+            identity.ProviderData(
+                name="SSO", issuer=f"https://sso.{municipality.slug}.example", audience="usina"
+            ),
+        )
+        grant = await identity.grant_consultant(
+            session, SYSTEM, municipality.id, issuer=BUILTIN_ISSUER, subject=GRANTED_CONSULTANT
+        )
     return Tenant(
         municipality=municipality,
         actor_id=actor.id,
@@ -244,6 +277,10 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         ngo_id=ngo.id,
         proposal_id=proposal.id,
         evaluation_id=evaluation.id,
+        membership_id=membership.id,
+        api_client_id=api_client.row.id,
+        provider_id=provider.id,
+        grant_id=grant.id,
     )
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.identity.tokens import TokenService
 from core.settings import Settings
+from tenants.database import Database
 from tests.conftest import REPO
 
 
@@ -18,7 +23,6 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("cli")
     return {
         "USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}",
-        "USINA_DATA_DIR": str(home / "data"),
         "PATH": str(Path(sys.executable).parent),
     }
 
@@ -140,9 +144,39 @@ def test_tokens_issue_prints_a_token_the_api_accepts(migrated: dict[str, str]) -
         migrated, "tokens", "issue", "--tenant", "demo", "--role", "editor", "--subject", "ana"
     )
     assert result.returncode == 0, result.stderr
-    settings = Settings(data_dir=Path(migrated["USINA_DATA_DIR"]))
-    principal = TokenService.from_settings(settings).verify(result.stdout.strip())
+    principal = asyncio.run(_verify(migrated, result.stdout.strip()))
     assert (principal.subject, principal.role.value, principal.tenant) == ("ana", "editor", "demo")
+
+
+async def _verify(env: dict[str, str], token: str) -> Any:
+    """Verify as the API would: with the keys in the database the CLI signed with."""
+    db = Database.from_url(env["USINA_DATABASE_URL"])
+    try:
+        service = TokenService(Settings().issuer, Settings().audience)
+        async with db.session(None) as session:
+            await service.refresh(session)
+        return service.verify(token)
+    finally:
+        await db.dispose()
+
+
+def test_keys_rotate_keeps_old_tokens_valid_and_signs_with_the_new_key(
+    migrated: dict[str, str],
+) -> None:
+    usina(migrated, "demo", "seed")
+    issue = ("tokens", "issue", "--tenant", "demo", "--role", "editor", "--subject", "ana")
+    before = usina(migrated, *issue).stdout.strip()
+    rotated = usina(migrated, "keys", "rotate")
+    assert rotated.returncode == 0, rotated.stderr
+    after = usina(migrated, *issue).stdout.strip()
+    kid = lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]  # noqa: E731
+    assert kid(before) != kid(after)
+    assert kid(after) in rotated.stdout
+    assert asyncio.run(_verify(migrated, before)).subject == "ana"
+    assert asyncio.run(_verify(migrated, after)).subject == "ana"
+    listed = usina(migrated, "keys", "list").stdout.splitlines()
+    retired = {line.split("\t")[0]: line.split("\t")[2] for line in listed}
+    assert retired[kid(before)] != "" and retired[kid(after)] == ""
 
 
 def test_schema_export_check_passes_on_the_committed_snapshot(env: dict[str, str]) -> None:

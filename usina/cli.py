@@ -177,8 +177,49 @@ def tokens_issue(tenant: str | None, role: str, subject: str, ttl: int | None) -
                 await municipalities.get_by_slug(session, tenant)
 
         _run(check)
-    service = TokenService.from_settings(get_settings())
-    click.echo(service.issue(subject=subject, role=role, tenant=tenant, ttl_seconds=ttl))
+    async def issue(db: Any) -> str:
+        service = TokenService.from_settings(get_settings())
+        async with db.session(None) as session:
+            await service.refresh(session)
+        return service.issue(subject=subject, role=role, tenant=tenant, ttl_seconds=ttl)
+
+    click.echo(_run(issue))
+
+
+@main.group()
+def keys() -> None:
+    """The built-in issuer's signing keys (kept in the database)."""
+
+
+@keys.command("rotate")
+@_fail_cleanly
+def keys_rotate() -> None:
+    """Start signing with a new key; the previous one verifies until its tokens expire."""
+    from core.identity.tokens import rotate
+
+    async def run(db: Any) -> str:
+        async with db.session(None) as session:
+            row = await rotate(session)
+        return row.kid
+
+    click.echo(f"signing with key {_run(run)}; previous keys stay valid for verification")
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """Print each key: kid, created, retired (empty when it is the signing key)."""
+    from sqlalchemy import select
+
+    from core.identity.models import SigningKey
+
+    async def run(db: Any) -> list[SigningKey]:
+        async with db.session(None) as session:
+            rows = await session.execute(select(SigningKey).order_by(SigningKey.created_at))
+            return list(rows.scalars())
+
+    for row in _run(run):
+        retired = row.retired_at.isoformat() if row.retired_at else ""
+        click.echo(f"{row.kid}\t{row.created_at.isoformat()}\t{retired}")
 
 
 @main.group()

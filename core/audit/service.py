@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEvent
 from core.identity.principal import Principal
+from core.identity.roles import STAFF_ROLES
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,7 +52,7 @@ def record(
         entity_id=str(entity.id),
         actor_subject=actor.subject,
         actor_role=actor.role.value if actor.role else "anonymous",
-        cross_tenant=actor.is_platform_admin,
+        cross_tenant=actor.role in STAFF_ROLES,
         before=before,
         after=after if after is not None else snapshot(entity),
     )

@@ -1,72 +1,176 @@
-"""The built-in issuer: ES256-signed JWT access tokens (joserfc), and their validation.
+"""The built-in issuer: ES256-signed JWT access tokens (joserfc), its keyring, and validation.
 
-The embedded default generates a P-256 key on first use and keeps it in ``data_dir``;
-production passes the private JWK in ``USINA_SIGNING_KEY``.
+Signing keys live in the database (``signing_keys``), so every replica signs and verifies with
+the same keys and ``usina keys rotate`` takes effect everywhere without a restart: the newest
+unretired key signs; a retired key keeps verifying until the last token it signed expires.
+A process reloads the keyring every ``key_refresh_seconds``, and sooner when a token names a
+key it does not know (at most once per ``UNKNOWN_KID_INTERVAL``).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import asyncio
 import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import BadUserInput, Unauthenticated
 from core.i18n import msg
+from core.identity.models import SigningKey
 from core.identity.principal import Principal
-from core.identity.roles import Role
+from core.identity.roles import MUNICIPAL_ROLES, Role
 from core.settings import Settings
 
 ALGORITHM = "ES256"
-KEY_FILE = "signing-key.json"
+LEEWAY_SECONDS = 30
+UNKNOWN_KID_INTERVAL = 5.0
 
 
-def _invalid(reason: str) -> Unauthenticated:
+def invalid_token(reason: str) -> Unauthenticated:
     return Unauthenticated(
         msg(f"Invalid access token: {reason}.", f"Token de acceso inválido: {reason}.")
     )
 
 
-def load_or_create_key(settings: Settings) -> ECKey:
-    """The issuer's private key: from settings, else from ``data_dir``, else a new one."""
-    if settings.signing_key is not None:
-        return ECKey.import_key(json.loads(settings.signing_key.get_secret_value()))
-    path = Path(settings.data_dir) / KEY_FILE
-    if path.exists():
-        return ECKey.import_key(json.loads(path.read_text()))
-    key = ECKey.generate_key("P-256", private=True, auto_kid=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(key.as_dict(private=True), handle)
-    return key
+def _role(value: Role | str | None, *, field_name: str = "role") -> Role:
+    try:
+        return Role(str(value))
+    except ValueError:
+        raise BadUserInput(
+            msg(f"Unknown role '{value}'.", f"Rol desconocido '{value}'."), field=field_name
+        ) from None
+
+
+@dataclass
+class Keyring:
+    """The keys loaded from ``signing_keys``: one signs, all verify."""
+
+    signing: ECKey | None = None
+    verifying: KeySet = field(default_factory=lambda: KeySet([]))
+    loaded_at: float = float("-inf")
+    kids: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, key: ECKey) -> Keyring:
+        """A keyring of one key that never needs reloading (tests, tools)."""
+        return cls(
+            signing=key,
+            verifying=KeySet([key]),
+            loaded_at=float("inf"),
+            kids=frozenset({str(key.kid)}),
+        )
+
+
+def new_key() -> ECKey:
+    return ECKey.generate_key("P-256", private=True, auto_kid=True)
+
+
+async def rotate(session: AsyncSession, *, now: datetime | None = None) -> SigningKey:
+    """Add a new signing key and retire the current ones (they keep verifying)."""
+    now = now or datetime.now(UTC)
+    await session.execute(
+        update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=now)
+    )
+    key = new_key()
+    row = SigningKey(
+        kid=str(key.kid),
+        algorithm=ALGORITHM,
+        private_jwk=dict(key.as_dict(private=True)),
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 @dataclass
 class TokenService:
     issuer: str
     audience: str
-    key: ECKey
     ttl_seconds: int = 3600
+    refresh_seconds: float = 60.0
+    keyring: Keyring = field(default_factory=Keyring)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _last_unknown_refresh: float = float("-inf")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenService:
         return cls(
             issuer=settings.issuer,
             audience=settings.audience,
-            key=load_or_create_key(settings),
             ttl_seconds=settings.token_ttl_seconds,
+            refresh_seconds=settings.key_refresh_seconds,
         )
 
+    # -- the keyring ---------------------------------------------------------------------
+
+    def needs_refresh(self, kid: str | None = None) -> bool:
+        now = time.monotonic()
+        if now - self.keyring.loaded_at > self.refresh_seconds:
+            return True
+        return (
+            kid is not None
+            and kid not in self.keyring.kids
+            and now - self._last_unknown_refresh > UNKNOWN_KID_INTERVAL
+        )
+
+    async def refresh(self, session: AsyncSession, kid: str | None = None) -> None:
+        """Reload the keys (creating the first one on a new database)."""
+        async with self._lock:
+            if not self.needs_refresh(kid):  # another request just did it
+                return
+            if kid is not None and kid not in self.keyring.kids:
+                self._last_unknown_refresh = time.monotonic()
+            horizon = datetime.now(UTC) - timedelta(seconds=self.ttl_seconds + LEEWAY_SECONDS)
+            rows = list(
+                (
+                    await session.execute(
+                        select(SigningKey)
+                        .where(SigningKey.retired_at.is_(None) | (SigningKey.retired_at > horizon))
+                        .order_by(SigningKey.created_at)
+                    )
+                ).scalars()
+            )
+            if not any(row.retired_at is None for row in rows):
+                rows.append(await rotate(session))
+            keys: list[Any] = [ECKey.import_key(row.private_jwk) for row in rows]
+            active = [k for k, row in zip(keys, rows, strict=True) if row.retired_at is None]
+            self.keyring = Keyring(
+                signing=active[-1],
+                verifying=KeySet(keys),
+                loaded_at=time.monotonic(),
+                kids=frozenset(str(k.kid) for k in keys),
+            )
+
     def jwks(self) -> dict[str, Any]:
-        return dict(KeySet([self.key]).as_dict(private=False))
+        return dict(self.keyring.verifying.as_dict(private=False))
+
+    # -- issuing -------------------------------------------------------------------------
+
+    def sign(self, claims: dict[str, Any], ttl_seconds: int | None = None) -> str:
+        key = self.keyring.signing
+        if key is None:
+            raise RuntimeError("TokenService.refresh() must run before issuing tokens")
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": now,
+            "nbf": now,
+            "exp": now + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds),
+            "jti": str(uuid.uuid4()),
+            **claims,
+        }
+        header = {"alg": ALGORITHM, "kid": key.kid, "typ": "at+jwt"}
+        return jwt.encode(header, payload, key, algorithms=[ALGORITHM])
 
     def issue(
         self,
@@ -77,45 +181,43 @@ class TokenService:
         ttl_seconds: int | None = None,
         extra: dict[str, Any] | None = None,
     ) -> str:
-        try:
-            role = Role(role)
-        except ValueError:
-            raise BadUserInput(
-                msg(f"Unknown role '{role}'.", f"Rol desconocido '{role}'."), field="role"
-            ) from None
-        if role is not Role.PLATFORM_ADMIN and not tenant:
+        """An operator's token (``usina tokens issue``): the role is in the token itself."""
+        role = _role(role)
+        if role in MUNICIPAL_ROLES and not tenant:
             raise BadUserInput(
                 msg(
-                    "Every role but platform_admin needs a municipality.",
-                    "Todo rol salvo platform_admin necesita un municipio.",
+                    "A municipal role needs a municipality.",
+                    "Un rol municipal necesita un municipio.",
                 ),
                 field="tenant",
             )
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": subject,
-            "iat": now,
-            "nbf": now,
-            "exp": now + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds),
-            "jti": str(uuid.uuid4()),
-            "role": role.value,
-            **(extra or {}),
-        }
-        if tenant and role is not Role.PLATFORM_ADMIN:
+        claims: dict[str, Any] = {"sub": subject, "role": role.value, **(extra or {})}
+        if tenant and role in MUNICIPAL_ROLES:
             claims["tenant"] = tenant
-        header = {"alg": ALGORITHM, "kid": self.key.kid}
-        return jwt.encode(header, claims, self.key, algorithms=[ALGORITHM])
+        return self.sign(claims, ttl_seconds)
 
-    def verify(self, token: str) -> Principal:
+    def issue_for_client(self, *, client_id: str, tenant: str, scopes: list[str]) -> str:
+        """An API client's token (client-credentials grant); its role is read at each request
+        from the client's row, so revoking or changing the client applies at once."""
+        return self.sign(
+            {
+                "sub": f"client:{client_id}",
+                "client_id": client_id,
+                "tenant": tenant,
+                "scope": " ".join(scopes),
+            }
+        )
+
+    # -- validating ----------------------------------------------------------------------
+
+    def verify_claims(self, token: str) -> dict[str, Any]:
         """Validate signature, ``alg``, ``kid``, ``iss``, ``aud``, ``exp`` and ``nbf``."""
         try:
-            decoded = jwt.decode(token, KeySet([self.key]), algorithms=[ALGORITHM])
+            decoded = jwt.decode(token, self.keyring.verifying, algorithms=[ALGORITHM])
         except (JoseError, ValueError) as error:
-            raise _invalid("bad signature or format") from error
+            raise invalid_token("bad signature or format") from error
         registry = jwt.JWTClaimsRegistry(
-            leeway=30,
+            leeway=LEEWAY_SECONDS,
             iss={"essential": True, "value": self.issuer},
             aud={"essential": True, "value": self.audience},
             sub={"essential": True},
@@ -124,18 +226,38 @@ class TokenService:
         try:
             registry.validate(decoded.claims)
         except JoseError as error:
-            raise _invalid(getattr(error, "description", None) or "claims") from error
-        claims = decoded.claims
+            raise invalid_token(getattr(error, "description", None) or "claims") from error
+        return dict(decoded.claims)
+
+    def verify(self, token: str) -> Principal:
+        """An operator's or a client's token, as a principal (a client's role is filled in
+        from its row by the caller)."""
+        claims = self.verify_claims(token)
+        if isinstance(claims.get("client_id"), str):
+            scope = claims.get("scope")
+            tenant = claims.get("tenant")
+            if not isinstance(scope, str) or not isinstance(tenant, str):
+                raise invalid_token("malformed client token")
+            return Principal(
+                subject=str(claims["sub"]),
+                role=None,
+                tenant=tenant,
+                claims=claims,
+                issuer=self.issuer,
+                scopes=frozenset(scope.split()),
+                client_id=claims["client_id"],
+            )
         try:
             role = Role(str(claims.get("role")))
         except ValueError:
-            raise _invalid("unknown role") from None
+            raise invalid_token("unknown role") from None
         tenant = claims.get("tenant")
-        if role is not Role.PLATFORM_ADMIN and not isinstance(tenant, str):
-            raise _invalid("no municipality")
+        if role in MUNICIPAL_ROLES and not isinstance(tenant, str):
+            raise invalid_token("no municipality")
         return Principal(
             subject=str(claims["sub"]),
             role=role,
-            tenant=tenant if role is not Role.PLATFORM_ADMIN else None,
+            tenant=tenant if role in MUNICIPAL_ROLES else None,
             claims=claims,
+            issuer=self.issuer,
         )

@@ -4,7 +4,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.enums import ActionPlanStatus
-from core.identity.roles import PERMISSIONS, Permission
+from core.identity.roles import Permission
 from core.municipalities.models import Municipality as MunicipalityRow
 from graphql_schema.connections import connection
 from graphql_schema.municipalities.types import Municipality, Viewer, plans_connection
@@ -46,9 +46,12 @@ class MunicipalityQueries:
             return None
         return Viewer(
             subject=principal.subject,
+            issuer=principal.issuer,
             role=principal.role,
             municipality=principal.tenant,
-            permissions=sorted(p.value for p in PERMISSIONS[principal.role]),
+            client_id=principal.client_id,
+            scopes=sorted(principal.scopes) if principal.scopes is not None else None,
+            permissions=sorted(p.value for p in Permission if principal.can(p)),
         )
 
     @strawberry.field(

@@ -50,6 +50,11 @@ class Municipality(Node):
 @strawberry.type(description="Who is asking.")
 class Viewer:
     subject: str
-    role: Role
-    municipality: str | None = strawberry.field(description="The token's municipality slug.")
+    issuer: str | None = strawberry.field(description="Who vouched for the subject.")
+    role: Role | None = strawberry.field(
+        description="The role held where the request is bound (null: no role there)."
+    )
+    municipality: str | None = strawberry.field(description="Where the role holds.")
+    client_id: str | None = strawberry.field(description="Set when an API client is calling.")
+    scopes: list[str] | None = strawberry.field(description="An API client's granted scopes.")
     permissions: list[str]

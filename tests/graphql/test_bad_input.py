@@ -276,23 +276,23 @@ def _b64(data: dict[str, Any]) -> str:
 
 
 def forged_tokens(tokens: TokenService, slug: str, tmp_path: Any) -> dict[str, str]:
-    from core.settings import Settings
+    from core.identity.tokens import Keyring, new_key
 
     good = tokens.issue(subject="x", role="editor", tenant=slug)
     header, payload, signature = good.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    other_key = TokenService.from_settings(Settings(data_dir=tmp_path))
+    other_key = TokenService(tokens.issuer, tokens.audience, keyring=Keyring.of(new_key()))
     return {
         "expired": tokens.issue(subject="x", role="editor", tenant=slug, ttl_seconds=-120),
         "signed by another key": other_key.issue(subject="x", role="editor", tenant=slug),
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "tampered claims": f"{header}.{_b64(claims | {'role': 'tenant_admin'})}.{signature}",
-        "wrong audience": TokenService(tokens.issuer, "urn:other", tokens.key).issue(
+        "wrong audience": TokenService(tokens.issuer, "urn:other", keyring=tokens.keyring).issue(
             subject="x", role="editor", tenant=slug
         ),
-        "wrong issuer": TokenService("https://evil.example", tokens.audience, tokens.key).issue(
-            subject="x", role="editor", tenant=slug
-        ),
+        "wrong issuer": TokenService(
+            "https://evil.example", tokens.audience, keyring=tokens.keyring
+        ).issue(subject="x", role="editor", tenant=slug),
         "garbage": "not.a.token",
     }
 

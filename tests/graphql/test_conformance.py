@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO
 
-AUDIT = REPO / "tests" / "conformance"
+AUDIT = REPO / "tests" / "node"
 
 
 def _free_port() -> int:
@@ -33,7 +33,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home: Path = tmp_path_factory.mktemp("live")
     env = os.environ | {
         "USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}",
-        "USINA_DATA_DIR": str(home / "data"),
     }
     usina = [sys.executable, "-m", "usina"]
     for step in (["migrate"], ["demo", "seed"]):
@@ -63,9 +62,7 @@ def test_graphql_over_http_audit_passes_every_must_and_should(live_server: str) 
     node = shutil.which("node")
     if node is None or not (AUDIT / "node_modules" / "graphql-http").exists():
         if os.environ.get("CI"):
-            pytest.fail(
-                "node and tests/conformance/node_modules are needed (make test installs them)"
-            )
+            pytest.fail("node and tests/node/node_modules are needed (make test installs them)")
         pytest.skip("node or the graphql-http package is missing")
     out = subprocess.run(
         [node, str(AUDIT / "audit.mjs"), live_server, "demo"],

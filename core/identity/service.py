@@ -1,0 +1,405 @@
+"""People, memberships, consultants' grants, API clients and trusted identity providers.
+
+Tenant-owned rows (memberships, clients, providers) are written in a session bound to the
+municipality; people and grants are platform rows, looked up by the caller's identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core import validation as v
+from core.audit import service as audit
+from core.errors import BadUserInput, Conflict, NotFound
+from core.i18n import msg
+from core.identity.models import (
+    ApiClient,
+    ConsultantGrant,
+    IdentityProvider,
+    Membership,
+    Person,
+)
+from core.identity.principal import Principal
+from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Role
+
+SCOPES = ("read", "write")
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a client secret. Secrets are 256 random bits, so a fast hash is the right
+    tool (a slow password hash protects low-entropy human passwords)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(client: ApiClient, secret: str) -> bool:
+    return hmac.compare_digest(client.secret_hash, hash_secret(secret))
+
+
+def municipal_role(value: Role | str | None, *, field: str, optional: bool = False) -> Role | None:
+    if value is None and optional:
+        return None
+    try:
+        role = Role(str(value))
+    except ValueError:
+        role = None
+    if role not in MUNICIPAL_ROLES:
+        raise BadUserInput(
+            msg(
+                f"'{value}' is not a municipal role (tenant_admin, editor, reviewer, participant).",
+                f"'{value}' no es un rol municipal (tenant_admin, editor, reviewer, participant).",
+            ),
+            field=field,
+        )
+    return role
+
+
+# -- people -------------------------------------------------------------------------------
+
+
+async def find_person(session: AsyncSession, issuer: str, subject: str) -> Person | None:
+    result = await session.execute(
+        select(Person).where(Person.issuer == issuer, Person.subject == subject)
+    )
+    return result.scalar_one_or_none()
+
+
+async def person_for(
+    session: AsyncSession,
+    issuer: str,
+    subject: str,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+) -> Person:
+    """The person with this identity, created on first sight."""
+    issuer = v.text("issuer", issuer, max_length=500)
+    subject = v.text("subject", subject, max_length=255)
+    person = await find_person(session, issuer, subject)
+    if person is None:
+        person = Person(issuer=issuer, subject=subject)
+        session.add(person)
+    if email is not None:
+        person.email = v.email("email", email)
+    if name is not None:
+        person.name = v.optional_text("name", name, max_length=200)
+    await session.flush()
+    return person
+
+
+async def set_staff_role(session: AsyncSession, person: Person, role: Role | None) -> Person:
+    if role is not None and role not in STAFF_ROLES:
+        raise BadUserInput(
+            msg(
+                "Staff roles are platform_admin and consultant.",
+                "Los roles del equipo son platform_admin y consultant.",
+            ),
+            field="role",
+        )
+    person.staff_role = role
+    await session.flush()
+    return person
+
+
+# -- memberships ----------------------------------------------------------------------------
+
+
+async def set_membership(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    issuer: str,
+    subject: str,
+    role: Role | str,
+    email: str | None = None,
+    name: str | None = None,
+) -> Membership:
+    """Give a person a role in the bound municipality (or change it)."""
+    checked = municipal_role(role, field="role")
+    person = await person_for(session, issuer, subject, email=email, name=name)
+    result = await session.execute(select(Membership).where(Membership.person_id == person.id))
+    row = result.scalar_one_or_none()
+    before = audit.snapshot(row) if row is not None else None
+    if row is None:
+        row = Membership(person_id=person.id, role=checked, created_by=actor.subject)
+        session.add(row)
+    else:
+        row.role = checked  # type: ignore[assignment]
+    await session.flush()
+    audit.record(session, actor, "membership.set", row, before=before)
+    return row
+
+
+async def remove_membership(
+    session: AsyncSession, actor: Principal, membership_id: uuid.UUID
+) -> Membership:
+    row = await lookups.get(session, Membership, membership_id, field="id")
+    before = audit.snapshot(row)
+    await session.delete(row)
+    await session.flush()
+    audit.record(session, actor, "membership.remove", row, before=before, after={})
+    return row
+
+
+async def membership_role(session: AsyncSession, person_id: uuid.UUID) -> Role | None:
+    """The person's role in the bound municipality, if they are a member."""
+    result = await session.execute(select(Membership.role).where(Membership.person_id == person_id))
+    return result.scalar_one_or_none()
+
+
+# -- the consultancy's grants ---------------------------------------------------------------
+
+
+async def grant_consultant(
+    session: AsyncSession,
+    actor: Principal,
+    municipality_id: uuid.UUID,
+    *,
+    issuer: str,
+    subject: str,
+    email: str | None = None,
+    name: str | None = None,
+) -> ConsultantGrant:
+    """Let a consultant act in a municipality (making the person a consultant if needed)."""
+    person = await person_for(session, issuer, subject, email=email, name=name)
+    if person.staff_role is Role.PLATFORM_ADMIN:
+        raise Conflict(
+            msg(
+                "A platform admin already acts everywhere.",
+                "Un platform_admin ya actúa en todos los municipios.",
+            ),
+            field="subject",
+        )
+    person.staff_role = Role.CONSULTANT
+    result = await session.execute(
+        select(ConsultantGrant).where(
+            ConsultantGrant.person_id == person.id,
+            ConsultantGrant.municipality_id == municipality_id,
+        )
+    )
+    grant = result.scalar_one_or_none()
+    if grant is None:
+        grant = ConsultantGrant(
+            person_id=person.id,
+            municipality_id=municipality_id,
+            granted_by=actor.subject,
+            created_at=datetime.now(UTC),
+        )
+        session.add(grant)
+        await session.flush()
+        audit.record(session, actor, "consultant.grant", grant, tenant_id=municipality_id)
+    return grant
+
+
+async def revoke_consultant_grant(
+    session: AsyncSession, actor: Principal, grant_id: uuid.UUID, municipality_id: uuid.UUID
+) -> ConsultantGrant:
+    grant = await session.get(ConsultantGrant, grant_id)
+    if grant is None or grant.municipality_id != municipality_id:
+        raise NotFound(msg("No such grant here.", "No existe ese permiso aquí."), field="id")
+    before = audit.snapshot(grant)
+    await session.delete(grant)
+    await session.flush()
+    audit.record(
+        session,
+        actor,
+        "consultant.revoke",
+        grant,
+        before=before,
+        after={},
+        tenant_id=municipality_id,
+    )
+    return grant
+
+
+async def is_granted(
+    session: AsyncSession, person_id: uuid.UUID, municipality_id: uuid.UUID
+) -> bool:
+    result = await session.execute(
+        select(ConsultantGrant.id).where(
+            ConsultantGrant.person_id == person_id,
+            ConsultantGrant.municipality_id == municipality_id,
+        )
+    )
+    return result.first() is not None
+
+
+async def grants(
+    session: AsyncSession, municipality_id: uuid.UUID
+) -> list[tuple[ConsultantGrant, Person]]:
+    result = await session.execute(
+        select(ConsultantGrant, Person)
+        .join(Person, Person.id == ConsultantGrant.person_id)
+        .where(ConsultantGrant.municipality_id == municipality_id)
+        .order_by(ConsultantGrant.created_at)
+    )
+    return [(grant, person) for grant, person in result.all()]
+
+
+# -- API clients ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewClient:
+    row: ApiClient
+    #: Shown once, at creation; only its hash is stored.
+    secret: str
+
+
+def _scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown or not scopes:
+        raise BadUserInput(
+            msg(
+                f"Scopes are 'read' and 'write' (got {unknown or 'none'}).",
+                f"Los alcances son 'read' y 'write' (recibido {unknown or 'ninguno'}).",
+            ),
+            field="scopes",
+        )
+    return [s for s in SCOPES if s in scopes]
+
+
+def client_snapshot(row: ApiClient) -> dict[str, Any]:
+    data = audit.snapshot(row)
+    data.pop("secret_hash", None)
+    return data
+
+
+async def create_client(
+    session: AsyncSession,
+    actor: Principal,
+    slug: str,
+    *,
+    name: str,
+    role: Role | str | None,
+    scopes: list[str],
+) -> NewClient:
+    secret = secrets.token_urlsafe(32)
+    row = ApiClient(
+        client_id=f"{slug}.{secrets.token_urlsafe(12)}",
+        name=v.text("name", name, max_length=200),
+        role=municipal_role(role, field="role", optional=True),
+        scopes=_scopes(scopes),
+        secret_hash=hash_secret(secret),
+        created_by=actor.subject,
+    )
+    session.add(row)
+    await session.flush()
+    audit.record(session, actor, "api_client.create", row, after=client_snapshot(row))
+    return NewClient(row=row, secret=secret)
+
+
+async def revoke_client(session: AsyncSession, actor: Principal, client_id: uuid.UUID) -> ApiClient:
+    row = await lookups.get(session, ApiClient, client_id, field="id")
+    if row.revoked_at is None:
+        before = client_snapshot(row)
+        row.revoked_at = datetime.now(UTC)
+        await session.flush()
+        audit.record(
+            session, actor, "api_client.revoke", row, before=before, after=client_snapshot(row)
+        )
+    return row
+
+
+async def find_client(session: AsyncSession, client_id: str) -> ApiClient | None:
+    result = await session.execute(select(ApiClient).where(ApiClient.client_id == client_id))
+    return result.scalar_one_or_none()
+
+
+def slug_of_client_id(client_id: str) -> str | None:
+    slug, dot, rest = client_id.partition(".")
+    return slug if dot and slug and rest else None
+
+
+# -- identity providers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderData:
+    name: str
+    issuer: str
+    audience: str
+    email_claim: str = "email"
+    roles_claim: str = "roles"
+    role_mapping: dict[str, str] | None = None
+    default_role: Role | str | None = Role.PARTICIPANT
+
+
+async def add_provider(
+    session: AsyncSession, actor: Principal, data: ProviderData
+) -> IdentityProvider:
+    issuer = v.url("issuer", v.text("issuer", data.issuer, max_length=500))
+    assert issuer is not None  # v.text refused an empty one
+    mapping = {}
+    for external, role in (data.role_mapping or {}).items():
+        mapping[v.text("roleMapping", external, max_length=200)] = municipal_role(
+            role, field="roleMapping"
+        )
+    existing = await session.execute(
+        select(IdentityProvider.id).where(IdentityProvider.issuer == issuer)
+    )
+    if existing.first() is not None:
+        raise Conflict(
+            msg(
+                "This municipality already trusts that issuer.",
+                "Este municipio ya confía en ese emisor.",
+            ),
+            field="issuer",
+        )
+    row = IdentityProvider(
+        name=v.text("name", data.name, max_length=200),
+        issuer=issuer,
+        audience=v.text("audience", data.audience, max_length=500),
+        email_claim=v.text("emailClaim", data.email_claim, max_length=100),
+        roles_claim=v.text("rolesClaim", data.roles_claim, max_length=100),
+        role_mapping={k: str(r) for k, r in mapping.items()},
+        default_role=municipal_role(data.default_role, field="defaultRole", optional=True),
+        created_by=actor.subject,
+    )
+    session.add(row)
+    await session.flush()
+    audit.record(session, actor, "identity_provider.add", row)
+    return row
+
+
+async def remove_provider(
+    session: AsyncSession, actor: Principal, provider_id: uuid.UUID
+) -> IdentityProvider:
+    row = await lookups.get(session, IdentityProvider, provider_id, field="id")
+    before = audit.snapshot(row)
+    await session.delete(row)
+    await session.flush()
+    audit.record(session, actor, "identity_provider.remove", row, before=before, after={})
+    return row
+
+
+async def find_provider(session: AsyncSession, issuer: str) -> IdentityProvider | None:
+    result = await session.execute(
+        select(IdentityProvider).where(IdentityProvider.issuer == issuer)
+    )
+    return result.scalar_one_or_none()
+
+
+_RANK = [Role.PARTICIPANT, Role.REVIEWER, Role.EDITOR, Role.TENANT_ADMIN]
+
+
+def mapped_role(provider: IdentityProvider, claims: dict[str, Any]) -> Role | None:
+    """The highest municipal role the provider's roles claim maps to."""
+    value = claims.get(provider.roles_claim)
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    roles = {
+        Role(provider.role_mapping[n])
+        for n in names
+        if isinstance(n, str) and n in provider.role_mapping
+    }
+    ranked = [r for r in _RANK if r in roles]
+    return ranked[-1] if ranked else None

@@ -1,0 +1,1 @@
+"""Identity and access: memberships, API clients, identity providers, consultants."""

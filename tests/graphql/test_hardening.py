@@ -1,0 +1,182 @@
+"""The endpoint's protections beyond the operation limits: the request deadline (and
+PostgreSQL's statement_timeout), the body size limit, batching's cap, and production mode
+(introspection and GraphiQL for the staff only, no field suggestions)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from core.identity.tokens import TokenService
+from core.settings import Settings
+from graphql_schema.app import create_app
+from tenants.database import Database
+from tenants.isolation import STATEMENT_TIMEOUT
+from tests.factories import World, error_codes, gql
+from tests.graphql.test_bad_input import snapshot
+
+
+async def app_client(db: Database, **settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    app = create_app(Settings(**settings), db=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield app, http
+    await app.state.oidc.close()
+
+
+@pytest.fixture
+async def hasty(db: Database) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    async for pair in app_client(db, request_timeout_seconds=0.2):
+        yield pair
+
+
+@pytest.fixture
+async def production(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async for _, http in app_client(db, environment="production"):
+        yield http
+
+
+@pytest.fixture
+async def small(db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    async for _, http in app_client(db, max_body_bytes=1_000, max_batch_operations=3):
+        yield http
+
+
+async def test_a_request_past_its_deadline_is_stopped_and_changes_nothing(
+    hasty: tuple[Any, httpx.AsyncClient],
+    db: Database,
+    world: World,
+    tokens: TokenService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, http = hasty
+    authenticate = app.state.authenticator.authenticate
+
+    async def slow(*args: Any) -> Any:
+        found = await authenticate(*args)
+        await asyncio.sleep(5)
+        return found
+
+    monkeypatch.setattr(app.state.authenticator, "authenticate", slow)
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    before = await snapshot(db, world.a)
+    response = await http.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createActor(input: {kind: GOVERNMENT, name: "x"}) { actor { id } } }'
+        },
+        headers={"Authorization": f"Bearer {editor}"},
+    )
+    assert response.status_code == 503
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["DEADLINE_EXCEEDED"]
+    assert await snapshot(db, world.a) == before
+
+
+@pytest.mark.postgres
+async def test_postgresql_cuts_statements_at_the_deadline(postgres_urls: dict[str, str]) -> None:
+    db = Database.from_url(postgres_urls["app"])
+    try:
+        await _statement_timeout(db)
+    finally:
+        await db.dispose()
+
+
+async def _statement_timeout(db: Database) -> None:
+    async with db.sessionmaker(info={"tenant": None, STATEMENT_TIMEOUT: 100}) as session:
+        with pytest.raises(DBAPIError, match="statement timeout"):
+            await session.execute(text("SELECT pg_sleep(2)"))
+    async with db.sessionmaker(info={"tenant": None}) as session:  # not carried over
+        timeout = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
+    assert timeout == "0"
+
+
+async def test_a_body_over_the_limit_is_refused(small: httpx.AsyncClient, world: World) -> None:
+    query = "{ municipality { name } }" + " " * 2_000
+    declared = await small.post(
+        "/graphql", json={"query": query}, headers={"X-Tenant": world.a.slug}
+    )
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ municipality { name } }", "x": "'
+        for _ in range(10):
+            yield b"a" * 200
+        yield b'"}'
+
+    streamed = await small.post(
+        "/graphql",
+        content=stream(),
+        headers={"X-Tenant": world.a.slug, "Content-Type": "application/json"},
+    )
+    for response in (declared, streamed):
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_batches_are_capped(small: httpx.AsyncClient, world: World) -> None:
+    one = {"query": "{ municipality { slug } }"}
+    ok = await small.post("/graphql", json=[one] * 3, headers={"X-Tenant": world.a.slug})
+    assert [r["data"]["municipality"]["slug"] for r in ok.json()] == [world.a.slug] * 3
+    refused = await small.post("/graphql", json=[one] * 4, headers={"X-Tenant": world.a.slug})
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", ["UNAUTHENTICATED"]), ("participant", ["FORBIDDEN"]), ("editor", [])],
+)
+async def test_production_shows_the_schema_to_the_staff_only(
+    production: httpx.AsyncClient,
+    world: World,
+    tokens: TokenService,
+    role: str,
+    expected: list[str],
+) -> None:
+    token = (
+        None if role == "anonymous" else tokens.issue(subject="x", role=role, tenant=world.a.slug)
+    )
+    result = await gql(production, INTROSPECTION, tenant=world.a.slug, token=token)
+    assert error_codes(result) == expected
+    typename = await gql(production, "{ __typename }", tenant=world.a.slug)
+    assert typename["data"] == {"__typename": "Query"}
+    hidden = await gql(
+        production,
+        '{ ...F } fragment F on Query { __type(name: "Query") { name } }',
+        tenant=world.a.slug,
+        token=token,
+    )
+    assert error_codes(hidden) == expected
+
+
+async def test_production_makes_no_field_suggestions(
+    production: httpx.AsyncClient, client: httpx.AsyncClient, world: World
+) -> None:
+    typo = "{ municipalty { name } }"
+    development = await gql(client, typo, tenant=world.a.slug)
+    assert "Did you mean" in development["errors"][0]["message"]
+    result = await gql(production, typo, tenant=world.a.slug)
+    assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Did you mean" not in result["errors"][0]["message"]
+
+
+async def test_production_serves_graphiql_to_the_staff_only(
+    production: httpx.AsyncClient, client: httpx.AsyncClient, world: World, tokens: TokenService
+) -> None:
+    html = {"Accept": "text/html"}
+    assert (await client.get("/graphql", headers=html)).status_code == 200  # development
+    anonymous = await production.get("/graphql", headers=html)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    editor = tokens.issue(subject="x", role="editor", tenant=world.a.slug)
+    staff = await production.get("/graphql", headers=html | {"Authorization": f"Bearer {editor}"})
+    assert staff.status_code == 200
+    assert "GraphiQL" in staff.text
