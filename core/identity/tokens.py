@@ -127,8 +127,9 @@ class TokenService:
         async with self._lock:
             if not self.needs_refresh(kid):  # another request just did it
                 return
-            if kid is not None and kid not in self.keyring.kids:
-                self._last_unknown_refresh = time.monotonic()
+            now = time.monotonic()
+            if now - self.keyring.loaded_at <= self.refresh_seconds:  # fresh: an unknown kid
+                self._last_unknown_refresh = now
             horizon = datetime.now(UTC) - timedelta(seconds=self.ttl_seconds + LEEWAY_SECONDS)
             rows = list(
                 (
