@@ -15,8 +15,10 @@ from core.identity.models import (
     Person,
     SigningKey,
 )
+from core.jobs.models import ExportFile, Job
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
+from core.notifications.models import Delivery, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
@@ -37,8 +39,11 @@ __all__ = [
     "CommitmentSupporter",
     "ConsultantGrant",
     "Contribution",
+    "Delivery",
     "Evaluation",
+    "ExportFile",
     "IdentityProvider",
+    "Job",
     "Membership",
     "Milestone",
     "Municipality",
@@ -46,4 +51,5 @@ __all__ = [
     "ProgressReport",
     "Rating",
     "SigningKey",
+    "WebhookEndpoint",
 ]

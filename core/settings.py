@@ -82,6 +82,32 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         default=50_000, description="The most nodes one operation may ask for."
     )
+    # Background jobs (workers/).
+    workers: Literal["embedded", "redis"] = Field(
+        default="embedded",
+        description="embedded: the web process runs the jobs itself (no service needed); "
+        "redis: jobs go through Redis to `usina worker` processes.",
+    )
+    worker_threads: int = 4
+    embedded_worker: bool = Field(
+        default=True,
+        description="With workers=embedded, run the jobs (and the periodic ones) inside the "
+        "web process. Off: jobs stay queued until a worker or the sweep sends them.",
+    )
+    broker_namespace: str = "usina"
+    broker_heartbeat_ms: int = Field(
+        default=60_000,
+        description="A worker silent this long is presumed dead; its unfinished messages are "
+        "delivered again.",
+    )
+    # Notifications.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "Usina <usina@localhost>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_timeout_seconds: float = 10.0
     sql_echo: bool = False
 
     @property

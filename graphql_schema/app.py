@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,19 +16,34 @@ from starlette.routing import Route
 from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
-from graphql_schema import oauth
+from graphql_schema import files, oauth
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.manager import PluginRegistry, make_plugin_manager
 from tenants.access import Authenticator
 from tenants.database import Database
+from workers.broker import Jobs
+from workers.periodic import enqueue_periodic
+
+PERIODIC_SECONDS = 300.0
+log = logging.getLogger("usina.app")
+
+
+async def _every(seconds: float, database: Database, background: Jobs) -> None:
+    while True:
+        try:
+            await enqueue_periodic(database, background)
+        except Exception:
+            log.exception("enqueueing the periodic jobs failed")
+        await asyncio.sleep(seconds)
 
 
 def create_app(
     settings: Settings | None = None,
     db: Database | None = None,
     plugins: PluginRegistry | None = None,
+    jobs: Jobs | None = None,
 ) -> Starlette:
     settings = settings or get_settings()
     database = db or Database.from_settings(settings)
@@ -34,6 +51,7 @@ def create_app(
     oidc = OidcVerifier.from_settings(settings)
     authenticator = Authenticator(db=database, tokens=tokens, oidc=oidc)
     registry = plugins or make_plugin_manager()
+    background = jobs or Jobs.create(settings, registry)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
         if settings.rate_limit
@@ -46,6 +64,7 @@ def create_app(
         authenticator=authenticator,
         plugins=registry,
         rate_limiter=limiter,
+        dispatcher=background,
     )
 
     async def jwks(_: Request) -> JSONResponse:
@@ -58,6 +77,9 @@ def create_app(
 
     async def openid_configuration(_: Request) -> JSONResponse:
         return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
+
+    async def file(request: Request) -> Response:
+        return await files.download(request, db=database, tokens=tokens)
 
     async def token(request: Request) -> Response:
         return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)
@@ -75,7 +97,16 @@ def create_app(
         # allocations stop rescanning it (about a tenth of a portal query's CPU time).
         gc.collect()
         gc.freeze()
+        periodic = None
+        if settings.workers == "embedded" and settings.embedded_worker:
+            # The embedded default needs no service: the same actors run in this process,
+            # and the periodic jobs are enqueued here (idempotent per day and week).
+            background.start_worker()
+            periodic = asyncio.create_task(_every(PERIODIC_SECONDS, database, background))
         yield
+        if periodic is not None:
+            periodic.cancel()
+        background.close()
         if limiter is not None:
             await limiter.close()
         await oidc.close()
@@ -89,6 +120,7 @@ def create_app(
             Route("/.well-known/openid-configuration", openid_configuration),
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
+            Route("/files/{file_id}", file),
             Route("/healthz", healthz),
             Route("/", root),
         ],
@@ -99,5 +131,6 @@ def create_app(
     app.state.tokens = tokens
     app.state.oidc = oidc
     app.state.authenticator = authenticator
+    app.state.jobs = background
     app.state.plugins = registry
     return app

@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from core.audit.service import take_pending
+from core.audit.service import PENDING_EVENTS, take_pending
 from core.errors import TenantRequired
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
+from core.jobs import follow_ups
+from core.jobs import service as jobs
+from core.notifications import service as notifications
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
 from plugins import activation
@@ -51,6 +54,8 @@ class Context:
     query_cost: Any = None
     rate_limit: dict[str, Any] | None = None
     rate_limiter: Any = None
+    #: Sends queued jobs to the workers after a commit (``None``: jobs wait for the sweep).
+    dispatcher: Any = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
@@ -88,14 +93,21 @@ class Context:
         session = self.session
         try:
             yield session
+            if self.resolved is not None:
+                # The outbox: webhook deliveries and follow-up jobs commit with the change.
+                changes = list(session.info.get(PENDING_EVENTS, []))
+                await notifications.queue_webhooks(session, changes, self.resolved.binding.slug)
+                await follow_ups.queue(session, changes)
             await session.commit()
         except BaseException:
             await session.rollback()
             take_pending(session)
+            jobs.take_pending(session)
             raise
         finally:
             self.loaders = Loaders(self)  # nothing cached before the change is served after
             self._activations = None
+        jobs.send_all(self.dispatcher, jobs.take_pending(session))
         events = [
             DomainEvent(
                 kind=e.action,

@@ -17,8 +17,10 @@ from core.identity.models import ApiClient as ApiClientRow
 from core.identity.models import IdentityProvider as ProviderRow
 from core.identity.models import Membership as MembershipRow
 from core.identity.roles import Permission
+from core.jobs.models import Job as JobRow
 from core.milestones.models import Milestone as MilestoneRow
 from core.municipalities.models import Municipality as MunicipalityRow
+from core.notifications.models import WebhookEndpoint as WebhookRow
 from core.participation.models import Channel as ChannelRow
 from core.participation.models import Contribution as ContributionRow
 from core.plans.models import ActionPlan as PlanRow
@@ -29,6 +31,7 @@ from graphql_schema.commitments.types import Commitment
 from graphql_schema.diagnostics.types import Assessment
 from graphql_schema.evaluation.types import Evaluation
 from graphql_schema.identity.types import ApiClient, IdentityProvider, Membership
+from graphql_schema.jobs.types import Job, WebhookEndpoint
 from graphql_schema.milestones.types import Milestone, ProgressReport
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.participation.types import Channel, Contribution
@@ -51,6 +54,8 @@ TENANT_NODES: dict[str, tuple[type[Any], type[Any]]] = {
     "Membership": (MembershipRow, Membership),
     "ApiClient": (ApiClientRow, ApiClient),
     "IdentityProvider": (ProviderRow, IdentityProvider),
+    "Job": (JobRow, Job),
+    "WebhookEndpoint": (WebhookRow, WebhookEndpoint),
 }
 #: Node types that need a permission beyond reading the municipality's public content.
 NODE_PERMISSIONS = {
@@ -58,6 +63,8 @@ NODE_PERMISSIONS = {
     "Membership": Permission.MANAGE_MEMBERS,
     "ApiClient": Permission.MANAGE_API_CLIENTS,
     "IdentityProvider": Permission.MANAGE_IDENTITY_PROVIDERS,
+    "Job": Permission.RUN_JOBS,
+    "WebhookEndpoint": Permission.MANAGE_WEBHOOKS,
 }
 
 

@@ -25,6 +25,8 @@ from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
+from graphql_schema.jobs.mutations import JobMutations
+from graphql_schema.jobs.queries import JobQueries
 from graphql_schema.limits import QueryLimits
 from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
@@ -46,6 +48,7 @@ CORE_QUERIES: tuple[type, ...] = (
     DiagnosticQueries,
     EvaluationQueries,
     IdentityQueries,
+    JobQueries,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     MunicipalityMutations,
@@ -59,6 +62,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     CommitmentLinkMutations,
     EvaluationMutations,
     IdentityMutations,
+    JobMutations,
 )
 
 

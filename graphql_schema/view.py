@@ -64,6 +64,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         authenticator: Authenticator,
         plugins: PluginRegistry,
         rate_limiter: RateLimiter | None = None,
+        dispatcher: Any = None,
     ) -> None:
         super().__init__(
             schema,
@@ -75,6 +76,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.authenticator = authenticator
         self.plugins = plugins
         self.rate_limiter = rate_limiter
+        self.dispatcher = dispatcher
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's request handling, inside the request's limits: body size, deadline
@@ -165,6 +167,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             authenticator=self.authenticator,
             plugins=self.plugins,
             rate_limiter=self.rate_limiter,
+            dispatcher=self.dispatcher,
         )
         request.state.usina_context = context
         return context

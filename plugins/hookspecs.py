@@ -24,6 +24,7 @@ from plugins.records import (
     FrameworkSpec,
     GraphQLContribution,
     InstrumentSpec,
+    JobSpec,
     PluginInfo,
 )
 
@@ -88,6 +89,16 @@ def register_graphql() -> Sequence[GraphQLContribution]:  # type: ignore[empty-b
     Called once when the schema is built. Each contribution's fields are merged into the root
     ``Query``/``Mutation``; for a municipality that has not enabled the plugin they answer
     ``PLUGIN_DISABLED`` without running the resolver. Field names must be unique.
+    """
+
+
+@hookspec
+def register_jobs() -> Sequence[JobSpec]:  # type: ignore[empty-body]
+    """Contribute kinds of background job (run by the workers, with retries and a time limit).
+
+    A plugin's resolver or ``on_event`` enqueues one with ``usina.enqueue_job``; the worker
+    binds the job's municipality before ``run`` sees it. Names must be unique
+    (``<plugin>.<job>`` by convention).
     """
 
 

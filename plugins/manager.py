@@ -20,6 +20,7 @@ from plugins.records import (
     FrameworkSpec,
     GraphQLContribution,
     InstrumentSpec,
+    JobSpec,
     PluginInfo,
 )
 
@@ -47,6 +48,7 @@ class PluginRegistry:
     graphql: list[tuple[str, GraphQLContribution]] = field(default_factory=list)
     channel_kinds: dict[str, tuple[str, ChannelKindSpec]] = field(default_factory=dict)
     frameworks: dict[str, tuple[str, FrameworkSpec]] = field(default_factory=dict)
+    jobs: dict[str, tuple[str, JobSpec]] = field(default_factory=dict)
 
     def info(self, name: str) -> PluginInfo | None:
         return self.infos.get(name)
@@ -114,6 +116,7 @@ def _collect(pm: pluggy.PluginManager) -> PluginRegistry:
             registry.instruments[spec.name] = (impl.plugin_name, spec)
     _collect_named(pm, "register_channel_kinds", ChannelKindSpec, registry.channel_kinds)
     _collect_named(pm, "register_frameworks", FrameworkSpec, registry.frameworks)
+    _collect_named(pm, "register_jobs", JobSpec, registry.jobs)
     names: set[str] = set()
     for impl in pm.hook.register_graphql.get_hookimpls():
         contributions = cast(Iterable[GraphQLContribution], impl.function() or ())

@@ -6,7 +6,7 @@ definition and the behaviour (an instrument's dimensions, indicators and scoring
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,40 @@ class DomainEvent:
     tenant_id: Any
     entity_id: Any
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- Background jobs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job's body gets: a session bound to the job's municipality (it commits with the
+    job's success, or not at all), the job's arguments, and the municipality."""
+
+    session: Any
+    args: Mapping[str, Any]
+    municipality: Any
+    settings: Any
+    job_id: Any
+    attempt: int = 1
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A kind of background job. ``run`` is ``async (JobContext) -> dict | None`` (the result
+    shown on the job). Delivery is at least once: ``run`` must be idempotent, which it is when
+    its effects are database writes (they commit with the job's success, atomically)."""
+
+    name: str
+    run: Callable[[JobContext], Awaitable[Mapping[str, Any] | None]]
+    max_attempts: int = 3
+    time_limit_seconds: float = 300.0
+    min_backoff_seconds: float = 5.0
+    max_backoff_seconds: float = 300.0
+    #: Called after a failed attempt (in its own transaction; ``final`` when no attempt is
+    #: left), to record the failure where it matters (a delivery, an endpoint).
+    on_failure: Callable[[JobContext, BaseException, bool], Awaitable[None]] | None = None
 
 
 # --- Participation channels ---------------------------------------------------------------

@@ -141,7 +141,8 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Data
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(graphiql=True)
+    # Jobs stay queued: the worker tests run them (tests/workers/).
+    return Settings(graphiql=True, embedded_worker=False)
 
 
 @pytest.fixture(scope="session")

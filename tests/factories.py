@@ -17,9 +17,11 @@ from core.evaluation import service as evaluations
 from core.identity import service as identity
 from core.identity.principal import SYSTEM, Principal
 from core.identity.roles import Role
+from core.jobs.models import Job, JobStatus
 from core.milestones import service as milestones
 from core.municipalities.models import Municipality
 from core.municipalities.service import MunicipalityData
+from core.notifications import service as notifications
 from core.participation import service as participation
 from core.plans import service as plans
 from core.progress import service as progress
@@ -64,6 +66,8 @@ class Tenant:
     api_client_id: uuid.UUID
     provider_id: uuid.UUID
     grant_id: uuid.UUID
+    failed_job_id: uuid.UUID
+    webhook_id: uuid.UUID
 
     @property
     def slug(self) -> str:
@@ -95,6 +99,8 @@ class Tenant:
             "ApiClient": self.api_client_id,
             "IdentityProvider": self.provider_id,
             "ConsultantGrant": self.grant_id,
+            "Job": self.failed_job_id,
+            "WebhookEndpoint": self.webhook_id,
         }
         type_name = {"Forum": "Channel", "CivilSocietyActor": "Actor"}.get(
             kind, kind.removeprefix("Draft").removeprefix("Submitted")
@@ -246,6 +252,15 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
             issuer=f"https://idp-{prefix}.example",
             subject=f"member-{prefix}",
             role=Role.EDITOR,
+            email=f"editor@{municipality.slug}.example",
+        )
+        await identity.set_membership(
+            session,
+            SYSTEM,
+            issuer=f"https://idp-{prefix}.example",
+            subject=f"admin-{prefix}",
+            role=Role.TENANT_ADMIN,
+            email=f"admin@{municipality.slug}.example",
         )
         api_client = await identity.create_client(
             session, SYSTEM, municipality.slug, name="Portal", role=None, scopes=["read"]
@@ -259,6 +274,19 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         )
         grant = await identity.grant_consultant(
             session, SYSTEM, municipality.id, issuer=BUILTIN_ISSUER, subject=GRANTED_CONSULTANT
+        )
+        failed_job = Job(
+            kind="exports.plan",
+            args={"plan_id": str(plan.id), "format": "csv"},
+            status=JobStatus.FAILED,
+            attempts=3,
+            max_attempts=3,
+            error="RuntimeError: the disk was full",
+            created_by="system",
+        )
+        session.add(failed_job)
+        webhook, _ = await notifications.register_webhook(
+            session, SYSTEM, f"https://hooks.{prefix}.example/usina", ["action_plan.transition"]
         )
     return Tenant(
         municipality=municipality,
@@ -281,6 +309,8 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
         api_client_id=api_client.row.id,
         provider_id=provider.id,
         grant_id=grant.id,
+        failed_job_id=failed_job.id,
+        webhook_id=webhook.id,
     )
 
 

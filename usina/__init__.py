@@ -12,12 +12,15 @@ from plugins import (
     GraphQLContribution,
     Indicator,
     InstrumentSpec,
+    JobContext,
+    JobSpec,
     PluginInfo,
     Rating,
     ScaleOption,
     Scores,
     hookimpl,
 )
+from plugins.jobs import enqueue_job
 from plugins.scoring import weighted_scores
 
 __all__ = [
@@ -31,11 +34,14 @@ __all__ = [
     "GraphQLContribution",
     "Indicator",
     "InstrumentSpec",
+    "JobContext",
+    "JobSpec",
     "Message",
     "PluginInfo",
     "Rating",
     "ScaleOption",
     "Scores",
+    "enqueue_job",
     "hookimpl",
     "msg",
     "weighted_scores",

@@ -68,6 +68,65 @@ def serve(host: str, port: int, reload: bool) -> None:
 
 
 @main.command()
+@click.option("--threads", type=int, help="Jobs run at once (default USINA_WORKER_THREADS).")
+def worker(threads: int | None) -> None:
+    """Run jobs from Redis until SIGTERM or SIGINT (USINA_WORKERS=redis)."""
+    import signal
+    import threading
+
+    from plugins.manager import make_plugin_manager
+    from workers.broker import Jobs
+
+    settings = get_settings()
+    if settings.workers != "redis":
+        click.echo(
+            "error: USINA_WORKERS is 'embedded': `usina serve` runs the jobs itself; "
+            "set USINA_WORKERS=redis to run separate workers",
+            err=True,
+        )
+        sys.exit(2)
+    jobs = Jobs.create(settings, make_plugin_manager())
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs.start_worker(threads)
+    click.echo(f"worker started ({len(jobs.actors)} job kinds)", err=True)
+    stop.wait()
+    click.echo("worker stopping: finishing the jobs in hand", err=True)
+    jobs.close()
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs."""
+
+
+@jobs.command("enqueue-periodic")
+@_fail_cleanly
+def jobs_enqueue_periodic() -> None:
+    """Enqueue today's monitoring and this week's digest for every active municipality, and
+    re-send jobs that should have started (what a scheduler such as a CronJob calls)."""
+    from plugins.manager import make_plugin_manager
+    from workers.broker import Jobs
+    from workers.periodic import enqueue_periodic
+
+    settings = get_settings()
+    background = Jobs.create(settings, make_plugin_manager())
+
+    async def run(db: Any) -> Any:
+        return await enqueue_periodic(db, background)
+
+    try:
+        report = _run(run)
+    finally:
+        background.close()
+    click.echo(
+        f"{report.municipalities} municipalities: {report.enqueued} jobs enqueued, "
+        f"{report.resent} re-sent"
+    )
+
+
+@main.command()
 @_fail_cleanly
 def migrate() -> None:
     """Apply database migrations (as the owner: USINA_MIGRATION_DATABASE_URL if set)."""

@@ -202,3 +202,31 @@ def _require_status(assessment: Assessment, status: AssessmentStatus, verb: str)
                 f"Solo una evaluación {status} puede modificarse (esta está {assessment.status}).",
             )
         )
+
+
+async def rescore_open(
+    session: AsyncSession, instrument_for: Callable[[str], Instrument | None]
+) -> int:
+    """Recompute the scores of assessments not yet validated (validated ones are a record of
+    what was validated and keep theirs). Returns how many."""
+    open_ = list(
+        (
+            await session.execute(
+                select(Assessment)
+                .where(Assessment.status != AssessmentStatus.VALIDATED)
+                .order_by(Assessment.id)
+            )
+        ).scalars()
+    )
+    answers = await answers_of(session, [a.id for a in open_]) if open_ else {}
+    count = 0
+    for assessment in open_:
+        instrument = instrument_for(assessment.instrument)
+        if instrument is None:
+            continue
+        _apply_scores(
+            assessment, instrument, {a.indicator: a.answer for a in answers[assessment.id]}
+        )
+        count += 1
+    await session.flush()
+    return count

@@ -191,3 +191,27 @@ async def publish(session: AsyncSession, actor: Principal, evaluation_id: uuid.U
     await session.flush()
     audit.record(session, actor, "evaluation.publish", evaluation, before=before)
     return evaluation
+
+
+async def rederive_drafts(
+    session: AsyncSession,
+    derive_for: Callable[[Evaluation], Derive | None],
+    plan_id: uuid.UUID | None = None,
+) -> int:
+    """Recompute the derived ratings of draft evaluations from today's data (progress moves
+    after an evaluation starts). Overridden ratings keep their value. Returns how many."""
+    statement = select(Evaluation).where(Evaluation.status == EvaluationStatus.DRAFT)
+    if plan_id is not None:
+        statement = statement.where(Evaluation.plan_id == plan_id)
+    drafts = list((await session.execute(statement.order_by(Evaluation.id))).scalars())
+    ratings = await ratings_of(session, [e.id for e in drafts]) if drafts else {}
+    count = 0
+    for evaluation in drafts:
+        derive = derive_for(evaluation)
+        if derive is None:
+            continue
+        by_code = {r.criterion: r for r in ratings.get(evaluation.id, [])}
+        await _rederive(session, evaluation, by_code, derive)
+        count += 1
+    await session.flush()
+    return count

@@ -35,6 +35,9 @@ class Permission(StrEnum):
     MANAGE_API_CLIENTS = "manage_api_clients"
     MANAGE_IDENTITY_PROVIDERS = "manage_identity_providers"
     INTROSPECT = "introspect"
+    RUN_JOBS = "run_jobs"
+    MANAGE_JOBS = "manage_jobs"
+    MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_STAFF = "manage_staff"
     MANAGE_MUNICIPALITIES = "manage_municipalities"
 
@@ -64,6 +67,7 @@ _STAFF = {
     Permission.MODERATE,
     Permission.PARTICIPATE,
     Permission.INTROSPECT,
+    Permission.RUN_JOBS,
 }
 _ADMIN = {
     Permission.READ_AUDIT,
@@ -73,6 +77,8 @@ _ADMIN = {
     Permission.MANAGE_MEMBERS,
     Permission.MANAGE_API_CLIENTS,
     Permission.MANAGE_IDENTITY_PROVIDERS,
+    Permission.MANAGE_JOBS,
+    Permission.MANAGE_WEBHOOKS,
 }
 _PLATFORM_ONLY = {Permission.MANAGE_MUNICIPALITIES, Permission.MANAGE_STAFF}
 

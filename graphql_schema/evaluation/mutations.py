@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import strawberry
 from strawberry.types import Info
 
@@ -15,7 +13,8 @@ from graphql_schema.evaluation.types import Evaluation
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
 from graphql_schema.rows import from_row
-from plugins.records import DerivationInput, FrameworkSpec
+from plugins.derivation import deriver
+from plugins.records import FrameworkSpec
 
 
 @strawberry.input
@@ -58,19 +57,6 @@ async def _framework(info: Info, name: str, field: str = "framework") -> Framewo
     return found[1]
 
 
-def _derive(spec: FrameworkSpec) -> evaluations.Derive:
-    def derive(
-        target: str, progress: float | None, level: str | None, ratings: Mapping[str, str | None]
-    ) -> Mapping[str, str | None]:
-        return spec.derive(
-            DerivationInput(
-                target=target, progress=progress, completion_level=level, ratings=ratings
-            )
-        )
-
-    return derive
-
-
 EVALUATE = [requires(Permission.EVALUATE)]
 
 
@@ -101,7 +87,7 @@ class EvaluationMutations:
                 framework=spec.name,
                 version=spec.version,
                 criteria=criteria,  # type: ignore[arg-type]
-                derive=_derive(spec),
+                derive=deriver(spec),
                 plan_id=decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId"),
                 commitment_id=decode_id(input.commitment_id, "Commitment", field="commitmentId")
                 if input.commitment_id
@@ -136,7 +122,7 @@ class EvaluationMutations:
                 criterion,
                 input.value,
                 input.justification,
-                _derive(spec),
+                deriver(spec),
             )
         return EvaluationPayload(evaluation=from_row(Evaluation, row))
 

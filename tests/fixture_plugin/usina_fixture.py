@@ -20,6 +20,8 @@ from usina import (
     GraphQLContribution,
     Indicator,
     InstrumentSpec,
+    JobContext,
+    JobSpec,
     PluginInfo,
     hookimpl,
     msg,
@@ -92,3 +94,17 @@ def register_graphql() -> Sequence[GraphQLContribution]:
 @hookimpl
 async def on_event(event: DomainEvent) -> None:
     RECEIVED.append(event)
+
+
+async def count_plans(ctx: JobContext) -> dict[str, object]:
+    """A plugin's job: it sees only its municipality (the session is bound to it)."""
+    from sqlalchemy import text
+
+    rows = await ctx.session.execute(text("SELECT tenant_id FROM action_plans"))
+    tenants = {str(row[0]).replace("-", "") for row in rows}
+    return {"plans_of": sorted(tenants), "municipality": ctx.municipality.slug}
+
+
+@hookimpl
+def register_jobs() -> Sequence[JobSpec]:
+    return [JobSpec(name="fixture_plugin.count_plans", run=count_plans, max_attempts=1)]

@@ -251,6 +251,36 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "platform_admin",
         "consultant.revoke",
     ),
+    "exportActionPlan": (
+        "mutation($p: ID!) { exportActionPlan(input: {actionPlanId: $p, format: CSV}) { job { status } } }",
+        lambda t: {"p": t.gid("ActionPlan")},
+        "editor",
+        "job.enqueue",
+    ),
+    "recomputeScores": (
+        "mutation($p: ID!) { recomputeScores(input: {actionPlanId: $p}) { job { kind } } }",
+        lambda t: {"p": t.gid("ActionPlan")},
+        "editor",
+        "job.enqueue",
+    ),
+    "retryJob": (
+        "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+        lambda t: {"id": t.gid("Job")},
+        "tenant_admin",
+        "job.retry",
+    ),
+    "registerWebhook": (
+        'mutation { registerWebhook(input: {url: "https://h.example/x", events: ["action_plan.transition"]}) { secret } }',
+        lambda t: {},
+        "tenant_admin",
+        "webhook.register",
+    ),
+    "removeWebhook": (
+        "mutation($id: ID!) { removeWebhook(id: $id) { webhook { enabled } } }",
+        lambda t: {"id": t.gid("WebhookEndpoint")},
+        "tenant_admin",
+        "webhook.remove",
+    ),
 }
 
 

@@ -81,6 +81,9 @@ MUTATION_ALLOWED: dict[str, set[str]] = {name: EDITORS for name in MUTATIONS} | 
     "revokeApiClient": ADMINS,
     "addIdentityProvider": ADMINS,
     "removeIdentityProvider": ADMINS,
+    "retryJob": ADMINS,
+    "registerWebhook": ADMINS,
+    "removeWebhook": ADMINS,
 }
 
 
@@ -119,6 +122,8 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
     "identityProviders": ("{ identityProviders { issuer } }", ADMINS),
     "consultantGrants": ("{ consultantGrants { person { subject } } }", ADMINS),
     "municipalities": ("{ municipalities(first: 1) { totalCount } }", PLATFORM),
+    "jobs": ("{ jobs(first: 1, status: [FAILED]) { totalCount } }", EDITORS),
+    "webhooks": ("{ webhooks { url } }", ADMINS),
     "municipality": ("{ municipality { slug } }", EVERYONE),
     "node": ("query($p: ID!) { node(id: $p) { id } }", EVERYONE),
     "viewer": ("{ viewer { subject } }", EVERYONE),
@@ -167,6 +172,8 @@ NODES: dict[str, tuple[str, set[str], str]] = {
     "Membership": ("Membership", ADMINS, "refused"),
     "ApiClient": ("ApiClient", ADMINS, "refused"),
     "IdentityProvider": ("IdentityProvider", ADMINS, "refused"),
+    "Job": ("Job", EDITORS, "refused"),
+    "WebhookEndpoint": ("WebhookEndpoint", ADMINS, "refused"),
 }
 
 

@@ -102,5 +102,6 @@ async def test_viewer(client: Any, world: World, tokens: TokenService) -> None:
             "read_drafts",
             "report_progress",
             "run_assessments",
+            "run_jobs",
         ],
     }

@@ -22,6 +22,7 @@ def test_every_hook_has_a_docstring_and_a_section_in_the_guide() -> None:
         "register_frameworks",
         "register_graphql",
         "register_instruments",
+        "register_jobs",
         "register_plugin",
     ]
     for name in HOOKS:
@@ -49,11 +50,14 @@ def test_the_plugin_author_api_is_pinned() -> None:
         "GraphQLContribution",
         "Indicator",
         "InstrumentSpec",
+        "JobContext",
+        "JobSpec",
         "Message",
         "PluginInfo",
         "Rating",
         "ScaleOption",
         "Scores",
+        "enqueue_job",
         "hookimpl",
         "msg",
         "weighted_scores",

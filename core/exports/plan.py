@@ -1,0 +1,306 @@
+"""An action plan as open data.
+
+CSV uses the columns of OGP's public commitment dataset, one row per commitment, so a
+municipality's data joins OGP's. JSON (``usina.plan/1``, documented in ``docs/exports.md``)
+carries the plan with its commitments, milestones and ratings. HTML is a printable report in
+the municipality's language.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import lookups
+from core.actors.models import Actor
+from core.commitments.models import Commitment, CommitmentSupporter
+from core.enums import EvaluationStatus, OgpValue
+from core.evaluation.models import Evaluation, Rating
+from core.milestones.models import Milestone
+from core.municipalities.models import Municipality
+from core.plans.models import ActionPlan
+from core.progress import rollup
+
+FORMAT = "usina.plan/1"
+OGP_COLUMNS = [
+    "Commitment Unique Identifier",
+    "Country/Locality",
+    "Region",
+    "Action Plan Number",
+    "Commitment Number",
+    "Commitment Title",
+    "Short Title",
+    "Full Text",
+    "Theme",
+    "Year Of Submission",
+    "Lead Institution",
+    "Supporting Institution(s)",
+    "OGP Value Access To Information",
+    "OGP Value Civic Participation",
+    "OGP Value Public Accountability",
+    "OGP Value Technology",
+    "Specificity",
+    "Potential Impact",
+    "Completion",
+    "Did It Open Government",
+    "URL",
+]
+#: Our IRM-style criteria that fill OGP's rating columns (from the latest published
+#: commitment evaluation).
+RATING_COLUMNS = {
+    "Specificity": "VERIFIABILITY",
+    "Potential Impact": "POTENTIAL_FOR_RESULTS",
+    "Completion": "COMPLETION",
+    "Did It Open Government": "DID_IT_OPEN_GOVERNMENT",
+}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+}
+
+
+@dataclass
+class PlanData:
+    municipality: Municipality
+    plan: ActionPlan
+    plan_progress: float
+    commitments: list[Commitment]
+    progress: dict[uuid.UUID, float]
+    milestones: dict[uuid.UUID, list[Milestone]]
+    actors: dict[uuid.UUID, Actor]
+    supporters: dict[uuid.UUID, list[uuid.UUID]]
+    ratings: dict[uuid.UUID, dict[str, str | None]]
+
+
+async def load(session: AsyncSession, municipality: Municipality, plan_id: uuid.UUID) -> PlanData:
+    plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
+    commitments = list(
+        (
+            await session.execute(
+                select(Commitment).where(Commitment.plan_id == plan.id).order_by(Commitment.code)
+            )
+        ).scalars()
+    )
+    ids = [c.id for c in commitments]
+    milestones: dict[uuid.UUID, list[Milestone]] = {i: [] for i in ids}
+    for m in (
+        await session.execute(
+            select(Milestone)
+            .where(Milestone.commitment_id.in_(ids))
+            .order_by(Milestone.start_date, Milestone.id)
+        )
+    ).scalars():
+        milestones[m.commitment_id].append(m)
+    actors = {a.id: a for a in (await session.execute(select(Actor))).scalars()}
+    supporters: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    for s in (
+        await session.execute(
+            select(CommitmentSupporter)
+            .where(CommitmentSupporter.commitment_id.in_(ids))
+            .order_by(CommitmentSupporter.position)
+        )
+    ).scalars():
+        supporters[s.commitment_id].append(s.actor_id)
+    ratings: dict[uuid.UUID, dict[str, str | None]] = {}
+    published = await session.execute(
+        select(Evaluation.commitment_id, Rating.criterion, Rating.value)
+        .join(
+            Rating,
+            (Rating.tenant_id == Evaluation.tenant_id) & (Rating.evaluation_id == Evaluation.id),
+        )
+        .where(
+            Evaluation.plan_id == plan.id,
+            Evaluation.commitment_id.is_not(None),
+            Evaluation.status == EvaluationStatus.PUBLISHED,
+        )
+        .order_by(Evaluation.id)  # later evaluations overwrite earlier ones
+    )
+    for commitment_id, criterion, value in published:
+        if commitment_id is not None:
+            ratings.setdefault(commitment_id, {})[criterion] = value
+    return PlanData(
+        municipality=municipality,
+        plan=plan,
+        plan_progress=(await rollup.progress_by_plan(session, [plan.id]))[plan.id],
+        commitments=commitments,
+        progress=await rollup.progress_by_commitment(session, ids) if ids else {},
+        milestones=milestones,
+        actors=actors,
+        supporters=supporters,
+        ratings=ratings,
+    )
+
+
+def _ogp_row(data: PlanData, c: Commitment) -> dict[str, Any]:
+    m, p = data.municipality, data.plan
+    lead = data.actors.get(c.lead_agency_id) if c.lead_agency_id else None
+    values = set(c.ogp_values)
+    row: dict[str, Any] = {
+        "Commitment Unique Identifier": f"{m.slug}-{p.start_date.year}-{c.code}",
+        "Country/Locality": f"{m.name} ({m.country})",
+        "Region": m.region or "",
+        "Action Plan Number": p.title,
+        "Commitment Number": c.code,
+        "Commitment Title": c.title,
+        "Short Title": c.title[:80],
+        "Full Text": "\n\n".join(t for t in (c.problem, c.status_quo, c.objective) if t),
+        "Theme": "; ".join(c.tags),
+        "Year Of Submission": (p.published_at or p.created_at).year,
+        "Lead Institution": lead.name if lead else "",
+        "Supporting Institution(s)": "; ".join(
+            data.actors[a].name for a in data.supporters.get(c.id, []) if a in data.actors
+        ),
+        "OGP Value Access To Information": int(OgpValue.ACCESS_TO_INFORMATION in values),
+        "OGP Value Civic Participation": int(OgpValue.CIVIC_PARTICIPATION in values),
+        "OGP Value Public Accountability": int(OgpValue.PUBLIC_ACCOUNTABILITY in values),
+        "OGP Value Technology": int(OgpValue.TECHNOLOGY_AND_INNOVATION in values),
+        "URL": m.website or "",
+    }
+    rated = data.ratings.get(c.id, {})
+    for column, criterion in RATING_COLUMNS.items():
+        row[column] = rated.get(criterion) or ""
+    return {column: row[column] for column in OGP_COLUMNS}
+
+
+def to_csv(data: PlanData) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=OGP_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for commitment in data.commitments:
+        writer.writerow(_ogp_row(data, commitment))
+    return buffer.getvalue().encode("utf-8")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def to_json(data: PlanData) -> bytes:
+    m, p = data.municipality, data.plan
+    document = {
+        "format": FORMAT,
+        "municipality": {"slug": m.slug, "name": m.name, "country": m.country, "region": m.region},
+        "actionPlan": {
+            "id": str(p.id),
+            "title": p.title,
+            "summary": p.summary,
+            "status": p.status.value,
+            "startDate": _iso(p.start_date),
+            "endDate": _iso(p.end_date),
+            "progress": round(data.plan_progress, 2),
+        },
+        "commitments": [
+            {
+                "id": str(c.id),
+                "code": c.code,
+                "title": c.title,
+                "problem": c.problem,
+                "statusQuo": c.status_quo,
+                "objective": c.objective,
+                "ogpValues": list(c.ogp_values),
+                "tags": list(c.tags),
+                "startDate": _iso(c.start_date),
+                "endDate": _iso(c.end_date),
+                "progress": round(data.progress.get(c.id, 0.0), 2),
+                "ratings": data.ratings.get(c.id, {}),
+                "milestones": [
+                    {
+                        "id": str(ms.id),
+                        "title": ms.title,
+                        "startDate": _iso(ms.start_date),
+                        "endDate": _iso(ms.end_date),
+                        "weight": ms.weight,
+                        "status": ms.status.value,
+                        "progress": ms.progress,
+                    }
+                    for ms in data.milestones.get(c.id, [])
+                ],
+                "ogpDataset": _ogp_row(data, c),
+            }
+            for c in data.commitments
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+LABELS = {
+    "es": {
+        "report": "Informe del plan de acción",
+        "progress": "Avance",
+        "period": "Período",
+        "status": "Estado",
+        "commitment": "Compromiso",
+        "lead": "Institución responsable",
+        "milestones": "Hitos",
+        "end": "Fin",
+    },
+    "en": {
+        "report": "Action plan report",
+        "progress": "Progress",
+        "period": "Period",
+        "status": "Status",
+        "commitment": "Commitment",
+        "lead": "Lead institution",
+        "milestones": "Milestones",
+        "end": "End",
+    },
+}
+
+
+def to_html(data: PlanData) -> bytes:
+    m, p = data.municipality, data.plan
+    t = LABELS.get(m.locale.value, LABELS["en"])
+    e = html.escape
+    parts = [
+        "<!doctype html>",
+        f'<html lang="{e(m.locale.value)}"><head><meta charset="utf-8">',
+        f"<title>{e(p.title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;padding:.3em}"
+        "@media print{section{page-break-inside:avoid}}</style></head><body>",
+        f"<p>{e(t['report'])} · {e(m.name)}</p>",
+        f"<h1>{e(p.title)}</h1>",
+        f"<p>{e(t['period'])}: {p.start_date} &ndash; {p.end_date} · {e(t['status'])}: "
+        f"{e(p.status.value)} · {e(t['progress'])}: {data.plan_progress:.0f} %</p>",
+    ]
+    if p.summary:
+        parts.append(f"<p>{e(p.summary)}</p>")
+    for c in data.commitments:
+        lead = data.actors.get(c.lead_agency_id) if c.lead_agency_id else None
+        parts.append("<section>")
+        parts.append(f"<h2>{e(t['commitment'])} {e(c.code)}: {e(c.title)}</h2>")
+        parts.append(
+            f"<p>{e(t['lead'])}: {e(lead.name) if lead else '—'} · {e(t['progress'])}: "
+            f"{data.progress.get(c.id, 0.0):.0f} %</p>"
+        )
+        if c.objective:
+            parts.append(f"<p>{e(c.objective)}</p>")
+        rows = "".join(
+            f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td><td>{e(ms.status.value)}</td>"
+            f"<td>{ms.progress:.0f} %</td></tr>"
+            for ms in data.milestones.get(c.id, [])
+        )
+        parts.append(
+            f"<h3>{e(t['milestones'])}</h3><table><tr><th></th><th>{e(t['end'])}</th>"
+            f"<th>{e(t['status'])}</th><th>{e(t['progress'])}</th></tr>{rows}</table>"
+        )
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+BUILDERS = {"csv": to_csv, "json": to_json, "html": to_html}
+
+
+def filename(data: PlanData, fmt: str) -> str:
+    return f"{data.municipality.slug}-plan-{data.plan.start_date.year}.{fmt}"

@@ -1,0 +1,1 @@
+"""Background jobs: their records (what runs where the request cannot wait)."""

@@ -1,0 +1,29 @@
+"""Jobs that changes call for: derived values are recomputed when their inputs change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.models import AuditEvent
+from core.identity.principal import SYSTEM
+from core.jobs import service as jobs
+
+RECOMPUTE = "scores.recompute"
+#: Audit actions whose change moves what evaluations derive (progress, KPI values).
+RECOMPUTE_AFTER = frozenset({"progress_report.create", "kpi.record"})
+
+
+async def queue(session: AsyncSession, events: Sequence[AuditEvent]) -> int:
+    """One recompute per plan touched in this transaction."""
+    plans = sorted(
+        {
+            str((event.after or {})["plan_id"])
+            for event in events
+            if event.action in RECOMPUTE_AFTER and (event.after or {}).get("plan_id")
+        }
+    )
+    for plan_id in plans:
+        await jobs.enqueue(session, SYSTEM, RECOMPUTE, {"plan_id": plan_id})
+    return len(plans)

@@ -1,0 +1,1 @@
+"""Notifications: e-mail and signed webhooks, through an outbox of deliveries."""

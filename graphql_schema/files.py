@@ -1,0 +1,65 @@
+"""``/files/{id}?token=…``: downloading what an export job produced, through the signed,
+expiring link its ``downloadUrl`` gives (a browser can follow it; no header needed)."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.errors import NotFound, UsinaError
+from core.i18n import msg, pick_locale
+from core.identity.oidc import unverified_header_and_claims
+from core.identity.principal import ANONYMOUS
+from core.identity.tokens import TokenService, invalid_token
+from core.jobs.models import ExportFile
+from graphql_schema.errors import REQUEST_ERROR_STATUS
+from tenants.database import Database
+from tenants.resolution import binding_for, find_municipality
+
+
+async def download(request: Request, *, db: Database, tokens: TokenService) -> Response:
+    locale = pick_locale(request.headers.get("accept-language"))
+    try:
+        return await _download(request, db, tokens)
+    except UsinaError as error:
+        return JSONResponse(
+            {
+                "errors": [
+                    {"message": error.message.text(locale), "extensions": error.extensions(locale)}
+                ]
+            },
+            status_code=REQUEST_ERROR_STATUS.get(error.code, 400),
+        )
+
+
+async def _download(request: Request, db: Database, tokens: TokenService) -> Response:
+    token = request.query_params.get("token") or ""
+    header, _ = unverified_header_and_claims(token)
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    if tokens.needs_refresh(kid):
+        async with db.session(None) as session:
+            await tokens.refresh(session, kid)
+    claims = tokens.verify_claims(token)
+    file_id = request.path_params["file_id"]
+    if claims.get("file") != file_id or not isinstance(claims.get("tenant"), str):
+        raise invalid_token("the link is for another file")
+    try:
+        key = uuid.UUID(file_id)
+    except ValueError:
+        raise invalid_token("the link is for another file") from None
+    municipality = await find_municipality(db, claims["tenant"], ANONYMOUS)
+    binding = binding_for(ANONYMOUS, municipality)
+    async with db.session(binding) as session:
+        row = await session.get(ExportFile, (municipality.id, key))
+    if row is None:
+        raise NotFound(msg("No such file.", "No existe ese archivo."))
+    return Response(
+        row.content,
+        media_type=row.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{row.filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from core.jobs.models import Job as JobRow
+from core.jobs.models import JobStatus
+from core.notifications.models import WebhookEndpoint as WebhookRow
+from graphql_schema.relay import Node
+
+JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
+
+FILE_LINK_SECONDS = 3600
+
+
+@strawberry.enum
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    HTML = "html"
+
+
+@strawberry.type(description="A background job: an export, a recompute, a notification, ...")
+class Job(Node):
+    row: strawberry.Private[JobRow]
+    kind: str
+    status: JobStatus
+    args: JSON
+    attempts: int
+    max_attempts: int
+    error: str | None
+    result: JSON | None
+    created_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @strawberry.field(
+        description="For a finished export: a link to download its file, valid for an hour."
+    )
+    async def download_url(self, info: Info) -> str | None:
+        file_id = (self.row.result or {}).get("fileId")
+        if self.row.status is not JobStatus.SUCCEEDED or not file_id:
+            return None
+        context = info.context
+        tokens = context.authenticator.tokens
+        if tokens.needs_refresh():
+            async with context.db.session(None) as session:
+                await tokens.refresh(session)
+        token = tokens.sign(
+            {"sub": f"file:{file_id}", "file": file_id, "tenant": context.tenant().binding.slug},
+            ttl_seconds=FILE_LINK_SECONDS,
+        )
+        return f"{context.settings.issuer.rstrip('/')}/files/{file_id}?token={token}"
+
+
+@strawberry.type(description="A URL the municipality's events are posted to, signed.")
+class WebhookEndpoint(Node):
+    row: strawberry.Private[WebhookRow]
+    url: str
+    events: list[str] = strawberry.field(description="Event types it receives; empty: all.")
+    enabled: bool
+    consecutive_failures: int
+    disabled_at: datetime | None
+    created_at: datetime

@@ -1,0 +1,373 @@
+"""Every job, run by the real runtime against the real database (PostgreSQL as the restricted
+role, and SQLite), a real SMTP server and a real HTTP receiver:
+
+- delivered twice, a job leaves the database and the outside world (e-mails, webhook calls)
+  as delivered once;
+- a job of municipality A neither reads nor writes B's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from core.audit import service as audit
+from core.evaluation.models import Rating
+from core.identity.principal import SYSTEM
+from core.jobs import service as jobs
+from core.jobs.models import ExportFile, Job, JobStatus
+from core.milestones.models import Milestone
+from core.notifications import service as notifications
+from core.notifications.models import Delivery, WebhookEndpoint
+from core.plans.models import ActionPlan
+from core.settings import Settings
+from plugins.manager import make_plugin_manager
+from tenants.database import Database
+from tests.factories import Tenant, World
+from tests.workers.conftest import Mailbox, Receiver, Recorder
+from workers.builtin import DELAYS, DELIVER, DIGEST, EXPORT, RECOMPUTE, all_specs
+from workers.periodic import iso_week
+from workers.runtime import Runtime
+
+REGISTRY = make_plugin_manager()
+TODAY = datetime.now(UTC).date()
+
+
+def runtime_for(settings: Settings, db: Database, recorder: Recorder) -> Runtime:
+    return Runtime(
+        settings=settings,
+        registry=REGISTRY,
+        specs=all_specs(REGISTRY),
+        dispatcher=recorder,
+        database=db,
+    )
+
+
+async def run_all(runtime: Runtime, recorder: Recorder, first: jobs.Pending) -> None:
+    """Deliver ``first`` and every message it leads to (deliveries queued by monitoring)."""
+    queue = [first]
+    while queue:
+        job = queue.pop(0)
+        before = len(recorder.sent)
+        await runtime.run(job.kind, str(job.tenant_id), str(job.job_id))
+        queue.extend(recorder.sent[before:])
+
+
+async def enqueue(db: Database, tenant: Tenant, kind: str, args: dict[str, Any]) -> jobs.Pending:
+    async with db.session(tenant.binding) as session:
+        job = await jobs.enqueue(session, SYSTEM, kind, args)
+        jobs.take_pending(session)
+    return jobs.Pending(tenant.municipality.id, job.id, kind)
+
+
+async def make_delayed(db: Database, tenant: Tenant) -> None:
+    async with db.session(tenant.binding) as session:
+        await session.execute(
+            update(Milestone)
+            .where(Milestone.id == tenant.milestone_id)
+            .values(end_date=TODAY - timedelta(days=3))
+        )
+
+
+async def prepare(kind: str, db: Database, world: World, receiver: Receiver) -> jobs.Pending:
+    a = world.a
+    if kind == RECOMPUTE:
+        async with db.session(a.binding) as session:  # a stale derived rating to correct
+            await session.execute(
+                update(Rating)
+                .where(Rating.evaluation_id == a.evaluation_id, Rating.criterion == "COMPLETION")
+                .values(derived="STALE", value="STALE")
+            )
+        return await enqueue(db, a, RECOMPUTE, {"plan_id": str(a.plan_id)})
+    if kind == EXPORT:
+        return await enqueue(db, a, EXPORT, {"plan_id": str(a.plan_id), "format": "csv"})
+    if kind == "deliver:email":
+        async with db.session(a.binding) as session:
+            delivery = await notifications.queue_email(
+                session,
+                template="milestone.delayed",
+                locale="es",
+                recipient="ana@a.example",
+                values=dict.fromkeys(
+                    (
+                        "municipality",
+                        "milestone",
+                        "commitment",
+                        "commitment_code",
+                        "plan",
+                        "end_date",
+                        "percent",
+                    ),
+                    "x",
+                ),
+                dedupe_key=f"test:{uuid.uuid4()}",
+            )
+            assert delivery is not None
+            job = await jobs.find_by_key(session, f"deliver:{delivery.id}")
+            jobs.take_pending(session)
+        assert job is not None
+        return jobs.Pending(a.municipality.id, job.id, DELIVER)
+    if kind == "deliver:webhook":
+        async with db.session(a.binding) as session:
+            await session.execute(update(WebhookEndpoint).values(enabled=False))
+            endpoint, _ = await notifications.register_webhook(session, SYSTEM, receiver.url, [])
+            plan = await session.get(ActionPlan, (a.municipality.id, a.plan_id))
+            event = audit.record(session, SYSTEM, "action_plan.update", plan)
+            await session.flush()
+            await notifications.queue_webhooks(session, [event], a.slug)
+            delivery = (
+                await session.execute(select(Delivery).where(Delivery.endpoint_id == endpoint.id))
+            ).scalar_one()
+            job = await jobs.find_by_key(session, f"deliver:{delivery.id}")
+            jobs.take_pending(session)
+        assert job is not None
+        return jobs.Pending(a.municipality.id, job.id, DELIVER)
+    if kind == DELAYS:
+        await make_delayed(db, a)
+        return await enqueue(db, a, DELAYS, {"date": TODAY.isoformat()})
+    assert kind == DIGEST
+    return await enqueue(db, a, DIGEST, {"week": iso_week(TODAY), "date": TODAY.isoformat()})
+
+
+TABLES = (Job, ExportFile, Delivery, WebhookEndpoint, Rating, Milestone, ActionPlan)
+
+
+async def snapshot(db: Database, tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    async with db.session(tenant.binding) as session:
+        for model in TABLES:
+            rows = (await session.execute(select(model).order_by(model.id))).scalars()
+            out[model.__tablename__] = [audit.snapshot(row) for row in rows]
+    return out
+
+
+def world_outside(mailbox: Mailbox, receiver: Receiver) -> tuple[list[str], list[str]]:
+    mails = sorted(f"{m['To']}|{m['Subject']}|{m['Message-ID']}" for m in mailbox.messages)
+    hooks = sorted(call["headers"]["usina-delivery"] for call in receiver.calls)
+    return mails, hooks
+
+
+KINDS = [RECOMPUTE, EXPORT, "deliver:email", "deliver:webhook", DELAYS, DIGEST]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_delivered_twice_acts_once(
+    db: Database,
+    world: World,
+    worker_settings: Settings,
+    outside: tuple[Mailbox, Receiver],
+    kind: str,
+) -> None:
+    mailbox, receiver = outside
+    recorder = Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+    first = await prepare(kind, db, world, receiver)
+
+    await run_all(runtime, recorder, first)
+    once_db, once_outside = await snapshot(db, world.a), world_outside(mailbox, receiver)
+    sent_once = list(recorder.sent)
+    for message in [first, *sent_once]:  # every message of the job, delivered again
+        await runtime.run(message.kind, str(message.tenant_id), str(message.job_id))
+    assert await snapshot(db, world.a) == once_db
+    assert world_outside(mailbox, receiver) == once_outside
+
+    job = next(j for j in once_db["jobs"] if j["id"] == str(first.job_id))
+    assert (job["status"], job["attempts"]) == ("SUCCEEDED", 1)
+    mails, hooks = once_outside
+    if kind == RECOMPUTE:
+        completion = [
+            r
+            for r in once_db["ratings"]
+            if r["evaluation_id"] == str(world.a.evaluation_id) and r["criterion"] == "COMPLETION"
+        ]
+        assert completion[0]["derived"] != "STALE"
+    elif kind == EXPORT:
+        assert [f["job_id"] for f in once_db["export_files"]] == [str(first.job_id)]
+    elif kind == "deliver:email":
+        assert len(mails) == 1 and mails[0].startswith("ana@a.example|")
+    elif kind == "deliver:webhook":
+        assert len(hooks) == 1
+    elif kind == DELAYS:
+        assert mails and all(m.startswith(f"editor@{world.a.slug}.example|") for m in mails)
+    else:
+        assert mails and all(m.startswith(f"admin@{world.a.slug}.example|") for m in mails)
+
+
+async def test_a_webhook_call_is_signed(
+    db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
+) -> None:
+    _, receiver = outside
+    recorder = Recorder()
+    first = await prepare("deliver:webhook", db, world, receiver)
+    async with db.session(world.a.binding) as session:
+        secret = (
+            await session.execute(
+                select(WebhookEndpoint.secret).where(WebhookEndpoint.url == receiver.url)
+            )
+        ).scalar_one()
+    await run_all(runtime_for(worker_settings, db, recorder), recorder, first)
+    (call,) = receiver.calls
+    headers = call["headers"]
+    expected = hmac.new(
+        secret.encode(), headers["usina-timestamp"].encode() + b"." + call["body"], hashlib.sha256
+    ).hexdigest()
+    assert headers["usina-signature"] == f"sha256={expected}"
+    assert headers["usina-event"] == "action_plan.update"
+    assert call["json"]["id"] == headers["usina-delivery"]
+    assert call["json"]["municipality"] == world.a.slug
+    assert abs(int(headers["usina-timestamp"]) - datetime.now(UTC).timestamp()) < 60
+
+
+async def test_a_failing_webhook_is_retried_then_its_endpoint_disabled(
+    db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
+) -> None:
+    _, receiver = outside
+    receiver.status = 500
+    recorder = Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+    spec = runtime.specs[DELIVER]
+    for round_ in range(notifications.DISABLE_AFTER):
+        first = await prepare_again(db, world, receiver, round_)
+        for attempt in range(1, spec.max_attempts + 1):  # what dramatiq's retries deliver
+            final = attempt == spec.max_attempts
+            if final:
+                await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+            else:
+                with pytest.raises(RuntimeError, match="HTTP 500"):
+                    await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+    async with db.session(world.a.binding) as session:
+        endpoint = (
+            await session.execute(
+                select(WebhookEndpoint).where(WebhookEndpoint.url == receiver.url)
+            )
+        ).scalar_one()
+        failed_jobs = (
+            await session.execute(
+                select(Job).where(Job.kind == DELIVER, Job.status == JobStatus.FAILED)
+            )
+        ).scalars()
+        failed = list(failed_jobs)
+    assert (endpoint.enabled, endpoint.consecutive_failures) == (False, notifications.DISABLE_AFTER)
+    assert len(failed) == notifications.DISABLE_AFTER
+    assert all(j.attempts == spec.max_attempts and "HTTP 500" in (j.error or "") for j in failed)
+    assert len(receiver.calls) == notifications.DISABLE_AFTER * spec.max_attempts
+
+
+async def prepare_again(
+    db: Database, world: World, receiver: Receiver, round_: int
+) -> jobs.Pending:
+    """A new event for the receiver's endpoint (registered on the first round)."""
+    if round_ == 0:
+        return await prepare("deliver:webhook", db, world, receiver)
+    a = world.a
+    async with db.session(a.binding) as session:
+        plan = await session.get(ActionPlan, (a.municipality.id, a.plan_id))
+        event = audit.record(session, SYSTEM, "action_plan.update", plan)
+        await session.flush()
+        await notifications.queue_webhooks(session, [event], a.slug)
+        (pending,) = jobs.take_pending(session)
+    return pending
+
+
+async def test_retrying_a_failed_job_runs_it_again(
+    db: Database, world: World, worker_settings: Settings
+) -> None:
+    recorder = Recorder()
+    async with db.session(world.a.binding) as session:
+        job = await jobs.retry(session, SYSTEM, world.a.failed_job_id)
+        (pending,) = jobs.take_pending(session)
+    assert job.status is JobStatus.QUEUED
+    await runtime_for(worker_settings, db, recorder).run(
+        pending.kind, str(pending.tenant_id), str(pending.job_id)
+    )
+    async with db.session(world.a.binding) as session:
+        again = await session.get(Job, (world.a.municipality.id, world.a.failed_job_id))
+    assert again is not None and again.status is JobStatus.SUCCEEDED and again.error is None
+
+
+@pytest.mark.parametrize("kind", [RECOMPUTE, EXPORT, DELAYS, DIGEST])
+async def test_a_job_of_a_never_touches_b(
+    db: Database,
+    world: World,
+    worker_settings: Settings,
+    outside: tuple[Mailbox, Receiver],
+    kind: str,
+) -> None:
+    mailbox, receiver = outside
+    await make_delayed(db, world.b)  # B has news too: none of it may reach A's job
+    before_b = await snapshot(db, world.b)
+    recorder = Recorder()
+    first = await prepare(kind, db, world, receiver)
+    await run_all(runtime_for(worker_settings, db, recorder), recorder, first)
+    assert await snapshot(db, world.b) == before_b
+    assert all(world.b.slug not in m["To"] for m in mailbox.messages)
+    async with db.session(world.a.binding) as session:
+        job = await session.get(Job, (world.a.municipality.id, first.job_id))
+        files = list((await session.execute(select(ExportFile))).scalars())
+    assert job is not None and job.status is JobStatus.SUCCEEDED, job and job.error
+    if kind == EXPORT:
+        (content,) = [f.content.decode() for f in files if f.job_id == first.job_id]
+        assert "Plan a" in content and "Plan b" not in content
+    if kind == RECOMPUTE:
+        assert set(job.result["planProgress"]) <= {str(world.a.plan_id), str(world.a.draft_plan_id)}
+
+
+async def test_a_job_of_a_cannot_reach_bs_plan(
+    db: Database, world: World, worker_settings: Settings
+) -> None:
+    """Pointed at B's plan, A's export finds nothing: it fails, and B is untouched."""
+    before_b = await snapshot(db, world.b)
+    recorder = Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+    first = await enqueue(db, world.a, EXPORT, {"plan_id": str(world.b.plan_id), "format": "json"})
+    for _ in range(runtime.specs[EXPORT].max_attempts - 1):
+        with pytest.raises(Exception, match="not found"):
+            await runtime.run(EXPORT, str(first.tenant_id), str(first.job_id))
+    await runtime.run(EXPORT, str(first.tenant_id), str(first.job_id))  # the last: recorded
+    async with db.session(world.a.binding) as session:
+        job = await session.get(Job, (world.a.municipality.id, first.job_id))
+    assert job is not None and job.status is JobStatus.FAILED
+    assert await snapshot(db, world.b) == before_b
+
+
+async def test_milestones_due_today_are_not_delayed(
+    db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
+) -> None:
+    mailbox, _ = outside
+    async with db.session(world.a.binding) as session:
+        await session.execute(
+            update(Milestone).where(Milestone.id == world.a.milestone_id).values(end_date=TODAY)
+        )
+    recorder = Recorder()
+    first = await enqueue(db, world.a, DELAYS, {"date": TODAY.isoformat()})
+    await run_all(runtime_for(worker_settings, db, recorder), recorder, first)
+    assert mailbox.messages == []
+
+
+def test_iso_week() -> None:
+    assert iso_week(date(2026, 11, 24)) == "2026-W48"
+
+
+async def test_a_plugins_job_runs_bound_to_its_municipality(
+    db: Database, world: World, worker_settings: Settings, backend: str
+) -> None:
+    """The fixture plugin's job reads action_plans with raw SQL: on PostgreSQL row-level
+    security alone keeps B's rows out; on SQLite the ORM criteria do not apply to raw SQL,
+    so only the municipality it reports is checked there."""
+    recorder = Recorder()
+    first = await enqueue(db, world.a, "fixture_plugin.count_plans", {})
+    await runtime_for(worker_settings, db, recorder).run(
+        first.kind, str(first.tenant_id), str(first.job_id)
+    )
+    async with db.session(world.a.binding) as session:
+        job = await session.get(Job, (world.a.municipality.id, first.job_id))
+    assert job is not None and job.status is JobStatus.SUCCEEDED, job and job.error
+    assert job.result is not None and job.result["municipality"] == world.a.slug
+    if backend == "postgres":
+        assert job.result["plans_of"] == [world.a.municipality.id.hex]

@@ -1,0 +1,285 @@
+"""Jobs through the real Redis, end to end: asked for through GraphQL, run by a dramatiq worker,
+their results downloaded; notifications reaching a real SMTP server and a real HTTP receiver;
+and a worker killed with SIGKILL in the middle of a job."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import AsyncIO, CurrentMessage
+from sqlalchemy import func, select
+
+from core.exports.plan import OGP_COLUMNS
+from core.identity.principal import SYSTEM
+from core.identity.tokens import TokenService
+from core.jobs import service as jobs
+from core.jobs.models import ExportFile, Job, JobStatus
+from core.settings import Settings
+from graphql_schema.app import create_app
+from plugins.manager import make_plugin_manager
+from tenants.database import Database
+from tests.conftest import REPO
+from tests.factories import World, error_codes, gql
+from tests.workers.conftest import Mailbox, Receiver
+from workers.broker import Jobs, make_broker
+from workers.builtin import EXPORT
+from workers.periodic import enqueue_periodic
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def background(worker_settings: Settings, clean_redis: None) -> Iterator[Jobs]:
+    """Usina's actors on the real Redis, with a worker in this process (its own threads and
+    event loop, its own connections, as in a worker process)."""
+    running = Jobs.create(worker_settings, make_plugin_manager())
+    running.start_worker(threads=2)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+async def api(db: Database, background: Jobs) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(background.runtime.settings, db=db, jobs=background)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+    await app.state.oidc.close()
+
+
+JOB = "query($id: ID!) { node(id: $id) { ... on Job { status error result downloadUrl } } }"
+
+
+async def eventually(check: Any, seconds: float = 30) -> None:
+    """Poll an outside system (a mailbox, a receiver) until ``check()`` holds."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
+async def wait_for(http: httpx.AsyncClient, job_id: str, token: str, seconds: float = 30) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = (await gql(http, JOB, {"id": job_id}, token=token))["data"]["node"]
+        if job["status"] in ("SUCCEEDED", "FAILED"):
+            return job
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "JSON", "HTML"])
+async def test_an_export_runs_on_a_worker_and_downloads(
+    api: httpx.AsyncClient, world: World, tokens: TokenService, fmt: str
+) -> None:
+    editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
+    asked = await gql(
+        api,
+        "mutation($p: ID!, $f: ExportFormat!) { exportActionPlan(input: {actionPlanId: $p, "
+        "format: $f}) { job { id status } } }",
+        {"p": world.a.gid("ActionPlan"), "f": fmt},
+        token=editor,
+    )
+    assert error_codes(asked) == [], asked
+    job = await wait_for(api, asked["data"]["exportActionPlan"]["job"]["id"], editor)
+    assert job["status"] == "SUCCEEDED", job
+    link = job["downloadUrl"]
+    response = await api.get(link.removeprefix(Settings().issuer))
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    body = response.content.decode()
+    if fmt == "CSV":
+        rows = list(csv.DictReader(io.StringIO(body)))
+        assert list(rows[0]) == OGP_COLUMNS
+        assert [r["Commitment Title"] for r in rows] and rows[0]["Country/Locality"].startswith(
+            "Municipio"
+        )
+    elif fmt == "JSON":
+        document = json.loads(body)
+        assert document["format"] == "usina.plan/1"
+        assert document["actionPlan"]["title"] == "Plan a"
+        assert list(document["commitments"][0]["ogpDataset"]) == OGP_COLUMNS
+    else:
+        assert "<h1>Plan a</h1>" in body
+    tampered = await api.get(link.removeprefix(Settings().issuer)[:-4] + "AAAA")
+    assert tampered.status_code == 401
+
+
+async def test_a_change_reaches_webhooks_and_monitoring_reaches_mailboxes(
+    api: httpx.AsyncClient,
+    db: Database,
+    world: World,
+    tokens: TokenService,
+    background: Jobs,
+    outside: tuple[Mailbox, Receiver],
+) -> None:
+    mailbox, receiver = outside
+    admin = tokens.issue(subject="adm", role="tenant_admin", tenant=world.a.slug)
+    registered = await gql(
+        api,
+        "mutation($u: String!) { registerWebhook(input: {url: $u, events: "
+        '["action_plan.update"]}) { secret webhook { id } } }',
+        {"u": receiver.url},
+        token=admin,
+    )
+    assert error_codes(registered) == []
+    updated = await gql(
+        api,
+        'mutation($id: ID!) { updateActionPlan(input: {id: $id, summary: "otro"}) '
+        "{ actionPlan { id } } }",
+        {"id": world.a.gid("ActionPlan")},
+        token=admin,
+    )
+    assert error_codes(updated) == []
+
+    report = await enqueue_periodic(db, background)  # today's monitoring, this week's digest
+    assert report.enqueued >= 2
+    await eventually(
+        lambda: bool(receiver.calls) and any(world.a.slug in m["To"] for m in mailbox.messages)
+    )
+    assert [c["headers"]["usina-event"] for c in receiver.calls] == ["action_plan.update"]
+    digests = [m for m in mailbox.messages if m["To"] == f"admin@{world.a.slug}.example"]
+    assert digests and "Resumen semanal" in str(digests[0]["Subject"])
+
+
+WORKER_WITH_A_SLOW_EXPORT = """
+import sys, time
+from core.exports import plan
+fast = plan.BUILDERS["csv"]
+def slow(data):
+    print("EXPORTING", flush=True)
+    time.sleep(30)
+    return fast(data)
+plan.BUILDERS["csv"] = slow
+from usina.cli import main
+main(["worker", "--threads", "1"])
+"""
+
+
+@pytest.mark.postgres
+async def test_a_worker_killed_mid_job_the_job_is_redelivered_and_happens_once(
+    postgres_urls: dict[str, str], world_pg: World
+) -> None:
+    settings = Settings(
+        database_url=postgres_urls["app"],
+        workers="redis",
+        broker_namespace=f"usina-test-{uuid.uuid4().hex[:8]}",
+        broker_heartbeat_ms=1500,
+    )
+    db = Database.from_url(settings.database_url)
+    a = world_pg.a
+    try:
+        sender = Jobs.create(settings, make_plugin_manager())
+        async with db.session(a.binding) as session:
+            job = await jobs.enqueue(
+                session, SYSTEM, EXPORT, {"plan_id": str(a.plan_id), "format": "csv"}
+            )
+            outgoing = jobs.take_pending(session)
+        jobs.send_all(sender, outgoing)
+        sender.close()
+
+        env = os.environ | {
+            "USINA_DATABASE_URL": settings.database_url,
+            "USINA_WORKERS": "redis",
+            "USINA_BROKER_NAMESPACE": settings.broker_namespace,
+            "USINA_BROKER_HEARTBEAT_MS": str(settings.broker_heartbeat_ms),
+        }
+        doomed = await asyncio.to_thread(
+            subprocess.Popen,
+            [sys.executable, "-c", WORKER_WITH_A_SLOW_EXPORT],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert doomed.stdout is not None
+            assert await asyncio.to_thread(doomed.stdout.readline) == "EXPORTING\n"
+            assert (await job_row(db, a, job.id)).status is JobStatus.RUNNING
+            os.kill(doomed.pid, signal.SIGKILL)  # mid-job: no cleanup, no ack
+        finally:
+            doomed.wait(timeout=10)
+            if doomed.stdout:
+                doomed.stdout.close()
+        assert await files_of(db, a, job.id) == 0
+
+        # Another worker: once the dead one's heartbeat is stale, its message comes back.
+        broker = RedisBroker(
+            url=settings.redis_url,
+            namespace=settings.broker_namespace,
+            heartbeat_timeout=settings.broker_heartbeat_ms,
+            maintenance_chance=1_000_000,  # clean up after dead workers on every poll
+        )
+        broker.add_middleware(AsyncIO())
+        broker.add_middleware(CurrentMessage())
+        rescuer = Jobs.create(settings, make_plugin_manager(), broker=broker)
+        rescuer.start_worker(threads=1)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                row = await job_row(db, a, job.id)
+                if row.status is JobStatus.SUCCEEDED:
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            rescuer.close()
+        row = await job_row(db, a, job.id)
+        assert row.status is JobStatus.SUCCEEDED, row.error
+        assert row.attempts == 2  # the killed attempt, and the one that finished
+        assert await files_of(db, a, job.id) == 1
+    finally:
+        await db.dispose()
+        client = redis.Redis.from_url(settings.redis_url)
+        stale = list(client.scan_iter(f"{settings.broker_namespace}*"))
+        if stale:
+            client.delete(*stale)
+        client.close()
+
+
+async def job_row(db: Database, tenant: Any, job_id: uuid.UUID) -> Job:
+    async with db.session(tenant.binding) as session:
+        row = await session.get(Job, (tenant.municipality.id, job_id))
+    assert row is not None
+    return row
+
+
+async def files_of(db: Database, tenant: Any, job_id: uuid.UUID) -> int:
+    async with db.session(tenant.binding) as session:
+        return int(
+            (
+                await session.execute(
+                    select(func.count()).select_from(ExportFile).where(ExportFile.job_id == job_id)
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.fixture
+async def world_pg(postgres_urls: dict[str, str]) -> AsyncIterator[World]:
+    from tests.factories import build_world
+
+    db = Database.from_url(postgres_urls["app"])
+    try:
+        yield await build_world(db)
+    finally:
+        await db.dispose()
+
+
+def test_make_broker_uses_redis_when_asked() -> None:
+    assert isinstance(make_broker(Settings(workers="redis")), RedisBroker)

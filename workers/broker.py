@@ -1,0 +1,133 @@
+"""The dramatiq side: the broker, one actor per job kind, and the dispatcher that sends.
+
+``redis`` (production): messages go through Redis to ``usina worker`` processes; a worker that
+dies (SIGKILL, a lost node) stops its heartbeat and its unacknowledged messages are delivered
+again to the others. ``embedded`` (``make run``): an in-memory broker and a worker inside the
+web process run the same actors, with no service to install.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO, CurrentMessage, Middleware
+
+from core.jobs.service import Pending
+from core.settings import Settings
+from plugins.manager import PluginRegistry
+from workers.builtin import all_specs
+from workers.runtime import Runtime
+
+QUEUE = "usina"
+log = logging.getLogger("usina.workers")
+
+
+def make_broker(settings: Settings, *, namespace: str | None = None) -> dramatiq.Broker:
+    broker: dramatiq.Broker
+    if settings.workers == "redis":
+        broker = RedisBroker(
+            url=settings.redis_url,
+            namespace=namespace or settings.broker_namespace,
+            heartbeat_timeout=settings.broker_heartbeat_ms,
+        )
+    else:
+        broker = StubBroker()
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+@dataclass
+class Jobs:
+    """A broker with Usina's actors declared on it: what sends jobs and what runs them."""
+
+    broker: dramatiq.Broker
+    runtime: Runtime
+    actors: dict[str, dramatiq.Actor[Any, Any]] = field(default_factory=dict)
+    worker: dramatiq.Worker | None = None
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        registry: PluginRegistry,
+        *,
+        broker: dramatiq.Broker | None = None,
+    ) -> Jobs:
+        specs = all_specs(registry)
+        runtime = Runtime(settings=settings, registry=registry, specs=specs)
+        jobs = cls(broker=broker or make_broker(settings), runtime=runtime)
+        runtime.dispatcher = jobs
+        jobs.broker.add_middleware(
+            _CloseConnections(runtime), after=AsyncIO
+        )  # runs first on shutdown
+        for name, spec in specs.items():
+            jobs.actors[name] = dramatiq.Actor(
+                _handler(runtime, name),
+                broker=jobs.broker,
+                actor_name=name,
+                queue_name=QUEUE,
+                priority=0,
+                options={
+                    "max_retries": spec.max_attempts - 1,
+                    "min_backoff": int(spec.min_backoff_seconds * 1000),
+                    "max_backoff": int(spec.max_backoff_seconds * 1000),
+                    # A backstop: the runtime enforces the spec's limit itself.
+                    "time_limit": int((spec.time_limit_seconds + 30) * 1000),
+                },
+            )
+        return jobs
+
+    def send(self, pending: Pending) -> None:
+        """Implements ``core.jobs.service.Dispatcher``."""
+        actor = self.actors.get(pending.kind)
+        if actor is None:
+            log.error("no actor for job kind %r (job %s)", pending.kind, pending.job_id)
+            return
+        actor.send(str(pending.tenant_id), str(pending.job_id))
+
+    def start_worker(self, threads: int | None = None) -> dramatiq.Worker:
+        self.worker = dramatiq.Worker(
+            self.broker, worker_threads=threads or self.runtime.settings.worker_threads
+        )
+        self.worker.start()
+        return self.worker
+
+    def stop_worker(self) -> None:
+        if self.worker is None:
+            return
+        self.worker.stop()  # finishes the jobs in hand, then closes the runtime's connections
+        self.worker = None
+
+    def close(self) -> None:
+        self.stop_worker()
+        self.broker.close()
+
+
+class _CloseConnections(Middleware):
+    """After the worker's threads finish and before its event loop stops: the runtime's
+    database connections live on that loop, so they are closed there."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop = get_event_loop_thread()
+        database = self.runtime.database
+        if loop is not None and database is not None:
+            loop.run_coroutine(database.dispose())
+            self.runtime.database = None
+
+
+def _handler(runtime: Runtime, kind: str) -> Any:
+    async def handle(tenant_id: str, job_id: str) -> None:
+        await runtime.run(kind, tenant_id, job_id)
+
+    handle.__name__ = kind.replace(".", "_")
+    return handle

@@ -1,0 +1,83 @@
+"""The periodic work: what ``usina jobs enqueue-periodic`` (a Kubernetes CronJob) runs, and the
+embedded default runs itself every few minutes.
+
+Safe to run as often as one likes: the day's monitoring and the week's digest have idempotency
+keys (one job per municipality per day or week), and the sweep only re-sends messages of jobs
+that should have started by now (a message lost between a commit and its send, or a worker of
+the embedded default that stopped with the process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from core.enums import MunicipalityStatus
+from core.identity.principal import SYSTEM
+from core.jobs import service as jobs
+from core.jobs.models import Job, JobStatus
+from core.municipalities.models import Municipality
+from tenants.database import Database
+from workers.builtin import DELAYS, DIGEST
+from workers.runtime import worker_binding
+
+#: A queued job older than this, or a running one started longer ago than this, is re-sent.
+QUEUED_GRACE = timedelta(minutes=2)
+RUNNING_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PeriodicReport:
+    municipalities: int
+    enqueued: int
+    resent: int
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def enqueue_periodic(
+    db: Database, dispatcher: jobs.Dispatcher, today: date | None = None
+) -> PeriodicReport:
+    today = today or datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    async with db.session(None) as session:
+        active = list(
+            (
+                await session.execute(
+                    select(Municipality).where(Municipality.status == MunicipalityStatus.ACTIVE)
+                )
+            ).scalars()
+        )
+    enqueued = resent = 0
+    for municipality in active:
+        async with db.session(worker_binding(municipality)) as session:
+            for kind, args, key in (
+                (DELAYS, {"date": today.isoformat()}, f"delays:{today.isoformat()}"),
+                (
+                    DIGEST,
+                    {"week": iso_week(today), "date": today.isoformat()},
+                    f"digest:{iso_week(today)}",
+                ),
+            ):
+                before = len(session.info.get(jobs.PENDING_JOBS, []))
+                await jobs.enqueue(session, SYSTEM, kind, args, idempotency_key=key)
+                enqueued += len(session.info.get(jobs.PENDING_JOBS, [])) - before
+            stale = await session.execute(
+                select(Job).where(
+                    or_(
+                        (Job.status == JobStatus.QUEUED) & (Job.updated_at < now - QUEUED_GRACE),
+                        (Job.status == JobStatus.RUNNING) & (Job.started_at < now - RUNNING_GRACE),
+                    )
+                )
+            )
+            for job in stale.scalars():
+                jobs.pending(session, job)
+                resent += 1
+            outgoing = jobs.take_pending(session)
+        jobs.send_all(dispatcher, outgoing)
+    return PeriodicReport(municipalities=len(active), enqueued=enqueued, resent=resent)

@@ -1,0 +1,158 @@
+"""Running one job: bind its municipality, claim it, run it, record the outcome.
+
+Delivery is at least once, so every step is safe to repeat:
+
+1. *claim* (own transaction): a job already ``SUCCEEDED`` or ``FAILED`` is a duplicate and
+   ends here; otherwise it becomes ``RUNNING`` and its attempt is counted;
+2. *work* (own transaction, bound to the job's municipality): the body runs, then the job row
+   is locked and marked ``SUCCEEDED`` with its result; a twin that finished first makes this
+   one roll back. The body's database effects and the success commit together, so a worker
+   killed mid-job leaves nothing behind and the redelivered message does the work once;
+3. on an error: the error is recorded; with attempts left the job goes back to ``QUEUED`` and
+   the exception propagates (dramatiq retries with backoff), otherwise it is ``FAILED``.
+
+Messages sent by a job (a ``deliver`` job queued by monitoring) leave after its commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core.jobs import service as jobs
+from core.jobs.models import Job, JobStatus
+from core.municipalities.models import Municipality
+from core.settings import Settings
+from plugins.manager import PluginRegistry
+from plugins.records import JobContext, JobSpec
+from tenants.context import TenantBinding
+from tenants.database import Database
+
+log = logging.getLogger("usina.workers")
+
+
+class Superseded(Exception):
+    """A twin delivery of the same job finished first; this one's work is rolled back."""
+
+
+def worker_binding(municipality: Municipality) -> TenantBinding:
+    """Workers act for the system: they see drafts, but only of the job's municipality."""
+    return TenantBinding(
+        tenant_id=municipality.id,
+        slug=municipality.slug,
+        sees_drafts=True,
+        sees_evaluation_drafts=True,
+    )
+
+
+@dataclass
+class Runtime:
+    """What a worker process needs, created lazily inside the worker's event loop."""
+
+    settings: Settings
+    registry: PluginRegistry
+    specs: dict[str, JobSpec]
+    dispatcher: Any = None
+    database: Database | None = None
+    _lock: asyncio.Lock | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        if self.database is None:
+            self.database = Database.from_settings(self.settings)
+        return self.database
+
+    async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
+        spec = self.specs[kind]
+        tenant, job_key = uuid.UUID(tenant_id), uuid.UUID(job_id)
+        async with self.db.session(None) as session:
+            municipality = await session.get(Municipality, tenant)
+        if municipality is None:
+            log.warning("job %s names no municipality %s; dropped", job_id, tenant_id)
+            return
+        binding = worker_binding(municipality)
+        job = await self._claim(binding, job_key, spec)
+        if job is None:
+            return
+        try:
+            async with self.db.session(binding) as session:
+                context = JobContext(
+                    session=session,
+                    args=dict(job.args),
+                    municipality=municipality,
+                    settings=self.settings,
+                    job_id=job.id,
+                    attempt=job.attempts,
+                    max_attempts=spec.max_attempts,
+                )
+                result = await asyncio.wait_for(spec.run(context), spec.time_limit_seconds)
+                row = await self._locked(session, job_key)
+                if row is None or row.status is JobStatus.SUCCEEDED:
+                    raise Superseded(job_id)
+                row.status = JobStatus.SUCCEEDED
+                row.result = dict(result) if result is not None else None
+                row.error = None
+                row.finished_at = datetime.now(UTC)
+                outgoing = jobs.take_pending(session)
+            jobs.send_all(self.dispatcher, outgoing)
+        except Superseded:
+            log.info("job %s finished by a twin delivery", job_id)
+        except Exception as error:
+            final = await self._failed(binding, job_key, error, spec)
+            if not final:
+                raise
+
+    async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Job | None:
+        async with self.db.session(binding) as session:
+            job = await self._locked(session, job_id)
+            if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+                return None  # a duplicate delivery, or a job of nobody
+            job.status = JobStatus.RUNNING
+            job.attempts += 1
+            job.max_attempts = spec.max_attempts
+            job.started_at = datetime.now(UTC)
+            return job
+
+    async def _failed(
+        self, binding: TenantBinding, job_id: uuid.UUID, error: BaseException, spec: JobSpec
+    ) -> bool:
+        text = f"{type(error).__name__}: {error}"[:2000]
+        async with self.db.session(binding) as session:
+            job = await self._locked(session, job_id)
+            if job is None or job.status is JobStatus.SUCCEEDED:
+                return True
+            final = job.attempts >= spec.max_attempts
+            job.error = text
+            job.status = JobStatus.FAILED if final else JobStatus.QUEUED
+            if final:
+                job.finished_at = datetime.now(UTC)
+            if spec.on_failure is not None:
+                context = JobContext(
+                    session=session,
+                    args=dict(job.args),
+                    municipality=None,
+                    settings=self.settings,
+                    job_id=job.id,
+                    attempt=job.attempts,
+                    max_attempts=spec.max_attempts,
+                )
+                await spec.on_failure(context, error, final)
+        log.warning("job %s (%s) attempt failed: %s", job_id, spec.name, text)
+        return final
+
+    @staticmethod
+    async def _locked(session: Any, job_id: uuid.UUID) -> Job | None:
+        """The job row, locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
+        result = await session.execute(
+            select(Job)
+            .where(Job.id == job_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
