@@ -32,7 +32,7 @@ test: $(STAMP) $(NODE_TOOLS)
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

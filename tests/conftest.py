@@ -101,7 +101,9 @@ def postgres_urls() -> Iterator[dict[str, str]]:
     name = f"usina_test_{os.getpid()}"
     roles = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "
-        f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$"
+        f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; "
+        # parallel test processes may race to create it
+        f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         for role in (OWNER_ROLE, APP_ROLE)
     ]
     _in_thread(

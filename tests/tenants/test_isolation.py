@@ -21,7 +21,10 @@ from tenants.database import Database
 from tenants.isolation import UNFILTERED
 from tests.factories import END, START, Tenant, World, build_world, error_codes, gql
 
-TENANT_MODELS = [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]
+TENANT_MODELS = sorted(
+    (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)),
+    key=lambda cls: cls.__tablename__,
+)
 
 
 async def snapshot(db: Database, tenant: Tenant) -> dict[str, Any]:

@@ -371,3 +371,34 @@ async def test_a_plugins_job_runs_bound_to_its_municipality(
     assert job.result is not None and job.result["municipality"] == world.a.slug
     if backend == "postgres":
         assert job.result["plans_of"] == [world.a.municipality.id.hex]
+
+
+async def test_a_progress_report_queues_a_recompute_of_its_plan(
+    client: Any, db: Database, world: World, tokens: Any, worker_settings: Settings
+) -> None:
+    """Derived ratings follow their inputs: the report's own transaction queues the job."""
+    from tests.factories import error_codes, gql
+    from tests.graphql.test_audit import MUTATIONS
+
+    document, variables, _, _ = MUTATIONS["reportProgress"]
+    editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
+    assert error_codes(await gql(client, document, variables(world.a), token=editor)) == []
+    queued = await gql(
+        client,
+        "{ jobs(first: 10, status: [QUEUED]) { nodes { id kind args } } }",
+        token=editor,
+    )
+    (job,) = [j for j in queued["data"]["jobs"]["nodes"] if j["kind"] == RECOMPUTE]
+    assert job["args"] == {"plan_id": str(world.a.plan_id)}
+
+    recorder = Recorder()
+    async with db.session(world.a.binding) as session:
+        row = (await session.execute(select(Job).where(Job.kind == RECOMPUTE))).scalar_one()
+        job_id = row.id
+    await runtime_for(worker_settings, db, recorder).run(
+        RECOMPUTE, str(world.a.municipality.id), str(job_id)
+    )
+    async with db.session(world.a.binding) as session:
+        done = await session.get(Job, (world.a.municipality.id, job_id))
+    assert done is not None and done.status is JobStatus.SUCCEEDED
+    assert done.result is not None and done.result["evaluationsRederived"] == 1
