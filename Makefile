@@ -28,7 +28,13 @@ $(NODE_TOOLS): tests/node/package.json
 	cd tests/node && npm install --silent --no-audit --no-fund --no-package-lock
 	touch $(NODE_TOOLS)
 
-test: $(STAMP) $(NODE_TOOLS)
+HELM := .tools/helm/helm
+
+# A pinned, checksummed helm binary (helm/fetch-helm.sh), for the chart's lint and render tests.
+$(HELM): helm/fetch-helm.sh
+	bash helm/fetch-helm.sh
+
+test: $(STAMP) $(NODE_TOOLS) $(HELM)
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy

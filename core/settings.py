@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     webhook_timeout_seconds: float = 10.0
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one object per line (production); text: for people."
+    )
+    log_level: str = "INFO"
     sql_echo: bool = False
 
     @property

@@ -8,7 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -16,7 +18,8 @@ from starlette.routing import Route
 from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
-from graphql_schema import files, oauth
+from graphql_schema import files, health, oauth
+from graphql_schema.observability import RequestObservability
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
@@ -85,7 +88,25 @@ def create_app(
         return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)
 
     async def healthz(_: Request) -> JSONResponse:
+        """Liveness: the process answers. Nothing outside it is checked (a database outage
+        must not make Kubernetes restart every pod)."""
         return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        """Readiness: the database answers, and Redis where this process needs it."""
+        checks = await health.check(database, settings)
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    queue_metrics = CollectorRegistry(auto_describe=True)
+    queue_metrics.register(health.QueueDepth(background))
+
+    async def metrics(_: Request) -> Response:
+        body = generate_latest(REGISTRY) + generate_latest(queue_metrics)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     async def root(_: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
@@ -122,9 +143,12 @@ def create_app(
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
             Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Route("/", root),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(RequestObservability)],
     )
     app.state.db = database
     app.state.settings = settings

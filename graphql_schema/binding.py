@@ -13,6 +13,7 @@ from graphql import DocumentNode, FieldNode, GraphQLError, Visitor, visit
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
+from core import observability as obs
 from core.errors import Forbidden, RateLimited, Unauthenticated, UsinaError
 from core.i18n import msg
 from core.identity.roles import Permission
@@ -31,6 +32,12 @@ class RequestBinding(SchemaExtension):
             context.principal, context.resolved = await context.authenticator.authenticate(
                 headers.get("authorization"), headers.get("x-tenant"), host_slug
             )
+            principal = context.principal
+            obs.PRINCIPAL.set(
+                "anonymous" if principal.is_anonymous else f"{principal.role}:{principal.subject}"
+            )
+            if context.resolved is not None:
+                obs.TENANT.set(context.resolved.binding.slug)
             _introspection_allowed(context, self.execution_context.graphql_document)
             await _rate_limit(context)
         except UsinaError as error:
@@ -86,17 +93,18 @@ def _introspection_allowed(context: Any, document: DocumentNode | None) -> None:
 
 async def _rate_limit(context: Any) -> None:
     """Take the operation's cost from the caller's bucket, or refuse with 429."""
+    settings, principal = context.settings, context.principal
+    tenant = context.resolved.binding.slug if context.resolved else "-"
+    cost = context.query_cost.rate_limit_cost if context.query_cost else 1
+    obs.TENANT_COST.add(tenant, cost)
     limiter = getattr(context, "rate_limiter", None)
     if limiter is None:
         return
-    settings, principal = context.settings, context.principal
-    tenant = context.resolved.binding.slug if context.resolved else "-"
     if principal.is_anonymous:
         client = context.request.client.host if context.request.client else "unknown"
         key, capacity = f"{tenant}:ip:{client}", settings.rate_limit_anonymous_points
     else:
         key, capacity = f"{tenant}:sub:{principal.subject}", settings.rate_limit_points
-    cost = context.query_cost.rate_limit_cost if context.query_cost else 1
     decision = await limiter.take(
         key, cost, capacity=capacity, window_seconds=settings.rate_limit_window_seconds
     )

@@ -32,6 +32,7 @@ from graphql_schema.milestones.mutations import MilestoneMutations
 from graphql_schema.municipalities.mutations import MunicipalityMutations
 from graphql_schema.municipalities.queries import MunicipalityQueries
 from graphql_schema.nodes import TENANT_NODES
+from graphql_schema.observability import OperationMetrics
 from graphql_schema.participation.mutations import ParticipationMutations
 from graphql_schema.plans.mutations import PlanMutations
 from graphql_schema.plugins.mutations import PluginMutations
@@ -112,6 +113,7 @@ def build_schema(
             lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
             lambda: ValidationCache(maxsize=256),
+            OperationMetrics,
             SessionLifecycle,
             QueryLimits,  # before RequestBinding: an operation over a limit costs no SQL
             RequestBinding,

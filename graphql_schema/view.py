@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from core import observability as obs
 from core.errors import DeadlineExceeded, Forbidden, RequestTooLarge, Unauthenticated, UsinaError
 from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
@@ -132,6 +133,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         request._body = b"".join(chunks)  # starlette serves later reads from here
 
     def _refusal(self, request: Request, error: UsinaError, locale: str) -> Response:
+        obs.GRAPHQL_ERRORS.labels(error.code).inc()
         status = REQUEST_ERROR_STATUS.get(error.code, 400)
         body = {
             "errors": [
@@ -187,6 +189,8 @@ class UsinaGraphQL(GraphQL[Context, None]):
             locale = pick_locale(request.headers.get("accept-language"))
             mask = self.settings.environment == "production"
             result.errors = [format_error(e, locale, mask=mask) for e in result.errors]
+            for error in result.errors:
+                obs.GRAPHQL_ERRORS.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()
         return process_result(result)
 
     def create_response(

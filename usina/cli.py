@@ -63,21 +63,41 @@ def serve(host: str, port: int, reload: bool) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     import uvicorn
 
-    click.echo(f"Usina GraphQL on http://{host}:{port}/graphql")
-    uvicorn.run("graphql_schema.app:create_app", factory=True, host=host, port=port, reload=reload)
+    from core.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    click.echo(f"Usina GraphQL on http://{host}:{port}/graphql", err=True)
+    uvicorn.run(
+        "graphql_schema.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_config=None,  # our handler (JSON, redacted)
+        access_log=False,  # the app logs each request itself, with its context
+        proxy_headers=True,
+    )
 
 
 @main.command()
 @click.option("--threads", type=int, help="Jobs run at once (default USINA_WORKER_THREADS).")
-def worker(threads: int | None) -> None:
+@click.option("--metrics-port", type=int, help="Serve Prometheus metrics on this port.")
+def worker(threads: int | None, metrics_port: int | None) -> None:
     """Run jobs from Redis until SIGTERM or SIGINT (USINA_WORKERS=redis)."""
     import signal
     import threading
 
+    from core.observability import configure_logging
     from plugins.manager import make_plugin_manager
     from workers.broker import Jobs
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port)
     if settings.workers != "redis":
         click.echo(
             "error: USINA_WORKERS is 'embedded': `usina serve` runs the jobs itself; "

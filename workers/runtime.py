@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import observability as obs
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
 from core.municipalities.models import Municipality
@@ -77,9 +79,13 @@ class Runtime:
             log.warning("job %s names no municipality %s; dropped", job_id, tenant_id)
             return
         binding = worker_binding(municipality)
+        obs.TENANT.set(municipality.slug)
+        obs.PRINCIPAL.set(f"job:{kind}")
         job = await self._claim(binding, job_key, spec)
         if job is None:
+            obs.JOBS.labels(kind, "duplicate").inc()
             return
+        started = time.perf_counter()
         try:
             async with self.db.session(binding) as session:
                 context = JobContext(
@@ -101,12 +107,17 @@ class Runtime:
                 row.finished_at = datetime.now(UTC)
                 outgoing = jobs.take_pending(session)
             jobs.send_all(self.dispatcher, outgoing)
+            obs.JOBS.labels(kind, "succeeded").inc()
         except Superseded:
+            obs.JOBS.labels(kind, "duplicate").inc()
             log.info("job %s finished by a twin delivery", job_id)
-        except Exception as error:
+        except Exception as error:  # recorded on the job, then retried or failed
             final = await self._failed(binding, job_key, error, spec)
+            obs.JOBS.labels(kind, "failed" if final else "retried").inc()
             if not final:
                 raise
+        finally:
+            obs.JOB_LATENCY.labels(kind).observe(time.perf_counter() - started)
 
     async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Job | None:
         async with self.db.session(binding) as session:
