@@ -83,6 +83,7 @@ def sample(metrics: str, metric: str, **labels: str) -> float | None:
 
 
 async def test_metrics(client: httpx.AsyncClient, world: World, tokens: TokenService) -> None:
+    cost_before = obs.TENANT_COST.counts.get(world.a.slug, 0.0)
     before = await client.get("/metrics")
     ok_before = (
         sample(before.text, "usina_graphql_operations_total", name="Portal", outcome="ok") or 0
@@ -100,7 +101,10 @@ async def test_metrics(client: httpx.AsyncClient, world: World, tokens: TokenSer
     assert sample(text, "usina_http_requests_total", route="/graphql", status="200")
     assert sample(text, "usina_http_request_duration_seconds_bucket", route="/graphql", le="+Inf")
     assert sample(text, "usina_graphql_operation_duration_seconds_count", type="query")
-    assert sample(text, "usina_tenant_top_cost_points", tenant=world.a.slug)
+    # The request's cost counted for its municipality; the exposition shows the top few only.
+    assert obs.TENANT_COST.counts.get(world.a.slug, 0.0) > cost_before
+    top = re.findall(r'^usina_tenant_top_cost_points\{tenant="([^"]+)"\}', text, re.M)
+    assert 1 < len(top) <= obs.TENANT_COST.shown + 1 and top[-1] == "other"
     assert sample(text, "usina_job_queue_depth", queue="usina") is not None
     assert "usina_jobs_total" in text
 
