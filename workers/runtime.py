@@ -88,15 +88,7 @@ class Runtime:
         started = time.perf_counter()
         try:
             async with self.db.session(binding) as session:
-                context = JobContext(
-                    session=session,
-                    args=dict(job.args),
-                    municipality=municipality,
-                    settings=self.settings,
-                    job_id=job.id,
-                    attempt=job.attempts,
-                    max_attempts=spec.max_attempts,
-                )
+                context = self._context(session, job, spec, municipality)
                 result = await asyncio.wait_for(spec.run(context), spec.time_limit_seconds)
                 row = await self._locked(session, job_key)
                 if row is None or row.status is JobStatus.SUCCEEDED:
@@ -144,18 +136,22 @@ class Runtime:
             if final:
                 job.finished_at = datetime.now(UTC)
             if spec.on_failure is not None:
-                context = JobContext(
-                    session=session,
-                    args=dict(job.args),
-                    municipality=None,
-                    settings=self.settings,
-                    job_id=job.id,
-                    attempt=job.attempts,
-                    max_attempts=spec.max_attempts,
-                )
-                await spec.on_failure(context, error, final)
+                await spec.on_failure(self._context(session, job, spec, None), error, final)
         log.warning("job %s (%s) attempt failed: %s", job_id, spec.name, text)
         return final
+
+    def _context(
+        self, session: Any, job: Job, spec: JobSpec, municipality: Municipality | None
+    ) -> JobContext:
+        return JobContext(
+            session=session,
+            args=dict(job.args),
+            municipality=municipality,
+            settings=self.settings,
+            job_id=job.id,
+            attempt=job.attempts,
+            max_attempts=spec.max_attempts,
+        )
 
     @staticmethod
     async def _locked(session: Any, job_id: uuid.UUID) -> Job | None:

@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from core.identity.tokens import LEEWAY_SECONDS, invalid_token
+from core.identity.tokens import invalid_token, validate_claims
 from core.settings import Settings
 
 #: Asymmetric algorithms only: ``none`` and the HMAC family (whose "key" would be public) are
@@ -102,18 +102,7 @@ class OidcVerifier:
             decoded = jwt.decode(token, keys.keys, algorithms=ALGORITHMS)
         except (JoseError, ValueError) as error:
             raise invalid_token("bad signature or format") from error
-        registry = jwt.JWTClaimsRegistry(
-            leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": issuer},
-            aud={"essential": True, "value": audience},
-            sub={"essential": True},
-            exp={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError as error:
-            raise invalid_token(getattr(error, "description", None) or "claims") from error
-        return dict(decoded.claims)
+        return validate_claims(decoded.claims, issuer=issuer, audience=audience)
 
     async def _keys(self, issuer: str, kid: str) -> _Keys:
         lock = self._locks.setdefault(issuer, asyncio.Lock())

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,7 @@ from core.identity.principal import Principal
 from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Role
 
 SCOPES = ("read", "write")
+T = TypeVar("T", Membership, IdentityProvider)
 
 
 def hash_secret(secret: str) -> str:
@@ -139,15 +140,21 @@ async def set_membership(
     return row
 
 
-async def remove_membership(
-    session: AsyncSession, actor: Principal, membership_id: uuid.UUID
-) -> Membership:
-    row = await lookups.get(session, Membership, membership_id, field="id")
+async def _delete_audited(
+    session: AsyncSession, actor: Principal, model: type[T], id_: uuid.UUID, action: str
+) -> T:
+    row = await lookups.get(session, model, id_, field="id")
     before = audit.snapshot(row)
     await session.delete(row)
     await session.flush()
-    audit.record(session, actor, "membership.remove", row, before=before, after={})
+    audit.record(session, actor, action, row, before=before, after={})
     return row
+
+
+async def remove_membership(
+    session: AsyncSession, actor: Principal, membership_id: uuid.UUID
+) -> Membership:
+    return await _delete_audited(session, actor, Membership, membership_id, "membership.remove")
 
 
 async def membership_role(session: AsyncSession, person_id: uuid.UUID) -> Role | None:
@@ -374,12 +381,9 @@ async def add_provider(
 async def remove_provider(
     session: AsyncSession, actor: Principal, provider_id: uuid.UUID
 ) -> IdentityProvider:
-    row = await lookups.get(session, IdentityProvider, provider_id, field="id")
-    before = audit.snapshot(row)
-    await session.delete(row)
-    await session.flush()
-    audit.record(session, actor, "identity_provider.remove", row, before=before, after={})
-    return row
+    return await _delete_audited(
+        session, actor, IdentityProvider, provider_id, "identity_provider.remove"
+    )
 
 
 async def find_provider(session: AsyncSession, issuer: str) -> IdentityProvider | None:

@@ -49,6 +49,22 @@ def _role(value: Role | str | None, *, field_name: str = "role") -> Role:
         ) from None
 
 
+def validate_claims(claims: dict[str, Any], *, issuer: str, audience: str) -> dict[str, Any]:
+    """``iss``, ``aud``, ``sub``, ``exp`` and ``nbf`` (30 s leeway), for every token we accept."""
+    registry = jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_SECONDS,
+        iss={"essential": True, "value": issuer},
+        aud={"essential": True, "value": audience},
+        sub={"essential": True},
+        exp={"essential": True},
+    )
+    try:
+        registry.validate(claims)
+    except JoseError as error:
+        raise invalid_token(getattr(error, "description", None) or "claims") from error
+    return dict(claims)
+
+
 @dataclass
 class Keyring:
     """The keys loaded from ``signing_keys``: one signs, all verify."""
@@ -217,18 +233,7 @@ class TokenService:
             decoded = jwt.decode(token, self.keyring.verifying, algorithms=[ALGORITHM])
         except (JoseError, ValueError) as error:
             raise invalid_token("bad signature or format") from error
-        registry = jwt.JWTClaimsRegistry(
-            leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            sub={"essential": True},
-            exp={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError as error:
-            raise invalid_token(getattr(error, "description", None) or "claims") from error
-        return dict(decoded.claims)
+        return validate_claims(decoded.claims, issuer=self.issuer, audience=self.audience)
 
     def verify(self, token: str) -> Principal:
         """An operator's or a client's token, as a principal (a client's role is filled in

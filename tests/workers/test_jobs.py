@@ -117,10 +117,7 @@ async def prepare(kind: str, db: Database, world: World, receiver: Receiver) -> 
         async with db.session(a.binding) as session:
             await session.execute(update(WebhookEndpoint).values(enabled=False))
             endpoint, _ = await notifications.register_webhook(session, SYSTEM, receiver.url, [])
-            plan = await session.get(ActionPlan, (a.municipality.id, a.plan_id))
-            event = audit.record(session, SYSTEM, "action_plan.update", plan)
-            await session.flush()
-            await notifications.queue_webhooks(session, [event], a.slug)
+            await announce_plan_update(session, a)
             delivery = (
                 await session.execute(select(Delivery).where(Delivery.endpoint_id == endpoint.id))
             ).scalar_one()
@@ -265,14 +262,18 @@ async def prepare_again(
     """A new event for the receiver's endpoint (registered on the first round)."""
     if round_ == 0:
         return await prepare("deliver:webhook", db, world, receiver)
-    a = world.a
-    async with db.session(a.binding) as session:
-        plan = await session.get(ActionPlan, (a.municipality.id, a.plan_id))
-        event = audit.record(session, SYSTEM, "action_plan.update", plan)
-        await session.flush()
-        await notifications.queue_webhooks(session, [event], a.slug)
+    async with db.session(world.a.binding) as session:
+        await announce_plan_update(session, world.a)
         (pending,) = jobs.take_pending(session)
     return pending
+
+
+async def announce_plan_update(session: Any, tenant: Tenant) -> None:
+    """An audit event of A's plan, with its webhook deliveries (as a mutation writes them)."""
+    plan = await session.get(ActionPlan, (tenant.municipality.id, tenant.plan_id))
+    event = audit.record(session, SYSTEM, "action_plan.update", plan)
+    await session.flush()
+    await notifications.queue_webhooks(session, [event], tenant.slug)
 
 
 async def test_retrying_a_failed_job_runs_it_again(
