@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     webhook_timeout_seconds: float = 10.0
+    webhook_allow_private_networks: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback, private and link-local addresses (off: a "
+        "municipality's webhook cannot be aimed at the platform's own network).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one object per line (production); text: for people."
     )

@@ -8,6 +8,7 @@ marked sent, so a duplicate message finds it sent.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import smtplib
 import time
@@ -124,7 +125,26 @@ def send_email(settings: Settings, delivery: Delivery) -> None:
         smtp.send_message(message)
 
 
+class ForbiddenDestination(RuntimeError):
+    """A webhook URL that resolves into a network the platform keeps to itself."""
+
+
+async def check_destination(settings: Settings, url: str) -> None:
+    """Refuse (SSRF) URLs whose host resolves to a loopback, private, link-local, reserved or
+    multicast address, unless the platform allows it. Checked at every delivery, since DNS
+    can change after registration."""
+    if settings.webhook_allow_private_networks:
+        return
+    host = httpx.URL(url).host
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        if not address.is_global or address.is_multicast:
+            raise ForbiddenDestination(f"{host} resolves to a non-public address ({address})")
+
+
 async def post_webhook(settings: Settings, delivery: Delivery, secret: str) -> None:
+    await check_destination(settings, delivery.recipient)
     body = json.dumps({"id": str(delivery.id), **delivery.payload}, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {

@@ -403,3 +403,19 @@ async def test_a_progress_report_queues_a_recompute_of_its_plan(
         done = await session.get(Job, (world.a.municipality.id, job_id))
     assert done is not None and done.status is JobStatus.SUCCEEDED
     assert done.result is not None and done.result["evaluationsRederived"] == 1
+
+
+async def test_webhooks_cannot_reach_the_platforms_own_network(
+    db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
+) -> None:
+    """Without the opt-in, a webhook aimed at loopback (or any private address) is refused
+    at delivery, and the receiver never hears from us."""
+    _, receiver = outside
+    strict = worker_settings.model_copy(update={"webhook_allow_private_networks": False})
+    recorder = Recorder()
+    first = await prepare("deliver:webhook", db, world, receiver)
+    with pytest.raises(Exception, match="non-public address"):
+        await runtime_for(strict, db, recorder).run(
+            DELIVER, str(first.tenant_id), str(first.job_id)
+        )
+    assert receiver.calls == []
