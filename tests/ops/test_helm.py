@@ -203,3 +203,36 @@ def test_the_package_carries_its_migrations_and_data(tmp_path: Path) -> None:
         "graphql_schema/portal.graphql",
     } <= names
     assert any(n.startswith("plugins/builtin/transparency_index/definition") for n in names)
+
+
+@pytest.mark.parametrize("kubernetes", ["1.27.0", "1.31.0"])
+def test_the_rendered_manifests_are_valid_kubernetes(
+    helm: Path, kubernetes: str, tmp_path: Path
+) -> None:
+    """Strict schema validation (a misspelled field fails), at the oldest Kubernetes the chart
+    supports and a recent one."""
+    rendered = tmp_path / "usina.yaml"
+    rendered.write_text(
+        subprocess.run(
+            [
+                str(helm),
+                "template",
+                "usina",
+                str(CHART),
+                "--set",
+                "ingress.enabled=true",
+                "--set",
+                "ingress.tlsSecretName=tls",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    validator = Path(sys.executable).parent / "kubernetes-validate"
+    result = subprocess.run(
+        [str(validator), "--strict", "--quiet", "-k", kubernetes, str(rendered)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
