@@ -22,6 +22,9 @@ class TenantBinding:
     sees_drafts: bool = False
     #: Reviewers see evaluations before they are published (theirs and their peers').
     sees_evaluation_drafts: bool = False
+    #: The signed-in caller's subject: they see their own contributions while they wait for
+    #: moderation (or were hidden, with the moderator's reason), as well as published ones.
+    author: str | None = None
 
 
 _current: ContextVar[TenantBinding | None] = ContextVar("usina_tenant", default=None)

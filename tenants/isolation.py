@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, false, select, text
+from sqlalchemy import event, false, or_, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core.db.base import PlanScoped, TenantOwned
@@ -102,10 +102,17 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
                 include_aliases=True,
             )
         )
+        author = binding.author
         options.append(
             with_loader_criteria(
                 Contribution,
-                lambda cls: cls.moderation == Moderation.PUBLISHED,
+                (lambda cls: cls.moderation == Moderation.PUBLISHED)
+                if author is None
+                else (
+                    lambda cls: or_(
+                        cls.moderation == Moderation.PUBLISHED, cls.author_subject == author
+                    )
+                ),
                 include_aliases=True,
             )
         )

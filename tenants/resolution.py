@@ -88,6 +88,7 @@ def binding_for(principal: Principal, municipality: Municipality) -> TenantBindi
         slug=municipality.slug,
         sees_drafts=principal.can(Permission.READ_DRAFTS),
         sees_evaluation_drafts=principal.can(Permission.EVALUATE),
+        author=None if principal.is_anonymous else principal.subject,
     )
 
 

@@ -264,6 +264,12 @@ async def test_premoderated_proposals_wait_for_a_moderator(
     assert (await gql(client, listing, {"c": channel}, token=editor))["data"]["node"][
         "contributions"
     ]["totalCount"] == 1
+    # Its author sees it waiting (and its moderation state); another participant does not.
+    mine = "query($id: ID!) { node(id: $id) { ... on Contribution { moderation } } }"
+    own = await gql(client, mine, {"id": proposal}, token=participant)
+    assert own["data"]["node"] == {"moderation": "PENDING"}
+    other = tokens.issue(subject="q", role="participant", tenant=world.a.slug)
+    assert error_codes(await gql(client, mine, {"id": proposal}, token=other)) == ["NOT_FOUND"]
     await gql(
         client,
         "mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: PUBLISHED}) { contribution { id } } }",
