@@ -153,6 +153,7 @@ class UsinaJsonFormatter(JsonFormatter):
         self, log_record: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
         super().add_fields(log_record, record, message_dict)
+        log_record.pop("color_message", None)  # uvicorn's copy of the message, with ANSI codes
         log_record["level"] = record.levelname
         log_record["logger"] = record.name
         for key, var in (("request_id", REQUEST_ID), ("tenant", TENANT), ("principal", PRINCIPAL)):

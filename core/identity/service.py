@@ -31,6 +31,7 @@ from core.identity.models import (
 )
 from core.identity.principal import Principal
 from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Role
+from core.municipalities.models import Municipality
 
 SCOPES = ("read", "write")
 T = TypeVar("T", Membership, IdentityProvider)
@@ -238,6 +239,18 @@ async def is_granted(
         )
     )
     return result.first() is not None
+
+
+async def granted_slugs(session: AsyncSession, issuer: str, subject: str) -> list[str]:
+    """The slugs of the municipalities granted to a consultant, alphabetically."""
+    result = await session.execute(
+        select(Municipality.slug)
+        .join(ConsultantGrant, ConsultantGrant.municipality_id == Municipality.id)
+        .join(Person, Person.id == ConsultantGrant.person_id)
+        .where(Person.issuer == issuer, Person.subject == subject)
+        .order_by(Municipality.slug)
+    )
+    return list(result.scalars())
 
 
 async def grants(

@@ -52,6 +52,7 @@ class MunicipalityQueries:
             client_id=principal.client_id,
             scopes=sorted(principal.scopes) if principal.scopes is not None else None,
             permissions=sorted(p.value for p in Permission if principal.can(p)),
+            principal=principal,
         )
 
     @strawberry.field(

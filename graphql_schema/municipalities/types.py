@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
 from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
+from core.identity import service as identity
 from core.identity.roles import Role
 from core.municipalities.models import Municipality as MunicipalityRow
 from graphql_schema.connections import connection
@@ -58,3 +61,15 @@ class Viewer:
     client_id: str | None = strawberry.field(description="Set when an API client is calling.")
     scopes: list[str] | None = strawberry.field(description="An API client's granted scopes.")
     permissions: list[str]
+    principal: strawberry.Private[Any] = None
+
+    @strawberry.field(
+        description="A consultant's municipalities (the ones granted to them), by slug; empty "
+        "for everyone else (a platform admin lists all with `municipalities`)."
+    )
+    async def granted_municipalities(self, info: Info) -> list[str]:
+        principal = self.principal
+        if principal is None or principal.role is not Role.CONSULTANT:
+            return []
+        async with info.context.db.session(None) as session:
+            return await identity.granted_slugs(session, principal.issuer or "", principal.subject)

@@ -105,3 +105,19 @@ async def test_viewer(client: Any, world: World, tokens: TokenService) -> None:
             "run_jobs",
         ],
     }
+
+
+async def test_a_consultant_sees_the_municipalities_granted_to_them(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    from tests.factories import GRANTED_CONSULTANT
+
+    query = "{ viewer { role grantedMunicipalities } }"
+    granted = tokens.issue(subject=GRANTED_CONSULTANT, role="consultant", tenant=None)
+    mine = (await gql(client, query, token=granted))["data"]["viewer"]
+    assert mine["role"] == "CONSULTANT"
+    assert {world.a.slug, world.b.slug} <= set(mine["grantedMunicipalities"])
+    nobody = tokens.issue(subject="consultant-of-none", role="consultant", tenant=None)
+    assert (await gql(client, query, token=nobody))["data"]["viewer"]["grantedMunicipalities"] == []
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    assert (await gql(client, query, token=editor))["data"]["viewer"]["grantedMunicipalities"] == []
