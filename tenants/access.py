@@ -139,6 +139,11 @@ class Authenticator:
         email = email if isinstance(email, str) and "@" in email else None
         async with self.db.session(None) as session:
             person = await identity.find_person(session, provider.issuer, subject)
+            if person is None and email and claims.get("email_verified") is not False:
+                # A first sign-in: an invitation by this e-mail becomes this person.
+                person = await identity.claim_invitation(
+                    session, provider.issuer, subject, email
+                )
             now = datetime.now(UTC)
             if (
                 person is None

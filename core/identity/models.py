@@ -21,14 +21,18 @@ from core.ids import new_id
 
 
 class Person(Timestamped, Base):
-    """One human, as an identity provider knows them: ``(issuer, subject)``."""
+    """One human, as an identity provider knows them: ``(issuer, subject)``. A person invited
+    by e-mail has no subject until their first sign-in at that issuer claims the invitation."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject"),
+        Index("ix_people_issuer_email", "issuer", "email"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     issuer: Mapped[str] = mapped_column(String(500))
-    subject: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     name: Mapped[str | None] = mapped_column(String(200))
     #: ``platform_admin`` or ``consultant`` for the consultancy's staff; ``None`` otherwise.

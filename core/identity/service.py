@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import lookups
@@ -78,13 +78,16 @@ async def find_person(session: AsyncSession, issuer: str, subject: str) -> Perso
 async def person_for(
     session: AsyncSession,
     issuer: str,
-    subject: str,
+    subject: str | None,
     *,
     email: str | None = None,
     name: str | None = None,
 ) -> Person:
-    """The person with this identity, created on first sight."""
+    """The person with this identity, created on first sight. Without a subject, the person
+    the issuer knows by that e-mail (or an invitation, claimed at their first sign-in)."""
     issuer = v.text("issuer", issuer, max_length=500)
+    if subject is None or not subject.strip():
+        return await _person_by_email(session, issuer, email, name)
     subject = v.text("subject", subject, max_length=255)
     person = await find_person(session, issuer, subject)
     if person is None:
@@ -96,6 +99,55 @@ async def person_for(
         person.name = v.optional_text("name", name, max_length=200)
     await session.flush()
     return person
+
+
+async def _person_by_email(
+    session: AsyncSession, issuer: str, email: str | None, name: str | None
+) -> Person:
+    checked = v.email("email", email)
+    if checked is None:
+        raise BadUserInput(
+            msg(
+                "Give the person's subject at the provider, or their e-mail to invite them.",
+                "Indique el sujeto de la persona en el proveedor, o su correo para invitarla.",
+            ),
+            field="subject",
+        )
+    result = await session.execute(
+        select(Person)
+        .where(Person.issuer == issuer, func.lower(Person.email) == checked.lower())
+        .order_by(Person.subject.is_(None), Person.created_at)
+    )
+    person = result.scalars().first()
+    if person is None:
+        person = Person(issuer=issuer, subject=None, email=checked)
+        session.add(person)
+    if name is not None:
+        person.name = v.optional_text("name", name, max_length=200)
+    await session.flush()
+    return person
+
+
+async def claim_invitation(
+    session: AsyncSession, issuer: str, subject: str, email: str
+) -> Person | None:
+    """At a first sign-in: the invitation (a person with this issuer and e-mail but no subject
+    yet) becomes this person."""
+    result = await session.execute(
+        select(Person)
+        .where(
+            Person.issuer == issuer,
+            Person.subject.is_(None),
+            func.lower(Person.email) == email.lower(),
+        )
+        .order_by(Person.created_at)
+        .with_for_update()
+    )
+    invited = result.scalars().first()
+    if invited is not None:
+        invited.subject = subject
+        await session.flush()
+    return invited
 
 
 async def set_staff_role(session: AsyncSession, person: Person, role: Role | None) -> Person:
@@ -120,7 +172,7 @@ async def set_membership(
     actor: Principal,
     *,
     issuer: str,
-    subject: str,
+    subject: str | None,
     role: Role | str,
     email: str | None = None,
     name: str | None = None,

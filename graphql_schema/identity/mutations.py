@@ -17,8 +17,12 @@ from graphql_schema.rows import from_row
 @strawberry.input
 class SetMembershipInput:
     issuer: str = strawberry.field(description="The identity provider's issuer URL.")
-    subject: str = strawberry.field(description="The person's subject (sub) at that provider.")
     role: Role
+    subject: str | None = strawberry.field(
+        default=None,
+        description="The person's subject (sub) at that provider. Leave it out and give "
+        "their e-mail to invite them: their first sign-in there claims the membership.",
+    )
     email: str | None = None
     name: str | None = None
 

@@ -18,7 +18,7 @@ from graphql_schema.relay import Node
 class Person:
     row: strawberry.Private[PersonRow]
     issuer: str
-    subject: str
+    subject: str | None = strawberry.field(description="Null while an invitation waits.")
     email: str | None
     name: str | None
     staff_role: Role | None = strawberry.field(

@@ -32,6 +32,8 @@ PEOPLE_A = {
     "jefa": {"roles": ["staff", "admin"]},
     "vecino": {},
     "member": {"roles": ["staff"]},
+    "invitee": {"roles": ["staff"], "email": "Invitee@A.example"},
+    "unverified": {"email": "unverified@a.example", "email_verified": False},
 }
 VIEWER = "{ viewer { subject issuer role municipality } }"
 PLAN = (
@@ -226,3 +228,53 @@ async def test_key_rotation_at_the_provider_is_picked_up_without_restart(
     after = await gql(http, VIEWER, token=token, tenant=world.a.slug)
     assert error_codes(after) == []
     assert after["data"]["viewer"]["subject"] == "ana"
+
+
+async def test_an_invitation_by_e_mail_is_claimed_at_the_first_sign_in(
+    client: Any, db: Database, sso_world: World, provider_a: OidcProvider, tokens: Any
+) -> None:
+    """A tenant admin invites by e-mail (no subject yet); the provider's verified e-mail claim
+    at the person's first sign-in claims it. An unverified e-mail claims nothing."""
+    admin = tokens.issue(subject="adm", role="tenant_admin", tenant=sso_world.a.slug)
+    invite = (
+        "mutation($i: String!, $e: String!) { setMembership(input: {issuer: $i, email: $e, "
+        "role: REVIEWER}) { membership { role person { subject email } } } }"
+    )
+    for email in ("invitee@a.example", "unverified@a.example"):
+        made = await gql(client, invite, {"i": provider_a.issuer, "e": email}, token=admin)
+        assert made["data"]["setMembership"]["membership"]["person"] == {
+            "subject": None,
+            "email": email,
+        }
+    invitee = await gql(client, VIEWER, token=provider_a.token("invitee"), tenant=sso_world.a.slug)
+    assert invitee["data"]["viewer"]["role"] == "REVIEWER"  # the invitation, not the mapping
+    unverified = await gql(
+        client, VIEWER, token=provider_a.token("unverified"), tenant=sso_world.a.slug
+    )
+    assert unverified["data"]["viewer"]["role"] == "PARTICIPANT"  # the provider's default
+    members = await gql(
+        client,
+        "{ memberships(first: 50) { nodes { role person { subject email } } } }",
+        token=admin,
+    )
+    people = {
+        ((m["person"]["email"] or "").lower(), m["person"]["subject"])
+        for m in members["data"]["memberships"]["nodes"]
+    }
+    assert ("invitee@a.example", "invitee") in people
+    assert ("unverified@a.example", None) in people
+
+
+async def test_a_membership_needs_a_subject_or_an_e_mail(
+    client: Any, sso_world: World, provider_a: OidcProvider, tokens: Any
+) -> None:
+    admin = tokens.issue(subject="adm", role="tenant_admin", tenant=sso_world.a.slug)
+    result = await gql(
+        client,
+        "mutation($i: String!) { setMembership(input: {issuer: $i, role: EDITOR}) "
+        "{ membership { id } } }",
+        {"i": provider_a.issuer},
+        token=admin,
+    )
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+    assert result["errors"][0]["extensions"]["field"] == "subject"
