@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core import observability as obs
+from core.enums import MunicipalityStatus
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
 from core.municipalities.models import Municipality
@@ -37,6 +38,7 @@ from tenants.context import TenantBinding
 from tenants.database import Database
 
 log = logging.getLogger("usina.workers")
+MUNICIPALITY_TTL = 30.0
 
 
 class Superseded(Exception):
@@ -62,7 +64,11 @@ class Runtime:
     specs: dict[str, JobSpec]
     dispatcher: Any = None
     database: Database | None = None
-    _lock: asyncio.Lock | None = field(default=None, repr=False)
+    #: Municipalities by id, with when they were read: a job does not re-read its
+    #: municipality when one was read in the last ``MUNICIPALITY_TTL`` seconds.
+    _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def db(self) -> Database:
@@ -73,12 +79,16 @@ class Runtime:
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
         spec = self.specs[kind]
         tenant, job_key = uuid.UUID(tenant_id), uuid.UUID(job_id)
-        async with self.db.session(None) as session:
-            municipality = await session.get(Municipality, tenant)
+        municipality = await self._municipality(tenant)
         if municipality is None:
             log.warning("job %s names no municipality %s; dropped", job_id, tenant_id)
             return
         binding = worker_binding(municipality)
+        if municipality.status is MunicipalityStatus.SUSPENDED:
+            # Nothing runs for a suspended municipality; retryJob after reactivating it.
+            await self._refuse(binding, job_key, "the municipality is suspended")
+            obs.JOBS.labels(kind, "refused").inc()
+            return
         obs.TENANT.set(municipality.slug)
         obs.PRINCIPAL.set(f"job:{kind}")
         job = await self._claim(binding, job_key, spec)
@@ -110,6 +120,24 @@ class Runtime:
                 raise
         finally:
             obs.JOB_LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+    async def _municipality(self, tenant: uuid.UUID) -> Municipality | None:
+        cached = self._municipalities.get(tenant)
+        if cached is not None and time.monotonic() - cached[1] < MUNICIPALITY_TTL:
+            return cached[0]
+        async with self.db.session(None) as session:
+            municipality = await session.get(Municipality, tenant)
+        if municipality is not None:
+            self._municipalities[tenant] = (municipality, time.monotonic())
+        return municipality
+
+    async def _refuse(self, binding: TenantBinding, job_id: uuid.UUID, reason: str) -> None:
+        async with self.db.session(binding) as session:
+            job = await self._locked(session, job_id)
+            if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+                job.status = JobStatus.FAILED
+                job.error = reason
+                job.finished_at = datetime.now(UTC)
 
     async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Job | None:
         async with self.db.session(binding) as session:

@@ -419,3 +419,27 @@ async def test_webhooks_cannot_reach_the_platforms_own_network(
             DELIVER, str(first.tenant_id), str(first.job_id)
         )
     assert receiver.calls == []
+
+
+async def test_nothing_runs_for_a_suspended_municipality(
+    db: Database, world: World, worker_settings: Settings
+) -> None:
+    from core.enums import MunicipalityStatus
+    from tenants.provisioning import set_status
+
+    await set_status(db, SYSTEM, world.a.slug, MunicipalityStatus.SUSPENDED)
+    recorder = Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+    of_a = await enqueue(db, world.a, EXPORT, {"plan_id": str(world.a.plan_id), "format": "csv"})
+    of_b = await enqueue(db, world.b, EXPORT, {"plan_id": str(world.b.plan_id), "format": "csv"})
+    for job in (of_a, of_b):
+        await runtime.run(job.kind, str(job.tenant_id), str(job.job_id))
+    async with db.session(world.a.binding) as session:
+        refused = await session.get(Job, (world.a.municipality.id, of_a.job_id))
+        files_a = list((await session.execute(select(ExportFile))).scalars())
+    async with db.session(world.b.binding) as session:
+        done = await session.get(Job, (world.b.municipality.id, of_b.job_id))
+    assert refused is not None and refused.status is JobStatus.FAILED
+    assert refused.error == "the municipality is suspended" and refused.attempts == 0
+    assert files_a == []
+    assert done is not None and done.status is JobStatus.SUCCEEDED
