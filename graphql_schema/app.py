@@ -24,7 +24,7 @@ from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.manager import PluginRegistry, make_plugin_manager
-from tenants.access import Authenticator
+from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
 from workers.broker import Jobs
 from workers.periodic import enqueue_periodic
@@ -71,9 +71,7 @@ def create_app(
     )
 
     async def jwks(_: Request) -> JSONResponse:
-        if tokens.needs_refresh():
-            async with database.session(None) as session:
-                await tokens.refresh(session)
+        await fresh_keys(database, tokens)
         return JSONResponse(tokens.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
     discovery = oauth.metadata(settings)

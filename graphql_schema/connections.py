@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from strawberry.types import Info
 
 from graphql_schema.pagination import PageSpec, page_args
@@ -48,3 +49,13 @@ async def connection(
         ),
         count=count or batched_count,
     )
+
+
+async def every_row(info: Info, model: Any, node_type: type[T]) -> list[T]:
+    """All of the bound municipality's rows of a small table (its settings-like lists: trusted
+    providers, webhooks), oldest first, without paging."""
+    context = info.context
+    context.tenant()
+    async with context.db_lock:
+        rows = await context.session.execute(select(model).order_by(model.created_at, model.id))
+    return [from_row(node_type, row) for row in rows.scalars()]

@@ -66,6 +66,15 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
     )
 
 
+def refusal(error: UsinaError, locale: str) -> tuple[dict[str, Any], int]:
+    """A request refused outside GraphQL execution (a limit, a deadline, a download): the body
+    in the same shape as GraphQL errors, and its HTTP status."""
+    body = {
+        "errors": [{"message": error.message.text(locale), "extensions": error.extensions(locale)}]
+    }
+    return body, REQUEST_ERROR_STATUS.get(error.code, 400)
+
+
 #: HTTP status of a request refused before execution, when the client speaks
 #: application/graphql-response+json (GraphQL over HTTP); anything else is 400.
 REQUEST_ERROR_STATUS = {

@@ -14,7 +14,8 @@ from core.identity.oidc import unverified_header_and_claims
 from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService, invalid_token
 from core.jobs.models import ExportFile
-from graphql_schema.errors import REQUEST_ERROR_STATUS
+from graphql_schema.errors import refusal
+from tenants.access import fresh_keys
 from tenants.database import Database
 from tenants.resolution import binding_for, find_municipality
 
@@ -24,23 +25,15 @@ async def download(request: Request, *, db: Database, tokens: TokenService) -> R
     try:
         return await _download(request, db, tokens)
     except UsinaError as error:
-        return JSONResponse(
-            {
-                "errors": [
-                    {"message": error.message.text(locale), "extensions": error.extensions(locale)}
-                ]
-            },
-            status_code=REQUEST_ERROR_STATUS.get(error.code, 400),
-        )
+        body, status = refusal(error, locale)
+        return JSONResponse(body, status_code=status)
 
 
 async def _download(request: Request, db: Database, tokens: TokenService) -> Response:
     token = request.query_params.get("token") or ""
     header, _ = unverified_header_and_claims(token)
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
-    if tokens.needs_refresh(kid):
-        async with db.session(None) as session:
-            await tokens.refresh(session, kid)
+    await fresh_keys(db, tokens, kid)
     claims = tokens.verify_claims(token)
     file_id = request.path_params["file_id"]
     if claims.get("file") != file_id or not isinstance(claims.get("tenant"), str):

@@ -8,7 +8,6 @@ before it runs, because the database is async and authlib is not.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections import defaultdict
 from typing import Any
@@ -16,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +27,7 @@ from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService
 from core.municipalities import service as municipalities
 from core.settings import Settings
+from tenants.access import fresh_keys
 from tenants.database import Database
 from tenants.resolution import binding_for
 
@@ -170,17 +171,10 @@ class _Server(AuthorizationServer):
 
 
 def _client_id(request: Request, form: dict[str, str]) -> str | None:
-    authorization = request.headers.get("authorization", "")
-    scheme, _, value = authorization.partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value).decode()
-        except (ValueError, UnicodeDecodeError):
-            return None
-        from urllib.parse import unquote
-
-        return unquote(decoded.partition(":")[0])
-    return form.get("client_id")
+    basic_id, _ = extract_basic_authorization(
+        {"Authorization": request.headers.get("authorization")}
+    )
+    return basic_id or form.get("client_id")
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -218,9 +212,7 @@ async def token_endpoint(
         if municipality is not None and municipality.status is MunicipalityStatus.ACTIVE:
             async with db.session(binding_for(ANONYMOUS, municipality)) as session:
                 client = await identity.find_client(session, client_id or "")
-    if tokens.needs_refresh():
-        async with db.session(None) as session:
-            await tokens.refresh(session)
+    await fresh_keys(db, tokens)
     server = _Server(client, tokens, slug)
     oauth_request = _Request(settings.issuer.rstrip("/") + TOKEN_PATH, request.headers, pairs)
     response: Response = server.create_token_response(oauth_request)

@@ -22,7 +22,7 @@ from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
 from core.settings import Settings
 from graphql_schema.context import Context
-from graphql_schema.errors import REQUEST_ERROR_STATUS, format_error, request_error_status
+from graphql_schema.errors import format_error, refusal, request_error_status
 from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
 from tenants.access import Authenticator
@@ -134,12 +134,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
 
     def _refusal(self, request: Request, error: UsinaError, locale: str) -> Response:
         obs.GRAPHQL_ERRORS.labels(error.code).inc()
-        status = REQUEST_ERROR_STATUS.get(error.code, 400)
-        body = {
-            "errors": [
-                {"message": error.message.text(locale), "extensions": error.extensions(locale)}
-            ]
-        }
+        body, status = refusal(error, locale)
         media = (
             GRAPHQL_RESPONSE
             if wants_graphql_response(request.headers.get("accept"))

@@ -37,6 +37,14 @@ SEEN_INTERVAL = timedelta(hours=1)
 BOUND_ROLES = MUNICIPAL_ROLES | {Role.CONSULTANT}
 
 
+async def fresh_keys(db: Database, tokens: TokenService, kid: str | None = None) -> None:
+    """Reload the built-in issuer's keys from the database when they are stale, or when a
+    token names a key this process has not seen (a rotation elsewhere)."""
+    if tokens.needs_refresh(kid):
+        async with db.session(None) as session:
+            await tokens.refresh(session, kid)
+
+
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
@@ -86,9 +94,7 @@ class Authenticator:
 
     async def _builtin(self, token: str, kid: Any) -> Principal:
         kid = kid if isinstance(kid, str) else None
-        if self.tokens.needs_refresh(kid):
-            async with self.db.session(None) as session:
-                await self.tokens.refresh(session, kid)
+        await fresh_keys(self.db, self.tokens, kid)
         return self.tokens.verify(token)
 
     async def _builtin_role(self, principal: Principal, municipality: Municipality) -> Principal:
@@ -141,17 +147,17 @@ class Authenticator:
             person = await identity.find_person(session, provider.issuer, subject)
             if person is None and email and claims.get("email_verified") is not False:
                 # A first sign-in: an invitation by this e-mail becomes this person.
-                person = await identity.claim_invitation(
-                    session, provider.issuer, subject, email
-                )
+                person = await identity.claim_invitation(session, provider.issuer, subject, email)
             now = datetime.now(UTC)
-            if (
-                person is None
-                or person.last_seen_at is None
-                or (now - person.last_seen_at > SEEN_INTERVAL)
+            if person is None:  # first sight
+                person = await identity.person_for(session, provider.issuer, subject, email=email)
+                person.last_seen_at = now
+            elif (
+                person.last_seen_at is None
+                or now - person.last_seen_at > SEEN_INTERVAL
                 or (email and person.email != email)
             ):
-                person = await identity.person_for(session, provider.issuer, subject, email=email)
+                person.email = email or person.email
                 person.last_seen_at = now
             role: Role | None = None
             if person.staff_role is Role.PLATFORM_ADMIN:

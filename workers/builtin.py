@@ -28,7 +28,7 @@ from core.evaluation import service as evaluations
 from core.evaluation.models import Evaluation
 from core.exports import plan as exports
 from core.identity.roles import Role
-from core.jobs import follow_ups
+from core.jobs.kinds import DELAYS, DELIVER, DIGEST, EXPORT, RECOMPUTE
 from core.jobs.models import ExportFile
 from core.milestones.models import Milestone
 from core.notifications import service as notifications
@@ -39,12 +39,6 @@ from core.settings import Settings
 from plugins.derivation import deriver
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
-
-RECOMPUTE = follow_ups.RECOMPUTE
-EXPORT = "exports.plan"
-DELIVER = notifications.DELIVER
-DELAYS = "monitoring.delays"
-DIGEST = "monitoring.digest"
 
 ACTIVE_PLANS = (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION)
 

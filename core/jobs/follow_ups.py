@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.models import AuditEvent
 from core.identity.principal import SYSTEM
 from core.jobs import service as jobs
+from core.jobs.kinds import RECOMPUTE
 
-RECOMPUTE = "scores.recompute"
 #: Audit actions whose change moves what evaluations derive (progress, KPI values).
 RECOMPUTE_AFTER = frozenset({"progress_report.create", "kpi.record"})
 

@@ -22,10 +22,10 @@ from core.identity.models import Membership, Person
 from core.identity.principal import SYSTEM, Principal
 from core.identity.roles import Role
 from core.jobs import service as jobs
+from core.jobs.kinds import DELIVER
 from core.notifications.models import Delivery, DeliveryChannel, WebhookEndpoint
 from core.notifications.templates import render
 
-DELIVER = "notifications.deliver"
 #: A webhook endpoint is switched off after this many deliveries failed in a row.
 DISABLE_AFTER = 5
 SIGNATURE_HEADER = "Usina-Signature"

@@ -9,7 +9,7 @@ from core.identity.models import IdentityProvider as ProviderRow
 from core.identity.models import Membership as MembershipRow
 from core.identity.roles import Permission
 from core.ids import to_global_id
-from graphql_schema.connections import connection
+from graphql_schema.connections import connection, every_row
 from graphql_schema.identity.types import (
     ApiClient,
     ConsultantGrant,
@@ -20,7 +20,6 @@ from graphql_schema.identity.types import (
 from graphql_schema.pagination import PageSpec
 from graphql_schema.permissions import requires
 from graphql_schema.relay import Connection
-from graphql_schema.rows import from_row
 
 MEMBERSHIPS = PageSpec(
     MembershipRow, MembershipRow.tenant_id, (MembershipRow.created_at, MembershipRow.id)
@@ -57,14 +56,7 @@ class IdentityQueries:
         permission_classes=[requires(Permission.MANAGE_IDENTITY_PROVIDERS)],
     )
     async def identity_providers(self, info: Info) -> list[IdentityProvider]:
-        from sqlalchemy import select
-
-        info.context.tenant()
-        async with info.context.db_lock:
-            rows = await info.context.session.execute(
-                select(ProviderRow).order_by(ProviderRow.created_at, ProviderRow.id)
-            )
-        return [from_row(IdentityProvider, row) for row in rows.scalars()]
+        return await every_row(info, ProviderRow, IdentityProvider)
 
     @strawberry.field(
         description="The consultants granted access to this municipality.",

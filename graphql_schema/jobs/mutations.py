@@ -7,14 +7,12 @@ from core import lookups
 from core.identity.roles import Permission
 from core.ids import decode_id
 from core.jobs import service as jobs
+from core.jobs.kinds import EXPORT, RECOMPUTE
 from core.notifications import service as notifications
 from core.plans.models import ActionPlan
 from graphql_schema.jobs.types import ExportFormat, Job, WebhookEndpoint
 from graphql_schema.permissions import requires
 from graphql_schema.rows import from_row
-
-EXPORT = "exports.plan"
-RECOMPUTE = "scores.recompute"
 
 
 @strawberry.input

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
 from core.identity.roles import Permission
 from core.jobs.models import Job as JobRow
 from core.jobs.models import JobStatus
 from core.notifications.models import WebhookEndpoint as WebhookRow
-from graphql_schema.connections import connection
+from graphql_schema.connections import connection, every_row
 from graphql_schema.jobs.types import Job, WebhookEndpoint
 from graphql_schema.pagination import PageSpec
 from graphql_schema.permissions import requires
 from graphql_schema.relay import Connection
-from graphql_schema.rows import from_row
 
 JOBS = PageSpec(JobRow, JobRow.tenant_id, (JobRow.created_at, JobRow.id), descending=True)
 
@@ -41,9 +39,4 @@ class JobQueries:
         permission_classes=[requires(Permission.MANAGE_WEBHOOKS)],
     )
     async def webhooks(self, info: Info) -> list[WebhookEndpoint]:
-        info.context.tenant()
-        async with info.context.db_lock:
-            rows = await info.context.session.execute(
-                select(WebhookRow).order_by(WebhookRow.created_at, WebhookRow.id)
-            )
-        return [from_row(WebhookEndpoint, row) for row in rows.scalars()]
+        return await every_row(info, WebhookRow, WebhookEndpoint)

@@ -11,6 +11,7 @@ from core.jobs.models import Job as JobRow
 from core.jobs.models import JobStatus
 from core.notifications.models import WebhookEndpoint as WebhookRow
 from graphql_schema.relay import Node
+from tenants.access import fresh_keys
 
 JobStatusEnum = strawberry.enum(JobStatus, name="JobStatus")
 
@@ -48,9 +49,7 @@ class Job(Node):
             return None
         context = info.context
         tokens = context.authenticator.tokens
-        if tokens.needs_refresh():
-            async with context.db.session(None) as session:
-                await tokens.refresh(session)
+        await fresh_keys(context.db, tokens)
         token = tokens.sign(
             {"sub": f"file:{file_id}", "file": file_id, "tenant": context.tenant().binding.slug},
             ttl_seconds=FILE_LINK_SECONDS,

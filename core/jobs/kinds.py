@@ -1,0 +1,7 @@
+"""The built-in job kinds' names: asked for by the API and the core, run by ``workers/``."""
+
+RECOMPUTE = "scores.recompute"
+EXPORT = "exports.plan"
+DELIVER = "notifications.deliver"
+DELAYS = "monitoring.delays"
+DIGEST = "monitoring.digest"
