@@ -47,13 +47,14 @@ from graphql_schema.view import PORTAL_QUERY
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.provisioning import create_municipality
+from tenants.unit_of_work import UnitOfWork
 
 SLUG = "bench"
 
 
 async def seed(db: Database) -> None:
     municipality = await create_municipality(
-        db, SYSTEM, MunicipalityData(slug=SLUG, name="Bench", country="AR", timezone="UTC")
+        UnitOfWork(db), SYSTEM, MunicipalityData(slug=SLUG, name="Bench", country="AR", timezone="UTC")
     )
     today = date.today()
     start, end = today - timedelta(days=200), today + timedelta(days=400)

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUPPORTED_LOCALES = ("es", "en", "pt")
-
 
 @dataclass(frozen=True, slots=True)
 class Message:
     en: str
     es: str
-
-    def format(self, **values: object) -> Message:
-        return Message(en=self.en.format(**values), es=self.es.format(**values))
 
     def text(self, locale: str) -> str:
         return self.es if locale.startswith("es") else self.en

@@ -1,4 +1,8 @@
-"""Every mapped class, imported once so that metadata and mappers are complete."""
+"""Every mapped class of the core, imported once so that metadata and mappers are complete.
+
+(``tenants/plugin_activations.py`` maps one more table, the plugin activations; the migration
+environment imports it too.)
+"""
 
 from core.actors.models import Actor
 from core.audit.models import AuditEvent

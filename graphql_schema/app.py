@@ -19,13 +19,16 @@ from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
 from graphql_schema import files, health, oauth
+from graphql_schema.authentication import Authentication
 from graphql_schema.observability import RequestObservability
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
+from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry, make_plugin_manager
 from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from workers.broker import Jobs
 from workers.periodic import enqueue_periodic
 
@@ -33,10 +36,10 @@ PERIODIC_SECONDS = 300.0
 log = logging.getLogger("usina.app")
 
 
-async def _every(seconds: float, database: Database, background: Jobs) -> None:
+async def _every(seconds: float, uow: UnitOfWork) -> None:
     while True:
         try:
-            await enqueue_periodic(database, background)
+            await enqueue_periodic(uow)
         except Exception:
             log.exception("enqueueing the periodic jobs failed")
         await asyncio.sleep(seconds)
@@ -52,9 +55,10 @@ def create_app(
     database = db or Database.from_settings(settings)
     tokens = TokenService.from_settings(settings)
     oidc = OidcVerifier.from_settings(settings)
-    authenticator = Authenticator(db=database, tokens=tokens, oidc=oidc)
     registry = plugins or make_plugin_manager()
     background = jobs or Jobs.create(settings, registry)
+    uow = unit_of_work(database, registry, background)
+    authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
         if settings.rate_limit
@@ -64,10 +68,10 @@ def create_app(
         build_schema(registry, settings),
         db=database,
         settings=settings,
-        authenticator=authenticator,
+        tokens=tokens,
         plugins=registry,
         rate_limiter=limiter,
-        dispatcher=background,
+        uow=uow,
     )
 
     async def jwks(_: Request) -> JSONResponse:
@@ -121,7 +125,7 @@ def create_app(
             # The embedded default needs no service: the same actors run in this process,
             # and the periodic jobs are enqueued here (idempotent per day and week).
             background.start_worker()
-            periodic = asyncio.create_task(_every(PERIODIC_SECONDS, database, background))
+            periodic = asyncio.create_task(_every(PERIODIC_SECONDS, uow))
         yield
         if periodic is not None:
             periodic.cancel()
@@ -146,7 +150,15 @@ def create_app(
             Route("/", root),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestObservability)],
+        middleware=[
+            Middleware(RequestObservability),
+            Middleware(
+                Authentication,
+                authenticator=authenticator,
+                settings=settings,
+                credentials_paths=frozenset({oauth.TOKEN_PATH}),
+            ),
+        ],
     )
     app.state.db = database
     app.state.settings = settings
@@ -154,5 +166,6 @@ def create_app(
     app.state.oidc = oidc
     app.state.authenticator = authenticator
     app.state.jobs = background
+    app.state.uow = uow
     app.state.plugins = registry
     return app

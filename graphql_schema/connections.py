@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from strawberry.types import Info
 
+from graphql_schema.context import Info
 from graphql_schema.pagination import PageSpec, page_args
 from graphql_schema.relay import Connection, Edge, PageInfo
 from graphql_schema.rows import from_row

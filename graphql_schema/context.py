@@ -13,25 +13,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
 
-from core.audit.service import PENDING_EVENTS, take_pending
 from core.errors import TenantRequired
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
-from core.jobs import follow_ups
-from core.jobs import service as jobs
-from core.notifications import service as notifications
+from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
 from plugins import activation
+from plugins.context import PluginContext
 from plugins.manager import PluginRegistry
-from plugins.records import DomainEvent
-from tenants.access import Authenticator
+from tenants.access import Resolved
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.isolation import STATEMENT_TIMEOUT
 from tenants.plugin_activations import PluginActivation, activations
-from tenants.resolution import Resolved
+from tenants.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -40,7 +38,8 @@ class Context:
     response: Response
     db: Database
     settings: Settings
-    authenticator: Authenticator
+    #: The built-in issuer (signs download links).
+    tokens: TokenService
     plugins: PluginRegistry
     principal: Principal = ANONYMOUS
     resolved: Resolved | None = None
@@ -54,8 +53,8 @@ class Context:
     query_cost: Any = None
     rate_limit: dict[str, Any] | None = None
     rate_limiter: Any = None
-    #: Sends queued jobs to the workers after a commit (``None``: jobs wait for the sweep).
-    dispatcher: Any = None
+    #: Where every mutation commits (built by the app with the job dispatcher and listeners).
+    uow: UnitOfWork = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
@@ -88,37 +87,14 @@ class Context:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A mutation's unit of work: commit on success, roll back everything on error; then
-        announce what changed to the municipality's enabled plugins."""
-        session = self.session
+        """A mutation's unit of work (``tenants/unit_of_work.py``) on the request's session:
+        the change, its audit events, outbox and data version commit together, or nothing."""
         try:
-            yield session
-            if self.resolved is not None:
-                # The outbox: webhook deliveries and follow-up jobs commit with the change.
-                changes = list(session.info.get(PENDING_EVENTS, []))
-                await notifications.queue_webhooks(session, changes, self.resolved.binding.slug)
-                await follow_ups.queue(session, changes)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            take_pending(session)
-            jobs.take_pending(session)
-            raise
+            async with self.uow.transaction(self.binding, session=self.session) as session:
+                yield session
         finally:
             self.loaders = Loaders(self)  # nothing cached before the change is served after
             self._activations = None
-        jobs.send_all(self.dispatcher, jobs.take_pending(session))
-        events = [
-            DomainEvent(
-                kind=e.action,
-                tenant_id=e.tenant_id,
-                entity_id=e.entity_id,
-                data={"entity_type": e.entity_type, "after": e.after},
-            )
-            for e in take_pending(session)
-        ]
-        if events and self.resolved is not None:
-            await activation.dispatch(self.plugins, await self.enabled_plugins(), events)
 
     async def plugin_activations(self) -> dict[str, PluginActivation]:
         """The bound municipality's plugin rows (one query per request)."""
@@ -136,6 +112,13 @@ class Context:
         row = (await self.plugin_activations()).get(plugin)
         return dict(row.settings) if row else {}
 
+    async def enabled_spec(self, kind: str, name: str, *, field: str) -> Any:
+        """The instrument, channel kind or framework ``name``: installed (``BAD_USER_INPUT``
+        naming ``field``) and enabled by the bound municipality (``PLUGIN_DISABLED``)."""
+        plugin, spec = activation.installed_spec(self.plugins, kind, name, field=field)
+        await self.require_plugin(plugin)
+        return spec
+
     async def require_plugin(self, plugin: str) -> None:
         """``PLUGIN_DISABLED`` unless the bound municipality has enabled ``plugin``."""
         activation.require_enabled(self.plugins, await self.enabled_plugins(), plugin)
@@ -148,3 +131,12 @@ class Context:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+#: The type of every resolver's ``info``: ``info.context`` is a :class:`Context`, checked.
+Info = StrawberryInfo[Context, None]
+
+
+def _satisfies_plugin_api(context: Context) -> PluginContext:
+    """Static check (mypy): plugins' ``usina.Info`` describes this context truthfully."""
+    return context

@@ -14,6 +14,7 @@ from core.i18n import msg
 log = logging.getLogger("usina.graphql")
 
 INTERNAL = msg("Unexpected error.", "Error inesperado.")
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def _code_for_graphql(error: GraphQLError) -> str:
@@ -93,3 +94,24 @@ def request_error_status(errors: list[Any]) -> int:
     codes = [e.get("extensions", {}).get("code") for e in errors]
     statuses = {REQUEST_ERROR_STATUS.get(str(code), 400) for code in codes}
     return statuses.pop() if len(statuses) == 1 else 400
+
+
+def wants_graphql_response(accept: str | None) -> bool:
+    """Whether the client prefers application/graphql-response+json over application/json
+    (q-values first, then the order given; no Accept header means application/json)."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate((accept or "").split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media not in (GRAPHQL_RESPONSE, "application/json", "*/*", "application/*"):
+            continue
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        candidate = (quality, -position, media)
+        if quality > 0 and (best is None or candidate > best):
+            best = candidate
+    return best is not None and best[2] == GRAPHQL_RESPONSE

@@ -15,9 +15,8 @@ from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService, invalid_token
 from core.jobs.models import ExportFile
 from graphql_schema.errors import refusal
-from tenants.access import fresh_keys
+from tenants.access import binding_for, find_municipality, fresh_keys
 from tenants.database import Database
-from tenants.resolution import binding_for, find_municipality
 
 
 async def download(request: Request, *, db: Database, tokens: TokenService) -> Response:

@@ -1,13 +1,16 @@
-"""Operation limits, checked after validation and before any resolver or SQL statement runs.
+"""Operation limits, checked after validation and before any resolver runs (the only SQL
+before them is authentication's lookup of the municipality the request names).
 
 - depth: nesting of fields (introspection fields excepted, so GraphiQL works);
 - aliases: how many aliased fields an operation asks for;
 - tokens: enforced by the parser (``MaxTokensLimiter``);
 - cost, priced like GitHub's API: every connection is assumed to return its full ``first``
-  (default 20, at most 100); ``requestedQueryCost`` is the most nodes the operation can return,
-  and its rate-limit cost is the number of connection calls it implies, divided by 100 (at
-  least 1). An operation over a limit is refused with ``QUERY_TOO_COMPLEX``; the computed cost
-  is returned in ``extensions.cost`` either way.
+  (default 20, at most the deployment's ``max_page_size``, 100 by default);
+  ``requestedQueryCost`` is the most nodes the operation can return, and its rate-limit cost is
+  the number of connection calls it implies, divided by 100 (at least 1).
+
+An operation over a limit is refused with ``QUERY_TOO_COMPLEX``; the computed cost is returned
+in ``extensions.cost`` either way.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class Measure:
         return max(1, math.ceil(self.calls / 100))
 
 
-def _first(field: FieldNode, variables: dict[str, Any]) -> int:
+def _first(field: FieldNode, variables: dict[str, Any], max_page: int) -> int:
     for argument in field.arguments or ():
         if argument.name.value != "first":
             continue
@@ -61,7 +64,7 @@ def _first(field: FieldNode, variables: dict[str, Any]) -> int:
         elif isinstance(argument.value, VariableNode):
             value = variables.get(argument.value.name.value)
         if isinstance(value, int):
-            return max(0, min(value, MAX_PAGE))
+            return max(0, min(value, max_page))
     return DEFAULT_PAGE
 
 
@@ -70,7 +73,11 @@ def measure(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    *,
+    max_page: int = MAX_PAGE,
 ) -> Measure:
+    """Depth, aliases and cost of the operation; a connection's ``first`` counts as the
+    server will serve it (capped at ``max_page``, the deployment's ``max_page_size``)."""
     out = Measure()
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -102,7 +109,7 @@ def measure(
                 if isinstance(child_type, GraphQLObjectType) and child_type.name.endswith(
                     "Connection"
                 ):
-                    first = _first(selection, variables or {})
+                    first = _first(selection, variables or {}, max_page)
                     out.calls += multiplier
                     out.nodes += multiplier * first
                     child_multiplier = multiplier * max(first, 1)
@@ -151,6 +158,7 @@ class QueryLimits(SchemaExtension):
                 document,
                 self.execution_context.operation_name,
                 self.execution_context.variables,
+                max_page=settings.max_page_size,
             )
             self.measured = found
             context.query_cost = found

@@ -46,8 +46,8 @@ AUDIT_EVENTS = PageSpec(
     AuditEvent, AuditEvent.tenant_id, (AuditEvent.occurred_at, AuditEvent.id), descending=True
 )
 
-PageKey = tuple[uuid.UUID, PageArgs]
-CountKey = tuple[uuid.UUID, tuple[tuple[str, tuple[Any, ...]], ...]]
+PageKey = tuple[uuid.UUID | None, PageArgs]  # None: a root connection
+CountKey = tuple[uuid.UUID | None, tuple[tuple[str, tuple[Any, ...]], ...]]
 
 
 @dataclass

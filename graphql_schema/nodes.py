@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.types import Info
-
 from core.actors.models import Actor as ActorRow
 from core.audit.models import AuditEvent as AuditRow
 from core.commitments.models import Commitment as CommitmentRow
@@ -28,6 +26,7 @@ from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.actors.types import Actor
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.commitments.types import Commitment
+from graphql_schema.context import Info
 from graphql_schema.diagnostics.types import Assessment
 from graphql_schema.evaluation.types import Evaluation
 from graphql_schema.identity.types import ApiClient, IdentityProvider, Membership

@@ -27,9 +27,8 @@ from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService
 from core.municipalities import service as municipalities
 from core.settings import Settings
-from tenants.access import fresh_keys
+from tenants.access import binding_for, fresh_keys
 from tenants.database import Database
-from tenants.resolution import binding_for
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/.well-known/jwks.json"

@@ -130,13 +130,13 @@ async def _load_group(
 async def load_counts(
     session: AsyncSession,
     spec: PageSpec,
-    keys: Sequence[tuple[uuid.UUID, tuple[tuple[str, tuple[Any, ...]], ...]]],
+    keys: Sequence[tuple[uuid.UUID | None, tuple[tuple[str, tuple[Any, ...]], ...]]],
 ) -> list[int]:
     assert spec.parent is not None, "root lists count with count_root()"
-    groups: dict[tuple[Any, ...], list[uuid.UUID]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[uuid.UUID | None]] = defaultdict(list)
     for parent_id, filters in keys:
         groups[filters].append(parent_id)
-    counts: dict[tuple[uuid.UUID, Any], int] = {}
+    counts: dict[tuple[uuid.UUID | None, Any], int] = {}
     for filters, parent_ids in groups.items():
         statement = (
             select(spec.parent, func.count())

@@ -75,7 +75,8 @@ class Edge(Generic[T]):
 
 @strawberry.type
 class Connection(Generic[T]):
-    """A page of a list. ``first`` is capped at 100; pass ``pageInfo.endCursor`` as ``after``."""
+    """A page of a list. ``first`` is capped at the deployment's page size (100 by default);
+    pass ``pageInfo.endCursor`` as ``after``."""
 
     edges: list[Edge[T]]
     page_info: PageInfo

@@ -16,13 +16,13 @@ from core.errors import UsinaError
 from core.settings import Settings, get_settings
 from graphql_schema.actors.mutations import ActorMutations
 from graphql_schema.actors.queries import ActorQueries
-from graphql_schema.binding import RequestBinding, SessionLifecycle
 from graphql_schema.commitments.mutations import CommitmentLinkMutations, CommitmentMutations
 from graphql_schema.diagnostics.mutations import DiagnosticMutations
 from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import is_request_error
 from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
+from graphql_schema.guards import OperationGuard, SessionLifecycle
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
 from graphql_schema.jobs.mutations import JobMutations
@@ -115,8 +115,8 @@ def build_schema(
             lambda: ValidationCache(maxsize=256),
             OperationMetrics,
             SessionLifecycle,
-            QueryLimits,  # before RequestBinding: an operation over a limit costs no SQL
-            RequestBinding,
+            QueryLimits,  # before the guard: an operation over a limit costs no resolver
+            OperationGuard,
         ],
         config=StrawberryConfig(
             auto_camel_case=True,

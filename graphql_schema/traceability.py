@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import strawberry
-from strawberry.types import Info
 
 from core.commitments.links import CommitmentGap as GapRow
 from core.diagnostics.models import Assessment as AssessmentRow
+from graphql_schema.context import Info
 from graphql_schema.diagnostics.types import (
     Assessment,
     Dimension,

@@ -17,42 +17,27 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core import observability as obs
-from core.errors import DeadlineExceeded, Forbidden, RequestTooLarge, Unauthenticated, UsinaError
+from core.errors import Forbidden, RequestTooLarge, Unauthenticated, UsinaError
 from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
+from core.identity.tokens import TokenService
 from core.settings import Settings
+from graphql_schema.authentication import identity_of, past_deadline
 from graphql_schema.context import Context
-from graphql_schema.errors import format_error, refusal, request_error_status
+from graphql_schema.errors import (
+    GRAPHQL_RESPONSE,
+    format_error,
+    refusal,
+    request_error_status,
+    wants_graphql_response,
+)
 from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
-from tenants.access import Authenticator
 from tenants.database import Database
-from tenants.resolution import slug_from_host
+from tenants.unit_of_work import UnitOfWork
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
 HTTP_ERROR_CODES = {"Too many operations": "QUERY_TOO_COMPLEX"}
-GRAPHQL_RESPONSE = "application/graphql-response+json"
-
-
-def wants_graphql_response(accept: str | None) -> bool:
-    """Whether the client prefers application/graphql-response+json over application/json
-    (q-values first, then the order given; no Accept header means application/json)."""
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate((accept or "").split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        if media not in (GRAPHQL_RESPONSE, "application/json", "*/*", "application/*"):
-            continue
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        candidate = (quality, -position, media)
-        if quality > 0 and (best is None or candidate > best):
-            best = candidate
-    return best is not None and best[2] == GRAPHQL_RESPONSE
 
 
 class UsinaGraphQL(GraphQL[Context, None]):
@@ -62,10 +47,10 @@ class UsinaGraphQL(GraphQL[Context, None]):
         *,
         db: Database,
         settings: Settings,
-        authenticator: Authenticator,
+        tokens: TokenService,
         plugins: PluginRegistry,
         rate_limiter: RateLimiter | None = None,
-        dispatcher: Any = None,
+        uow: UnitOfWork,
     ) -> None:
         super().__init__(
             schema,
@@ -74,10 +59,10 @@ class UsinaGraphQL(GraphQL[Context, None]):
         )
         self.db = db
         self.settings = settings
-        self.authenticator = authenticator
+        self.tokens = tokens
         self.plugins = plugins
         self.rate_limiter = rate_limiter
-        self.dispatcher = dispatcher
+        self.uow = uow
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's request handling, inside the request's limits: body size, deadline
@@ -88,7 +73,10 @@ class UsinaGraphQL(GraphQL[Context, None]):
         locale = pick_locale(request.headers.get("accept-language"))
         try:
             await self._read_body(request)
-            async with asyncio.timeout(self.settings.request_timeout_seconds):
+            deadline = request.scope.get("usina.deadline")
+            if deadline is None:
+                deadline = self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
+            async with asyncio.timeout_at(deadline):
                 return await super().run(request, context, root_value)
         except UsinaError as error:
             return self._refusal(request, error, locale)
@@ -97,16 +85,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             if created is not None:
                 await created.close()  # roll back whatever the request had begun
             seconds = self.settings.request_timeout_seconds
-            return self._refusal(
-                request,
-                DeadlineExceeded(
-                    msg(
-                        f"The request took longer than {seconds:g} s and was stopped.",
-                        f"La solicitud superó {seconds:g} s y se detuvo.",
-                    )
-                ),
-                locale,
-            )
+            return self._refusal(request, past_deadline(seconds), locale)
         except HTTPException as error:
             return self._http_error(error, locale)
 
@@ -156,15 +135,18 @@ class UsinaGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
+        identity = identity_of(request.scope)
         context = Context(
             request=request,  # type: ignore[arg-type]
             response=response,  # type: ignore[arg-type]
             db=self.db,
             settings=self.settings,
-            authenticator=self.authenticator,
+            tokens=self.tokens,
             plugins=self.plugins,
             rate_limiter=self.rate_limiter,
-            dispatcher=self.dispatcher,
+            uow=self.uow,
+            principal=identity.principal,
+            resolved=identity.tenant,
         )
         request.state.usina_context = context
         return context
@@ -220,17 +202,12 @@ class UsinaGraphQL(GraphQL[Context, None]):
         """GraphiQL opening on the portal query, with the demo municipality's header set.
         In production only the staff get it (their token in ``Authorization``)."""
         if self.settings.environment == "production":
-            locale = pick_locale(request.headers.get("accept-language"))
-            try:
-                host_slug = slug_from_host(request.headers.get("host"), self.settings.base_domain)
-                principal, _ = await self.authenticator.authenticate(
-                    request.headers.get("authorization"), request.headers.get("x-tenant"), host_slug
+            principal = identity_of(request.scope).principal
+            if not principal.can(Permission.INTROSPECT):
+                error = (Unauthenticated if principal.is_anonymous else Forbidden)(
+                    msg("GraphiQL is for the staff only.", "GraphiQL es solo para el equipo.")
                 )
-                if not principal.can(Permission.INTROSPECT):
-                    raise (Unauthenticated if principal.is_anonymous else Forbidden)(
-                        msg("GraphiQL is for the staff only.", "GraphiQL es solo para el equipo.")
-                    )
-            except UsinaError as error:
+                locale = pick_locale(request.headers.get("accept-language"))
                 return self._refusal(request, error, locale)
         html = self.graphql_ide_html
         query_js = json.dumps(PORTAL_QUERY)

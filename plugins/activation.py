@@ -31,6 +31,34 @@ def enabled_names(rows: dict[str, PluginActivation], registry: PluginRegistry) -
     return frozenset(n for n, row in rows.items() if row.enabled and n in registry.infos)
 
 
+#: What each kind of contribution is called in errors: (English, Spanish with its article).
+SPEC_KINDS: dict[str, tuple[str, str]] = {
+    "instrument": ("instrument", "un instrumento"),
+    "channel_kind": ("channel kind", "un tipo de canal"),
+    "framework": ("framework", "un marco"),
+}
+
+
+def installed_spec(
+    registry: PluginRegistry, kind: str, name: str, *, field: str
+) -> tuple[str, Any]:
+    """``(plugin, spec)`` of the installed instrument, channel kind or framework ``name``, or
+    ``BAD_USER_INPUT`` naming ``field``."""
+    tables: dict[str, dict[str, Any]] = {
+        "instrument": registry.instruments,
+        "channel_kind": registry.channel_kinds,
+        "framework": registry.frameworks,
+    }
+    found: tuple[str, Any] | None = tables[kind].get(name)
+    if found is None:
+        en, es = SPEC_KINDS[kind]
+        raise BadUserInput(
+            msg(f"No {en} '{name}' is installed.", f"No hay {es} '{name}' instalado."),
+            field=field,
+        )
+    return found
+
+
 def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: str) -> None:
     if plugin not in enabled:
         info = registry.info(plugin)
@@ -76,7 +104,7 @@ def validate_settings(info: PluginInfo, settings: dict[str, Any] | None) -> dict
 
 async def configure(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     registry: PluginRegistry,
     plugin: str,
     *,
@@ -105,7 +133,7 @@ async def configure(
         row.enabled = enabled
     row.version = (row.version or 0) + 1
     await session.flush()
-    audit.record(session, actor, "plugin.configure", row, before=before)
+    audit.record(session, by, "plugin.configure", row, before=before)
     return row
 
 
@@ -128,15 +156,25 @@ async def await_me_maybe(value: Any) -> Any:
 async def dispatch(
     registry: PluginRegistry, enabled: Iterable[str], events: Iterable[DomainEvent]
 ) -> None:
-    """Tell the municipality's enabled plugins what happened (after commit). A failing plugin
-    is logged and does not affect the others or the change."""
+    """Tell the municipality's enabled plugins what happened (after commit), through pluggy.
+
+    Every implementation's coroutine is awaited on its own: a failing plugin is logged and
+    affects neither the others nor the change. (A *synchronous* implementation that raises
+    ends pluggy's call for that event, as pluggy does; ``docs/plugins.md`` says to write
+    ``on_event`` as ``async def``.)
+    """
     caller = hook_caller(registry, "on_event", enabled)
     for event in events:
-        for impl in caller.get_hookimpls():
+        try:
+            results = caller(event=event)
+        except Exception:
+            log.exception("a plugin failed on %s", event.kind)
+            continue
+        for result in results:
             try:
-                await await_me_maybe(impl.function(event=event))
+                await await_me_maybe(result)
             except Exception:
-                log.exception("plugin %s failed on %s", impl.plugin_name, event.kind)
+                log.exception("a plugin failed on %s", event.kind)
 
 
 async def transition_objections(
@@ -145,6 +183,6 @@ async def transition_objections(
     """What the municipality's enabled plugins object to ``plan`` moving to ``to``."""
     caller = hook_caller(registry, "check_plan_transition", enabled)
     reasons: list[Any] = []
-    for impl in caller.get_hookimpls():
-        reasons.extend(await await_me_maybe(impl.function(session=session, plan=plan, to=to)) or ())
+    for result in caller(session=session, plan=plan, to=to):
+        reasons.extend(await await_me_maybe(result) or ())
     return reasons

@@ -62,9 +62,6 @@ class PluginRegistry:
     def framework(self, name: str) -> tuple[str, FrameworkSpec] | None:
         return self.frameworks.get(name)
 
-    def plugin_object(self, name: str) -> Any:
-        return self.pm.get_plugin(name)
-
 
 def make_plugin_manager(
     *,
@@ -85,6 +82,8 @@ def make_plugin_manager(
 
 
 def _info_of(plugin: object) -> PluginInfo:
+    """The plugin's own description, read once before registering it, to register it under
+    its name (after that, every hook is called through pluggy)."""
     register = getattr(plugin, "register_plugin", None)
     info = register() if callable(register) else None
     if not isinstance(info, PluginInfo):
@@ -99,43 +98,52 @@ def _register(pm: pluggy.PluginManager, plugin: object) -> None:
     pm.register(plugin, name=name)
 
 
+def _per_plugin(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Any]]:
+    """``(plugin name, answer)`` of each plugin implementing ``hook``, each called through
+    pluggy (a subset hook caller holding that one plugin and every wrapper), so wrappers,
+    ordering and tracing apply as for every other hook call. Startup only."""
+    caller = getattr(pm.hook, hook)
+    first_result = bool(caller.spec and caller.spec.opts.get("firstresult"))
+    answering = [i for i in caller.get_hookimpls() if not (i.wrapper or i.hookwrapper)]
+    out: list[tuple[str, Any]] = []
+    for impl in answering:
+        others = [i.plugin for i in answering if i.plugin_name != impl.plugin_name]
+        answer = pm.subset_hook_caller(hook, remove_plugins=others)()
+        for one in [answer] if first_result else answer:
+            out.append((impl.plugin_name, one))
+    return out
+
+
 def _collect(pm: pluggy.PluginManager) -> PluginRegistry:
     registry = PluginRegistry(pm=pm)
-    for pluggy_name, plugin in pm.list_name_plugin():
-        info = _info_of(plugin)
+    for pluggy_name, info in _per_plugin(pm, "register_plugin"):
+        if not isinstance(info, PluginInfo):
+            raise PluginError(f"{pluggy_name!r} does not describe itself (register_plugin)")
         if info.name != pluggy_name:  # an entry point named differently from its plugin
             raise PluginError(f"entry point {pluggy_name!r} describes itself as {info.name!r}")
         registry.infos[info.name] = info
-    for impl in pm.hook.register_instruments.get_hookimpls():
-        specs = cast(Iterable[InstrumentSpec], impl.function() or ())
-        for spec in specs:
-            if not isinstance(spec, InstrumentSpec):
-                raise PluginError(f"{impl.plugin_name} returned {spec!r} as an instrument")
-            if spec.name in registry.instruments:
-                raise PluginError(f"two plugins contribute the instrument {spec.name!r}")
-            registry.instruments[spec.name] = (impl.plugin_name, spec)
+    _collect_named(pm, "register_instruments", InstrumentSpec, registry.instruments)
     _collect_named(pm, "register_channel_kinds", ChannelKindSpec, registry.channel_kinds)
     _collect_named(pm, "register_frameworks", FrameworkSpec, registry.frameworks)
     _collect_named(pm, "register_jobs", JobSpec, registry.jobs)
     names: set[str] = set()
-    for impl in pm.hook.register_graphql.get_hookimpls():
-        contributions = cast(Iterable[GraphQLContribution], impl.function() or ())
-        for contribution in contributions:
+    for plugin_name, contributions in _per_plugin(pm, "register_graphql"):
+        for contribution in cast(Iterable[GraphQLContribution], contributions or ()):
             if contribution.name in names:
                 raise PluginError(f"two GraphQL contributions are named {contribution.name!r}")
             names.add(contribution.name)
-            registry.graphql.append((impl.plugin_name, contribution))
+            registry.graphql.append((plugin_name, contribution))
     return registry
 
 
 def _collect_named(
     pm: pluggy.PluginManager, hook: str, kind: type, into: dict[str, tuple[str, Any]]
 ) -> None:
-    for impl in getattr(pm.hook, hook).get_hookimpls():
-        for record in cast(Iterable[Any], impl.function() or ()):
+    for plugin_name, records in _per_plugin(pm, hook):
+        for record in cast(Iterable[Any], records or ()):
             if not isinstance(record, kind):
-                raise PluginError(f"{impl.plugin_name} returned {record!r} from {hook}")
+                raise PluginError(f"{plugin_name} returned {record!r} from {hook}")
             name: str = getattr(record, "name")  # noqa: B009  (every record kind has one)
             if name in into:
                 raise PluginError(f"two plugins contribute {kind.__name__} {name!r}")
-            into[name] = (impl.plugin_name, record)
+            into[name] = (plugin_name, record)

@@ -6,6 +6,7 @@ definition and the behaviour (an instrument's dimensions, indicators and scoring
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,11 @@ class JobContext:
     job_id: Any
     attempt: int = 1
     max_attempts: int = 1
+
+    def uuid_arg(self, key: str) -> uuid.UUID | None:
+        """The argument ``key`` as a UUID (``None`` when absent or empty)."""
+        value = self.args.get(key)
+        return uuid.UUID(str(value)) if value else None
 
 
 @dataclass(frozen=True)

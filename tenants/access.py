@@ -1,4 +1,10 @@
-"""Who is calling, and in which municipality: one step before any resolver runs.
+"""Who is calling, and in which municipality: the one authentication step of every request
+(called by ``graphql_schema/authentication.py``, in front of every endpoint).
+
+Which municipality: the ``X-Tenant`` header, the host name ``<slug>.<base domain>``, and the
+token's ``tenant`` claim; those given must agree. A platform admin's token names no
+municipality; the admin acts inside one only by naming it (header or host), and that is
+audited (``platform.bind``).
 
 A bearer token is routed by its (unverified) ``iss``:
 
@@ -20,16 +26,106 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.errors import Forbidden, Unauthenticated
+from core.audit import service as audit
+from core.enums import MunicipalityStatus
+from core.errors import BadUserInput, Forbidden, TenantSuspended, TenantUnknown, Unauthenticated
 from core.i18n import msg
 from core.identity import service as identity
 from core.identity.oidc import OidcVerifier, unverified_header_and_claims
 from core.identity.principal import ANONYMOUS, Principal
-from core.identity.roles import MUNICIPAL_ROLES, Role
+from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Permission, Role
 from core.identity.tokens import TokenService, invalid_token
+from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
+from tenants.context import TenantBinding
 from tenants.database import Database
-from tenants.resolution import Resolved, bind, binding_for, find_municipality, requested_slug
+from tenants.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Resolved:
+    binding: TenantBinding
+    municipality: Municipality
+
+
+def slug_from_host(host: str | None, base_domain: str) -> str | None:
+    """``demo.localhost:8000`` -> ``demo`` when the base domain is ``localhost``."""
+    if not host:
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower().rstrip(".")
+    suffix = "." + base_domain.lower().strip(".")
+    if name.endswith(suffix):
+        label = name[: -len(suffix)]
+        if label and "." not in label:
+            return label
+    return None
+
+
+def requested_slug(principal: Principal, header: str | None, host_slug: str | None) -> str | None:
+    header = header.strip().lower() if header else None
+    if header and host_slug and header != host_slug:
+        raise BadUserInput(
+            msg(
+                "The X-Tenant header and the host name name different municipalities.",
+                "La cabecera X-Tenant y el nombre de host indican municipios distintos.",
+            ),
+            field="X-Tenant",
+        )
+    slug = header or host_slug
+    if principal.tenant and slug and principal.tenant != slug:
+        raise Forbidden(
+            msg(
+                "The access token was issued for another municipality.",
+                "El token de acceso fue emitido para otro municipio.",
+            )
+        )
+    return slug or principal.tenant
+
+
+async def find_municipality(db: Database, slug: str, principal: Principal) -> Municipality:
+    """The named municipality, if it exists and is active (platform admins see suspended
+    ones too)."""
+    async with db.session(None) as session:
+        municipality = await municipalities.find_by_slug(session, slug)
+    if municipality is None:
+        raise TenantUnknown(
+            msg(f"No municipality '{slug}'.", f"No existe el municipio '{slug}'."),
+            field="X-Tenant",
+        )
+    if municipality.status is MunicipalityStatus.SUSPENDED and not principal.is_platform_admin:
+        raise TenantSuspended(
+            msg(
+                f"The municipality '{slug}' is suspended.",
+                f"El municipio '{slug}' está suspendido.",
+            )
+        )
+    return municipality
+
+
+def binding_for(principal: Principal, municipality: Municipality) -> TenantBinding:
+    return TenantBinding(
+        tenant_id=municipality.id,
+        slug=municipality.slug,
+        sees_drafts=principal.can(Permission.READ_DRAFTS),
+        sees_evaluation_drafts=principal.can(Permission.EVALUATE),
+        author=None if principal.is_anonymous else principal.subject,
+    )
+
+
+async def enter_municipality(
+    uow: UnitOfWork, principal: Principal, municipality: Municipality
+) -> Resolved:
+    """``principal`` acting in ``municipality``; the consultancy's staff crossing into a
+    municipality leave an audit event there."""
+    binding = binding_for(principal, municipality)
+    if principal.role in STAFF_ROLES:
+        async with uow.transaction(binding) as session:
+            audit.record(
+                session, principal, "platform.bind", municipality, after={"slug": binding.slug}
+            )
+    return Resolved(binding=binding, municipality=municipality)
+
 
 #: How stale ``people.last_seen_at`` may get before a request refreshes it (one write per
 #: person per interval, not one per request).
@@ -58,16 +154,20 @@ def bearer_token(authorization: str | None) -> str | None:
 
 @dataclass
 class Authenticator:
-    db: Database
+    uow: UnitOfWork
     tokens: TokenService
     oidc: OidcVerifier
+
+    @property
+    def db(self) -> Database:
+        return self.uow.db
 
     async def authenticate(
         self, authorization: str | None, header: str | None, host_slug: str | None
     ) -> tuple[Principal, Resolved | None]:
         token = bearer_token(authorization)
         if token is None:
-            return ANONYMOUS, await self._bind(ANONYMOUS, header, host_slug)
+            return ANONYMOUS, await self._enter(ANONYMOUS, header, host_slug)
         jose_header, unverified = unverified_header_and_claims(token)
         issuer = unverified.get("iss")
         if issuer == self.tokens.issuer:
@@ -77,18 +177,19 @@ class Authenticator:
                 return principal, None
             municipality = await find_municipality(self.db, slug, principal)
             principal = await self._builtin_role(principal, municipality)
-            return principal, await bind(self.db, principal, municipality)
+            return principal, await enter_municipality(self.uow, principal, municipality)
         if not isinstance(issuer, str):
             raise invalid_token("no issuer")
         return await self._external(token, issuer, header, host_slug)
 
-    async def _bind(
+    async def _enter(
         self, principal: Principal, header: str | None, host_slug: str | None
     ) -> Resolved | None:
         slug = requested_slug(principal, header, host_slug)
         if slug is None:
             return None
-        return await bind(self.db, principal, await find_municipality(self.db, slug, principal))
+        municipality = await find_municipality(self.db, slug, principal)
+        return await enter_municipality(self.uow, principal, municipality)
 
     # -- the built-in issuer ------------------------------------------------------------
 
@@ -135,7 +236,7 @@ class Authenticator:
             raise invalid_token("its issuer is not trusted by this municipality")
         claims = await self.oidc.verify(token, issuer=provider.issuer, audience=provider.audience)
         principal = await self._person(provider, claims, municipality)
-        return principal, await bind(self.db, principal, municipality)
+        return principal, await enter_municipality(self.uow, principal, municipality)
 
     async def _person(
         self, provider: Any, claims: dict[str, Any], municipality: Municipality
@@ -143,7 +244,7 @@ class Authenticator:
         subject = str(claims["sub"])
         email = claims.get(provider.email_claim)
         email = email if isinstance(email, str) and "@" in email else None
-        async with self.db.session(None) as session:
+        async with self.uow.transaction(None) as session:
             person = await identity.find_person(session, provider.issuer, subject)
             if person is None and email and claims.get("email_verified") is not False:
                 # A first sign-in: an invitation by this e-mail becomes this person.

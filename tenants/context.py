@@ -1,11 +1,9 @@
-"""The municipality a request or job is bound to, for its whole lifetime."""
+"""The binding: the one municipality a session (of a request, a job or a command) works in,
+and what its principal may see there. Sessions carry it in ``info["tenant"]``."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -25,20 +23,3 @@ class TenantBinding:
     #: The signed-in caller's subject: they see their own contributions while they wait for
     #: moderation (or were hidden, with the moderator's reason), as well as published ones.
     author: str | None = None
-
-
-_current: ContextVar[TenantBinding | None] = ContextVar("usina_tenant", default=None)
-
-
-def current_binding() -> TenantBinding | None:
-    return _current.get()
-
-
-@contextmanager
-def bound_to(binding: TenantBinding | None) -> Iterator[TenantBinding | None]:
-    """Bind the current context (request, job, CLI command) to one municipality."""
-    token = _current.set(binding)
-    try:
-        yield binding
-    finally:
-        _current.reset(token)

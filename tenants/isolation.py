@@ -4,7 +4,8 @@ Three layers, all installed on :class:`TenantSession`:
 
 1. ``do_orm_execute``: every ORM SELECT, UPDATE and DELETE gets SQLAlchemy's global WHERE
    criteria (``with_loader_criteria``) for ``tenant_id`` and, for principals who do not see
-   drafts, for the plan's visibility. A session bound to no municipality sees no tenant row.
+   drafts, what ``core/publication.py`` says the public sees. A session bound to no
+   municipality sees no tenant row.
 2. ``before_flush``: the flush guard. New tenant-owned rows take the bound municipality; a row
    of another municipality, or an update or delete of an append-only row, aborts the flush.
 3. ``after_begin`` (PostgreSQL): ``set_config('app.tenant_id', ..., true)`` for the transaction,
@@ -19,17 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, false, or_, select, text
+from sqlalchemy import event, false, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from core.db.base import PlanScoped, TenantOwned
-from core.diagnostics.models import Assessment, AssessmentAnswer
-from core.enums import AssessmentStatus, EvaluationStatus, Moderation
+from core import publication
+from core.db.base import TenantOwned
 from core.errors import AppendOnly, IsolationViolation
-from core.evaluation.models import Evaluation, Rating
 from core.i18n import msg
-from core.participation.models import Contribution
-from core.plans.models import ActionPlan
 from tenants.context import TenantBinding
 
 #: Execution option that switches the ORM-level filter off (tests prove RLS holds alone).
@@ -67,74 +64,14 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
             TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
         )
     ]
-    if not binding.sees_drafts:
-        # What the public sees: plans that left DRAFT and all under them; validated
-        # assessments and their answers.
-        options.append(
-            with_loader_criteria(ActionPlan, lambda cls: cls.is_public, include_aliases=True)
+    options.extend(
+        publication.visibility_criteria(
+            tenant_id,
+            sees_drafts=binding.sees_drafts,
+            sees_evaluation_drafts=binding.sees_evaluation_drafts,
+            author=binding.author,
         )
-        options.append(
-            with_loader_criteria(
-                Assessment,
-                lambda cls: cls.status == AssessmentStatus.VALIDATED,
-                include_aliases=True,
-            )
-        )
-        options.append(
-            with_loader_criteria(
-                AssessmentAnswer,
-                lambda cls: cls.assessment_id.in_(
-                    select(Assessment.id)
-                    .where(Assessment.tenant_id == tenant_id)
-                    .where(Assessment.status == AssessmentStatus.VALIDATED)
-                ),
-                include_aliases=True,
-            )
-        )
-        options.append(
-            with_loader_criteria(
-                PlanScoped,
-                lambda cls: cls.plan_id.in_(
-                    select(ActionPlan.id)
-                    .where(ActionPlan.tenant_id == tenant_id)
-                    .where(ActionPlan.is_public)
-                ),
-                include_aliases=True,
-            )
-        )
-        author = binding.author
-        options.append(
-            with_loader_criteria(
-                Contribution,
-                (lambda cls: cls.moderation == Moderation.PUBLISHED)
-                if author is None
-                else (
-                    lambda cls: or_(
-                        cls.moderation == Moderation.PUBLISHED, cls.author_subject == author
-                    )
-                ),
-                include_aliases=True,
-            )
-        )
-    if not (binding.sees_drafts or binding.sees_evaluation_drafts):
-        options.append(
-            with_loader_criteria(
-                Evaluation,
-                lambda cls: cls.status == EvaluationStatus.PUBLISHED,
-                include_aliases=True,
-            )
-        )
-        options.append(
-            with_loader_criteria(
-                Rating,
-                lambda cls: cls.evaluation_id.in_(
-                    select(Evaluation.id)
-                    .where(Evaluation.tenant_id == tenant_id)
-                    .where(Evaluation.status == EvaluationStatus.PUBLISHED)
-                ),
-                include_aliases=True,
-            )
-        )
+    )
     state.statement = state.statement.options(*options)
 
 

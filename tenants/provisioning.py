@@ -13,11 +13,11 @@ from core.ids import new_id
 from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
 from tenants.context import TenantBinding
-from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 
 
 async def create_municipality(
-    db: Database, actor: Principal, data: municipalities.MunicipalityData
+    uow: UnitOfWork, by: Principal, data: municipalities.MunicipalityData
 ) -> Municipality:
     """Create a municipality; its first audit event records who did it.
 
@@ -28,29 +28,29 @@ async def create_municipality(
     new = Municipality(id=new_id(), **fields)
     binding = TenantBinding(tenant_id=new.id, slug=new.slug, sees_drafts=True)
     try:
-        async with db.session(binding) as session:
+        async with uow.transaction(binding) as session:
             if await municipalities.find_by_slug(session, new.slug) is not None:
                 raise _slug_taken(new.slug)
             session.add(new)
             await session.flush()
-            audit.record(session, actor, "municipality.create", new)
+            audit.record(session, by, "municipality.create", new)
     except IntegrityError as error:  # a concurrent creation with the same slug
         raise _slug_taken(new.slug) from error
     return new
 
 
 async def set_status(
-    db: Database, actor: Principal, slug: str, status: MunicipalityStatus
+    uow: UnitOfWork, by: Principal, slug: str, status: MunicipalityStatus
 ) -> Municipality:
-    async with db.session(None) as lookup:
+    async with uow.db.session(None) as lookup:
         found = await municipalities.get_by_slug(lookup, slug)
     binding = TenantBinding(tenant_id=found.id, slug=found.slug, sees_drafts=True)
-    async with db.session(binding) as session:
+    async with uow.transaction(binding) as session:
         municipality = await municipalities.get(session, found.id)
         before = audit.snapshot(municipality)
         municipality.status = status
         await session.flush()
-        audit.record(session, actor, f"municipality.{status.value}", municipality, before=before)
+        audit.record(session, by, f"municipality.{status.value}", municipality, before=before)
     return municipality
 
 

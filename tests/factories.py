@@ -34,6 +34,7 @@ from plugins.records import DerivationInput
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.provisioning import create_municipality
+from tenants.unit_of_work import UnitOfWork
 
 REGISTRY = make_plugin_manager(entrypoints=False)
 TODAY = date.today()
@@ -117,7 +118,7 @@ class World:
 async def new_municipality(db: Database, prefix: str = "m", **fields: Any) -> Municipality:
     slug = f"{prefix}-{uuid.uuid4().hex[:10]}"
     data = MunicipalityData(slug=slug, name=f"Municipio {slug}", country="AR", **fields)
-    return await create_municipality(db, SYSTEM, data)
+    return await create_municipality(UnitOfWork(db), SYSTEM, data)
 
 
 async def build_tenant(db: Database, prefix: str) -> Tenant:
@@ -318,6 +319,10 @@ async def build_world(db: Database) -> World:
     return World(a=await build_tenant(db, "a"), b=await build_tenant(db, "b"))
 
 
+#: How the authentication middleware refuses (``graphql_schema/errors.REQUEST_ERROR_STATUS``).
+REFUSAL_STATUSES = frozenset({400, 401, 403, 404})
+
+
 async def gql(
     client: httpx.AsyncClient,
     query: str,
@@ -335,8 +340,13 @@ async def gql(
     response = await client.post(
         "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
     )
-    assert response.status_code == 200, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    if response.status_code != 200:
+        # Refused in front of GraphQL (authentication, the municipality): errors, no data.
+        assert response.status_code in REFUSAL_STATUSES, response.text
+        assert "data" not in body and body["errors"], body
+        return {"data": None, **body}
+    return body
 
 
 def error_codes(result: dict[str, Any]) -> list[str]:

@@ -6,13 +6,14 @@ from typing import Any
 
 from graphql_schema.view import PORTAL_QUERY
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from tests.factories import gql
 from usina.demo import SLUG, seed
 
 
 async def test_demo_seed_answers_the_portal_query_anonymously(client: Any, db: Database) -> None:
-    await seed(db)
-    _, created_again = await seed(db)
+    await seed(UnitOfWork(db))
+    _, created_again = await seed(UnitOfWork(db))
     assert created_again is False
     result = await gql(client, PORTAL_QUERY, tenant=SLUG)
     assert "errors" not in result, result
@@ -35,7 +36,7 @@ async def test_demo_seed_answers_the_portal_query_anonymously(client: Any, db: D
 
 
 async def test_the_demo_shows_the_whole_method(client: Any, db: Database) -> None:
-    await seed(db)
+    await seed(UnitOfWork(db))
     result = await gql(
         client,
         """{

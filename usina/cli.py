@@ -19,7 +19,7 @@ from core.settings import get_settings
 
 T = TypeVar("T")
 
-CLI_ACTOR = Principal(subject="cli", role=Role.PLATFORM_ADMIN)
+CLI_PRINCIPAL = Principal(subject="cli", role=Role.PLATFORM_ADMIN)
 
 
 def _fail_cleanly(fn: Callable[..., T]) -> Callable[..., T]:
@@ -37,13 +37,17 @@ def _fail_cleanly(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *, dispatcher: Any = None) -> T:
+    """Run ``coro_fn(uow)`` with the unit of work every CLI write goes through (without a
+    ``dispatcher``, jobs a command queues are sent by the workers' sweep)."""
+    from plugins.events import unit_of_work
+    from plugins.manager import make_plugin_manager
     from tenants.database import Database
 
     async def main() -> T:
         db = Database.from_settings(get_settings())
         try:
-            return await coro_fn(db, *args)
+            return await coro_fn(unit_of_work(db, make_plugin_manager(), dispatcher))
         finally:
             await db.dispose()
 
@@ -133,11 +137,8 @@ def jobs_enqueue_periodic() -> None:
     settings = get_settings()
     background = Jobs.create(settings, make_plugin_manager())
 
-    async def run(db: Any) -> Any:
-        return await enqueue_periodic(db, background)
-
     try:
-        report = _run(run)
+        report = _run(enqueue_periodic, dispatcher=background)
     finally:
         background.close()
     click.echo(
@@ -192,8 +193,8 @@ def tenants_create(**fields: Any) -> None:
     from core.municipalities.service import MunicipalityData
     from tenants.provisioning import create_municipality
 
-    async def create(db: Any) -> Any:
-        return await create_municipality(db, CLI_ACTOR, MunicipalityData(**fields))
+    async def create(uow: Any) -> Any:
+        return await create_municipality(uow, CLI_PRINCIPAL, MunicipalityData(**fields))
 
     municipality = _run(create)
     click.echo(f"created {municipality.slug} ({municipality.id})")
@@ -207,8 +208,8 @@ def tenants_list() -> None:
 
     from core.municipalities.models import Municipality
 
-    async def rows(db: Any) -> list[Municipality]:
-        async with db.session(None) as session:
+    async def rows(uow: Any) -> list[Municipality]:
+        async with uow.db.session(None) as session:
             result = await session.execute(select(Municipality).order_by(Municipality.slug))
             return list(result.scalars())
 
@@ -223,8 +224,8 @@ def _status_command(name: str, status: MunicipalityStatus, help_text: str) -> No
     def command(slug: str) -> None:
         from tenants.provisioning import set_status
 
-        async def change(db: Any) -> Any:
-            return await set_status(db, CLI_ACTOR, slug, status)
+        async def change(uow: Any) -> Any:
+            return await set_status(uow, CLI_PRINCIPAL, slug, status)
 
         municipality = _run(change)
         click.echo(f"{municipality.slug} is {municipality.status.value}")
@@ -251,14 +252,14 @@ def tokens_issue(tenant: str | None, role: str, subject: str, ttl: int | None) -
 
     if tenant:
 
-        async def check(db: Any) -> None:
-            async with db.session(None) as session:
+        async def check(uow: Any) -> None:
+            async with uow.db.session(None) as session:
                 await municipalities.get_by_slug(session, tenant)
 
         _run(check)
-    async def issue(db: Any) -> str:
+    async def issue(uow: Any) -> str:
         service = TokenService.from_settings(get_settings())
-        async with db.session(None) as session:
+        async with uow.db.session(None) as session:
             await service.refresh(session)
         return service.issue(subject=subject, role=role, tenant=tenant, ttl_seconds=ttl)
 
@@ -276,8 +277,8 @@ def keys_rotate() -> None:
     """Start signing with a new key; the previous one verifies until its tokens expire."""
     from core.identity.tokens import rotate
 
-    async def run(db: Any) -> str:
-        async with db.session(None) as session:
+    async def run(uow: Any) -> str:
+        async with uow.transaction(None) as session:
             row = await rotate(session)
         return row.kid
 
@@ -291,8 +292,8 @@ def keys_list() -> None:
 
     from core.identity.models import SigningKey
 
-    async def run(db: Any) -> list[SigningKey]:
-        async with db.session(None) as session:
+    async def run(uow: Any) -> list[SigningKey]:
+        async with uow.db.session(None) as session:
             rows = await session.execute(select(SigningKey).order_by(SigningKey.created_at))
             return list(rows.scalars())
 

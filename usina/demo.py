@@ -31,14 +31,13 @@ from core.plans import service as plans
 from core.progress import service as progress
 from plugins import activation
 from plugins.builtin.kpi import service as kpis
-from plugins.manager import make_plugin_manager
+from plugins.manager import PluginRegistry, make_plugin_manager
 from plugins.records import DerivationInput
 from tenants.context import TenantBinding
-from tenants.database import Database
 from tenants.provisioning import create_municipality
+from tenants.unit_of_work import UnitOfWork
 
 SLUG = "demo"
-REGISTRY = make_plugin_manager(entrypoints=False)
 
 
 @dataclass(frozen=True)
@@ -114,9 +113,9 @@ COMMITMENTS = (
 DEMO_PLUGINS = ("transparency_index", "maturity_model", "consultation", "forum", "ogp_irm", "kpi")
 
 
-async def _diagnose(session: AsyncSession, start: date) -> uuid.UUID:
+async def _diagnose(session: AsyncSession, registry: PluginRegistry, start: date) -> uuid.UUID:
     """A validated transparency assessment whose gaps the first commitment answers."""
-    _, index = REGISTRY.instruments["transparency_index"]
+    _, index = registry.instruments["transparency_index"]
     assessment = await diagnostics.start(session, SYSTEM, index, "Diagnóstico inicial", start)
     answers = {code: "NO" for code in index.indicators_by_code}
     answers |= {
@@ -277,9 +276,11 @@ async def _cocreation(
     )
 
 
-async def _evaluate(session: AsyncSession, plan_id: uuid.UUID, commitment_id: uuid.UUID) -> None:
+async def _evaluate(
+    session: AsyncSession, registry: PluginRegistry, plan_id: uuid.UUID, commitment_id: uuid.UUID
+) -> None:
     """A published IRM-style evaluation of commitment 1, and a KPI with two measurements."""
-    _, irm = REGISTRY.frameworks["ogp_irm"]
+    _, irm = registry.frameworks["ogp_irm"]
 
     def derive(target: str, progress: float | None, level: str | None, ratings: Any) -> Any:
         return irm.derive(DerivationInput(target, progress, level, ratings))
@@ -324,15 +325,20 @@ async def _evaluate(session: AsyncSession, plan_id: uuid.UUID, commitment_id: uu
         )
 
 
-async def seed(db: Database, today: date | None = None) -> tuple[Municipality, bool]:
-    """Create the demo municipality unless it exists. Returns it and whether it was created."""
+async def seed(
+    uow: UnitOfWork, today: date | None = None, registry: PluginRegistry | None = None
+) -> tuple[Municipality, bool]:
+    """Create the demo municipality unless it exists. Returns it and whether it was created.
+
+    Written through ``uow`` like any other change: audited, announced, versioned."""
     today = today or date.today()
-    async with db.session(None) as session:
+    registry = registry or make_plugin_manager(entrypoints=False)
+    async with uow.db.session(None) as session:
         existing = await municipalities.find_by_slug(session, SLUG)
     if existing is not None:
         return existing, False
     municipality = await create_municipality(
-        db,
+        uow,
         SYSTEM,
         municipalities.MunicipalityData(
             slug=SLUG,
@@ -346,9 +352,9 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
         ),
     )
     binding = TenantBinding(municipality.id, municipality.slug, sees_drafts=True)
-    async with db.session(binding) as session:
+    async with uow.transaction(binding) as session:
         for plugin in DEMO_PLUGINS:
-            await activation.configure(session, SYSTEM, REGISTRY, plugin, enabled=True)
+            await activation.configure(session, SYSTEM, registry, plugin, enabled=True)
         lead = await actors.create(
             session, SYSTEM, actors.ActorData(ActorKind.GOVERNMENT, "Secretaría de Modernización")
         )
@@ -358,7 +364,7 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
             actors.ActorData(ActorKind.CIVIL_SOCIETY, "Fundación Ciudadanía Activa"),
         )
         start, end = today - timedelta(days=300), today + timedelta(days=430)
-        assessment_id = await _diagnose(session, start - timedelta(days=60))
+        assessment_id = await _diagnose(session, registry, start - timedelta(days=60))
         plan = await plans.create(
             session,
             SYSTEM,
@@ -391,7 +397,7 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                 ),
             )
             created[spec.code] = commitment.id
-        _, transparency = REGISTRY.instruments["transparency_index"]
+        _, transparency = registry.instruments["transparency_index"]
         await commitments.link_gaps(
             session,
             SYSTEM,
@@ -438,7 +444,7 @@ async def seed(db: Database, today: date | None = None) -> tuple[Municipality, b
                             ],
                         ),
                     )
-        await _evaluate(session, plan.id, created["1"])
+        await _evaluate(session, registry, plan.id, created["1"])
         await plans.create(
             session,
             SYSTEM,

@@ -19,7 +19,7 @@ from core.identity.principal import SYSTEM
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
 from core.municipalities.models import Municipality
-from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from workers.builtin import DELAYS, DIGEST
 from workers.runtime import worker_binding
 
@@ -40,12 +40,12 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-async def enqueue_periodic(
-    db: Database, dispatcher: jobs.Dispatcher, today: date | None = None
-) -> PeriodicReport:
+async def enqueue_periodic(uow: UnitOfWork, today: date | None = None) -> PeriodicReport:
+    """Today's monitoring and this week's digest for every active municipality, and the jobs
+    that should have started, re-sent (by ``uow``'s dispatcher, after each commit)."""
     today = today or datetime.now(UTC).date()
     now = datetime.now(UTC)
-    async with db.session(None) as session:
+    async with uow.db.session(None) as session:
         active = list(
             (
                 await session.execute(
@@ -55,7 +55,7 @@ async def enqueue_periodic(
         )
     enqueued = resent = 0
     for municipality in active:
-        async with db.session(worker_binding(municipality)) as session:
+        async with uow.transaction(worker_binding(municipality)) as session:
             for kind, args, key in (
                 (DELAYS, {"date": today.isoformat()}, f"delays:{today.isoformat()}"),
                 (
@@ -78,6 +78,4 @@ async def enqueue_periodic(
             for job in stale.scalars():
                 jobs.pending(session, job)
                 resent += 1
-            outgoing = jobs.take_pending(session)
-        jobs.send_all(dispatcher, outgoing)
     return PeriodicReport(municipalities=len(active), enqueued=enqueued, resent=resent)

@@ -11,7 +11,9 @@ Delivery is at least once, so every step is safe to repeat:
 3. on an error: the error is recorded; with attempts left the job goes back to ``QUEUED`` and
    the exception propagates (dramatiq retries with backoff), otherwise it is ``FAILED``.
 
-Messages sent by a job (a ``deliver`` job queued by monitoring) leave after its commit.
+Every transaction goes through the unit of work (``tenants/unit_of_work.py``), so what a job
+writes is audited, announced to webhooks and plugins, and followed up exactly as the same
+change made through GraphQL; messages a job queues leave after its commit.
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ from sqlalchemy import select
 
 from core import observability as obs
 from core.enums import MunicipalityStatus
-from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
 from core.municipalities.models import Municipality
 from core.settings import Settings
+from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
 from tenants.context import TenantBinding
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 
 log = logging.getLogger("usina.workers")
 MUNICIPALITY_TTL = 30.0
@@ -64,6 +67,7 @@ class Runtime:
     specs: dict[str, JobSpec]
     dispatcher: Any = None
     database: Database | None = None
+    _uow: UnitOfWork | None = field(default=None, repr=False)
     #: Municipalities by id, with when they were read: a job does not re-read its
     #: municipality when one was read in the last ``MUNICIPALITY_TTL`` seconds.
     _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
@@ -75,6 +79,12 @@ class Runtime:
         if self.database is None:
             self.database = Database.from_settings(self.settings)
         return self.database
+
+    @property
+    def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            self._uow = unit_of_work(self.db, self.registry, self.dispatcher)
+        return self._uow
 
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
         spec = self.specs[kind]
@@ -97,7 +107,7 @@ class Runtime:
             return
         started = time.perf_counter()
         try:
-            async with self.db.session(binding) as session:
+            async with self.uow.transaction(binding) as session:
                 context = self._context(session, job, spec, municipality)
                 result = await asyncio.wait_for(spec.run(context), spec.time_limit_seconds)
                 row = await self._locked(session, job_key)
@@ -107,8 +117,6 @@ class Runtime:
                 row.result = dict(result) if result is not None else None
                 row.error = None
                 row.finished_at = datetime.now(UTC)
-                outgoing = jobs.take_pending(session)
-            jobs.send_all(self.dispatcher, outgoing)
             obs.JOBS.labels(kind, "succeeded").inc()
         except Superseded:
             obs.JOBS.labels(kind, "duplicate").inc()
@@ -132,7 +140,7 @@ class Runtime:
         return municipality
 
     async def _refuse(self, binding: TenantBinding, job_id: uuid.UUID, reason: str) -> None:
-        async with self.db.session(binding) as session:
+        async with self.uow.transaction(binding) as session:
             job = await self._locked(session, job_id)
             if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
                 job.status = JobStatus.FAILED
@@ -140,7 +148,7 @@ class Runtime:
                 job.finished_at = datetime.now(UTC)
 
     async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Job | None:
-        async with self.db.session(binding) as session:
+        async with self.uow.transaction(binding) as session:
             job = await self._locked(session, job_id)
             if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
                 return None  # a duplicate delivery, or a job of nobody
@@ -154,7 +162,7 @@ class Runtime:
         self, binding: TenantBinding, job_id: uuid.UUID, error: BaseException, spec: JobSpec
     ) -> bool:
         text = f"{type(error).__name__}: {error}"[:2000]
-        async with self.db.session(binding) as session:
+        async with self.uow.transaction(binding) as session:
             job = await self._locked(session, job_id)
             if job is None or job.status is JobStatus.SUCCEEDED:
                 return True

@@ -35,21 +35,21 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def create(session: AsyncSession, actor: Principal, data: ActorData) -> Actor:
+async def create(session: AsyncSession, by: Principal, data: ActorData) -> Actor:
     row = Actor(**_clean(data.__dict__))
     session.add(row)
     await session.flush()
-    audit.record(session, actor, "actor.create", row)
+    audit.record(session, by, "actor.create", row)
     return row
 
 
 async def update(
-    session: AsyncSession, actor: Principal, actor_id: uuid.UUID, changes: dict[str, Any]
+    session: AsyncSession, by: Principal, actor_id: uuid.UUID, changes: dict[str, Any]
 ) -> Actor:
     row = await lookups.get(session, Actor, actor_id, field="id")
     before = audit.snapshot(row)
     for key, value in _clean(changes).items():
         setattr(row, key, value)
     await session.flush()
-    audit.record(session, actor, "actor.update", row, before=before)
+    audit.record(session, by, "actor.update", row, before=before)
     return row

@@ -12,6 +12,7 @@ from core.db.base import Base, TenantOwned, utcnow
 
 
 class AuditEvent(TenantOwned, Base):
+    __bookkeeping__: ClassVar[bool] = True
     __tablename__ = "audit_events"
     __append_only__: ClassVar[bool] = True
     __table_args__ = (Index("ix_audit_events_entity", "tenant_id", "entity_type", "entity_id"),)

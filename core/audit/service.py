@@ -37,7 +37,7 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
 def record(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     action: str,
     entity: Any,
     *,
@@ -50,9 +50,9 @@ def record(
         action=action,
         entity_type=type(entity).__name__,
         entity_id=str(entity.id),
-        actor_subject=actor.subject,
-        actor_role=actor.role.value if actor.role else "anonymous",
-        cross_tenant=actor.role in STAFF_ROLES,
+        actor_subject=by.subject,
+        actor_role=by.role.value if by.role else "anonymous",
+        cross_tenant=by.role in STAFF_ROLES,
         before=before,
         after=after if after is not None else snapshot(entity),
     )
@@ -73,6 +73,3 @@ def take_pending(session: AsyncSession) -> list[AuditEvent]:
     pending: list[AuditEvent] = session.info.pop(PENDING_EVENTS, [])
     return pending
 
-
-def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in after.items() if before.get(k) != v}

@@ -107,7 +107,7 @@ async def _set_supporters(
         )
 
 
-async def create(session: AsyncSession, actor: Principal, data: CommitmentData) -> Commitment:
+async def create(session: AsyncSession, by: Principal, data: CommitmentData) -> Commitment:
     plan = await lookups.get(session, ActionPlan, data.plan_id, field="actionPlanId")
     lifecycle.require_editable(plan)
     fields = _clean(data.__dict__)
@@ -129,12 +129,12 @@ async def create(session: AsyncSession, actor: Principal, data: CommitmentData) 
     await session.flush()
     await _set_supporters(session, commitment, supporters)
     after = audit.snapshot(commitment) | {"supporting_actor_ids": [str(a) for a in supporters]}
-    audit.record(session, actor, "commitment.create", commitment, after=after)
+    audit.record(session, by, "commitment.create", commitment, after=after)
     return commitment
 
 
 async def update(
-    session: AsyncSession, actor: Principal, commitment_id: uuid.UUID, changes: dict[str, Any]
+    session: AsyncSession, by: Principal, commitment_id: uuid.UUID, changes: dict[str, Any]
 ) -> Commitment:
     commitment = await lookups.get(session, Commitment, commitment_id, field="id")
     plan = await lookups.get(session, ActionPlan, commitment.plan_id)
@@ -159,7 +159,7 @@ async def update(
     if supporters is not None:
         await _set_supporters(session, commitment, supporters)
         after["supporting_actor_ids"] = [str(a) for a in supporters]
-    audit.record(session, actor, "commitment.update", commitment, before=before, after=after)
+    audit.record(session, by, "commitment.update", commitment, before=before, after=after)
     return commitment
 
 
@@ -182,7 +182,7 @@ async def _check_milestones_inside(
 
 async def link_gaps(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     commitment_id: uuid.UUID,
     gaps: list[tuple[uuid.UUID, str]],
     is_indicator: Any,
@@ -214,5 +214,5 @@ async def link_gaps(
         )
     await session.flush()
     after = {"gaps": [[str(a), i] for a, i in gaps]}
-    audit.record(session, actor, "commitment.link_gaps", commitment, after=after)
+    audit.record(session, by, "commitment.link_gaps", commitment, after=after)
     return commitment

@@ -79,6 +79,9 @@ class TenantOwned:
 
     #: Append-only tables refuse updates and deletes (ORM guard, SQLite triggers, PG grants).
     __append_only__: ClassVar[bool] = False
+    #: Bookkeeping tables record what happened (audit events, jobs, deliveries, files);
+    #: writing them does not change the municipality's content, so its data version stays.
+    __bookkeeping__: ClassVar[bool] = False
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("municipalities.id"), primary_key=True, sort_order=-3

@@ -60,19 +60,19 @@ class AnswerData:
 
 
 async def start(
-    session: AsyncSession, actor: Principal, instrument: Instrument, title: str, assessed_on: date
+    session: AsyncSession, by: Principal, instrument: Instrument, title: str, assessed_on: date
 ) -> Assessment:
     assessment = Assessment(
         instrument=instrument.name,
         instrument_version=instrument.version,
         title=v.text("title", title, max_length=300),
         assessed_on=assessed_on,
-        created_by=actor.subject,
+        created_by=by.subject,
     )
     _apply_scores(assessment, instrument, {})
     session.add(assessment)
     await session.flush()
-    audit.record(session, actor, "assessment.start", assessment)
+    audit.record(session, by, "assessment.start", assessment)
     return assessment
 
 
@@ -111,7 +111,7 @@ def check_answers(instrument: Instrument, answers: Sequence[AnswerData]) -> list
 
 async def answer(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     instrument: Instrument,
     assessment_id: uuid.UUID,
     answers: Sequence[AnswerData],
@@ -130,17 +130,17 @@ async def answer(
         row.answer = item.answer
         row.evidence_url = item.evidence_url
         row.comment = item.comment
-        row.answered_by = actor.subject
+        row.answered_by = by.subject
     before = audit.snapshot(assessment)
     _apply_scores(assessment, instrument, {k: a.answer for k, a in existing.items()})
     await session.flush()
     after = audit.snapshot(assessment) | {"answers": {i.indicator: i.answer for i in cleaned}}
-    audit.record(session, actor, "assessment.answer", assessment, before=before, after=after)
+    audit.record(session, by, "assessment.answer", assessment, before=before, after=after)
     return assessment
 
 
 async def transition(
-    session: AsyncSession, actor: Principal, assessment_id: uuid.UUID, to: AssessmentStatus
+    session: AsyncSession, by: Principal, assessment_id: uuid.UUID, to: AssessmentStatus
 ) -> Assessment:
     """DRAFT -> SUBMITTED -> VALIDATED, and SUBMITTED -> DRAFT (reopen)."""
     assessment = await lookups.get(session, Assessment, assessment_id, field="id")
@@ -163,7 +163,7 @@ async def transition(
     if to is AssessmentStatus.VALIDATED:
         assessment.validated_at = utcnow()
     await session.flush()
-    audit.record(session, actor, f"assessment.{to.value.lower()}", assessment, before=before)
+    audit.record(session, by, f"assessment.{to.value.lower()}", assessment, before=before)
     return assessment
 
 

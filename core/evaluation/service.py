@@ -84,7 +84,7 @@ async def _rederive(
 
 async def start(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     *,
     framework: str,
     version: str,
@@ -107,7 +107,7 @@ async def start(
         framework_version=version,
         target=EvaluationTarget.COMMITMENT if commitment_id else EvaluationTarget.PLAN,
         commitment_id=commitment_id,
-        reviewer=actor.subject,
+        reviewer=by.subject,
     )
     session.add(evaluation)
     await session.flush()
@@ -118,13 +118,13 @@ async def start(
     session.add_all(ratings.values())
     await _rederive(session, evaluation, ratings, derive)
     await session.flush()
-    audit.record(session, actor, "evaluation.start", evaluation)
+    audit.record(session, by, "evaluation.start", evaluation)
     return evaluation
 
 
 async def rate(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     evaluation_id: uuid.UUID,
     criterion: CriterionLike,
     value: str | None,
@@ -177,11 +177,11 @@ async def rate(
         rating.data = data
     await _rederive(session, evaluation, ratings, derive)
     await session.flush()
-    audit.record(session, actor, "evaluation.rate", rating, before=before)
+    audit.record(session, by, "evaluation.rate", rating, before=before)
     return evaluation
 
 
-async def publish(session: AsyncSession, actor: Principal, evaluation_id: uuid.UUID) -> Evaluation:
+async def publish(session: AsyncSession, by: Principal, evaluation_id: uuid.UUID) -> Evaluation:
     evaluation = await lookups.get(session, Evaluation, evaluation_id, field="id")
     if evaluation.status is EvaluationStatus.PUBLISHED:
         raise Conflict(msg("Already published.", "Ya está publicada."))
@@ -189,7 +189,7 @@ async def publish(session: AsyncSession, actor: Principal, evaluation_id: uuid.U
     evaluation.status = EvaluationStatus.PUBLISHED
     evaluation.published_at = utcnow()
     await session.flush()
-    audit.record(session, actor, "evaluation.publish", evaluation, before=before)
+    audit.record(session, by, "evaluation.publish", evaluation, before=before)
     return evaluation
 
 

@@ -169,7 +169,7 @@ async def set_staff_role(session: AsyncSession, person: Person, role: Role | Non
 
 async def set_membership(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     *,
     issuer: str,
     subject: str | None,
@@ -184,30 +184,30 @@ async def set_membership(
     row = result.scalar_one_or_none()
     before = audit.snapshot(row) if row is not None else None
     if row is None:
-        row = Membership(person_id=person.id, role=checked, created_by=actor.subject)
+        row = Membership(person_id=person.id, role=checked, created_by=by.subject)
         session.add(row)
     else:
         row.role = checked  # type: ignore[assignment]
     await session.flush()
-    audit.record(session, actor, "membership.set", row, before=before)
+    audit.record(session, by, "membership.set", row, before=before)
     return row
 
 
 async def _delete_audited(
-    session: AsyncSession, actor: Principal, model: type[T], id_: uuid.UUID, action: str
+    session: AsyncSession, by: Principal, model: type[T], id_: uuid.UUID, action: str
 ) -> T:
     row = await lookups.get(session, model, id_, field="id")
     before = audit.snapshot(row)
     await session.delete(row)
     await session.flush()
-    audit.record(session, actor, action, row, before=before, after={})
+    audit.record(session, by, action, row, before=before, after={})
     return row
 
 
 async def remove_membership(
-    session: AsyncSession, actor: Principal, membership_id: uuid.UUID
+    session: AsyncSession, by: Principal, membership_id: uuid.UUID
 ) -> Membership:
-    return await _delete_audited(session, actor, Membership, membership_id, "membership.remove")
+    return await _delete_audited(session, by, Membership, membership_id, "membership.remove")
 
 
 async def membership_role(session: AsyncSession, person_id: uuid.UUID) -> Role | None:
@@ -221,7 +221,7 @@ async def membership_role(session: AsyncSession, person_id: uuid.UUID) -> Role |
 
 async def grant_consultant(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     municipality_id: uuid.UUID,
     *,
     issuer: str,
@@ -251,17 +251,17 @@ async def grant_consultant(
         grant = ConsultantGrant(
             person_id=person.id,
             municipality_id=municipality_id,
-            granted_by=actor.subject,
+            granted_by=by.subject,
             created_at=datetime.now(UTC),
         )
         session.add(grant)
         await session.flush()
-        audit.record(session, actor, "consultant.grant", grant, tenant_id=municipality_id)
+        audit.record(session, by, "consultant.grant", grant, tenant_id=municipality_id)
     return grant
 
 
 async def revoke_consultant_grant(
-    session: AsyncSession, actor: Principal, grant_id: uuid.UUID, municipality_id: uuid.UUID
+    session: AsyncSession, by: Principal, grant_id: uuid.UUID, municipality_id: uuid.UUID
 ) -> ConsultantGrant:
     grant = await session.get(ConsultantGrant, grant_id)
     if grant is None or grant.municipality_id != municipality_id:
@@ -271,7 +271,7 @@ async def revoke_consultant_grant(
     await session.flush()
     audit.record(
         session,
-        actor,
+        by,
         "consultant.revoke",
         grant,
         before=before,
@@ -348,7 +348,7 @@ def client_snapshot(row: ApiClient) -> dict[str, Any]:
 
 async def create_client(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     slug: str,
     *,
     name: str,
@@ -362,22 +362,22 @@ async def create_client(
         role=municipal_role(role, field="role", optional=True),
         scopes=_scopes(scopes),
         secret_hash=hash_secret(secret),
-        created_by=actor.subject,
+        created_by=by.subject,
     )
     session.add(row)
     await session.flush()
-    audit.record(session, actor, "api_client.create", row, after=client_snapshot(row))
+    audit.record(session, by, "api_client.create", row, after=client_snapshot(row))
     return NewClient(row=row, secret=secret)
 
 
-async def revoke_client(session: AsyncSession, actor: Principal, client_id: uuid.UUID) -> ApiClient:
+async def revoke_client(session: AsyncSession, by: Principal, client_id: uuid.UUID) -> ApiClient:
     row = await lookups.get(session, ApiClient, client_id, field="id")
     if row.revoked_at is None:
         before = client_snapshot(row)
         row.revoked_at = datetime.now(UTC)
         await session.flush()
         audit.record(
-            session, actor, "api_client.revoke", row, before=before, after=client_snapshot(row)
+            session, by, "api_client.revoke", row, before=before, after=client_snapshot(row)
         )
     return row
 
@@ -407,7 +407,7 @@ class ProviderData:
 
 
 async def add_provider(
-    session: AsyncSession, actor: Principal, data: ProviderData
+    session: AsyncSession, by: Principal, data: ProviderData
 ) -> IdentityProvider:
     issuer = v.url("issuer", v.text("issuer", data.issuer, max_length=500))
     assert issuer is not None  # v.text refused an empty one
@@ -435,19 +435,19 @@ async def add_provider(
         roles_claim=v.text("rolesClaim", data.roles_claim, max_length=100),
         role_mapping={k: str(r) for k, r in mapping.items()},
         default_role=municipal_role(data.default_role, field="defaultRole", optional=True),
-        created_by=actor.subject,
+        created_by=by.subject,
     )
     session.add(row)
     await session.flush()
-    audit.record(session, actor, "identity_provider.add", row)
+    audit.record(session, by, "identity_provider.add", row)
     return row
 
 
 async def remove_provider(
-    session: AsyncSession, actor: Principal, provider_id: uuid.UUID
+    session: AsyncSession, by: Principal, provider_id: uuid.UUID
 ) -> IdentityProvider:
     return await _delete_audited(
-        session, actor, IdentityProvider, provider_id, "identity_provider.remove"
+        session, by, IdentityProvider, provider_id, "identity_provider.remove"
     )
 
 

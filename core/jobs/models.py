@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKeyConstraint, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +27,7 @@ class JobStatus(StrEnum):
 
 
 class Job(Timestamped, TenantOwned, Base):
+    __bookkeeping__: ClassVar[bool] = True
     __tablename__ = "jobs"
     __table_args__ = (
         Index("uq_jobs_idempotency_key", "tenant_id", "idempotency_key", unique=True),
@@ -51,6 +52,7 @@ class Job(Timestamped, TenantOwned, Base):
 
 class ExportFile(TenantOwned, Base):
     """A file an export job produced (kept in the database, so every replica serves it)."""
+    __bookkeeping__: ClassVar[bool] = True
 
     __tablename__ = "export_files"
     __table_args__ = (ForeignKeyConstraint(["tenant_id", "job_id"], ["jobs.tenant_id", "jobs.id"]),)

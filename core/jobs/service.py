@@ -37,7 +37,7 @@ class Dispatcher(Protocol):
 
 async def enqueue(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     kind: str,
     args: dict[str, Any] | None = None,
     *,
@@ -51,7 +51,7 @@ async def enqueue(
         if found is not None:
             return found
     job = Job(
-        kind=kind, args=dict(args or {}), idempotency_key=idempotency_key, created_by=actor.subject
+        kind=kind, args=dict(args or {}), idempotency_key=idempotency_key, created_by=by.subject
     )
     if idempotency_key is None:
         session.add(job)
@@ -66,7 +66,7 @@ async def enqueue(
             assert found is not None
             return found
     if audited:
-        audit.record(session, actor, "job.enqueue", job)
+        audit.record(session, by, "job.enqueue", job)
     pending(session, job)
     return job
 
@@ -91,7 +91,7 @@ async def find_by_key(session: AsyncSession, key: str) -> Job | None:
     return result.scalar_one_or_none()
 
 
-async def retry(session: AsyncSession, actor: Principal, job_id: uuid.UUID) -> Job:
+async def retry(session: AsyncSession, by: Principal, job_id: uuid.UUID) -> Job:
     """Queue a failed job again, with a fresh allowance of attempts."""
     job = await lookups.get(session, Job, job_id, field="id")
     if job.status is not JobStatus.FAILED:
@@ -108,6 +108,6 @@ async def retry(session: AsyncSession, actor: Principal, job_id: uuid.UUID) -> J
     job.error = None
     job.finished_at = None
     await session.flush()
-    audit.record(session, actor, "job.retry", job, before=before)
+    audit.record(session, by, "job.retry", job, before=before)
     pending(session, job)
     return job

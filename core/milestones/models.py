@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, PlanScoped, Timestamped
 from core.enums import MilestoneStatus, db_enum
+
+#: A milestone in one of these states is done with: it is never delayed.
+FINISHED = (MilestoneStatus.COMPLETED, MilestoneStatus.CANCELLED)
 
 
 class Milestone(Timestamped, PlanScoped, Base):
@@ -39,3 +53,14 @@ class Milestone(Timestamped, PlanScoped, Base):
     )
     progress: Mapped[float] = mapped_column(default=0.0)
     last_reported_at: Mapped[datetime | None]
+
+    @hybrid_method
+    def is_delayed_on(self, today: date) -> bool:
+        """Delayed: past its end date and neither completed nor cancelled. The one rule, in
+        Python for a loaded row and in SQL (``Milestone.is_delayed_on(today)``) for queries."""
+        return self.end_date < today and self.status not in FINISHED
+
+    @is_delayed_on.expression
+    @classmethod
+    def _is_delayed_on(cls, today: Any) -> ColumnElement[bool]:
+        return and_(cls.end_date < today, cls.status.not_in(FINISHED))

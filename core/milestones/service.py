@@ -13,7 +13,6 @@ from core import lookups
 from core import validation as v
 from core.audit import service as audit
 from core.commitments.models import Commitment
-from core.enums import MilestoneStatus
 from core.identity.principal import Principal
 from core.milestones.models import Milestone
 from core.plans import lifecycle
@@ -43,15 +42,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def is_delayed(milestone: Milestone, today: date) -> bool:
-    """Past its end date and neither completed nor cancelled."""
-    return milestone.end_date < today and milestone.status not in (
-        MilestoneStatus.COMPLETED,
-        MilestoneStatus.CANCELLED,
-    )
-
-
-async def create(session: AsyncSession, actor: Principal, data: MilestoneData) -> Milestone:
+async def create(session: AsyncSession, by: Principal, data: MilestoneData) -> Milestone:
     commitment = await lookups.get(session, Commitment, data.commitment_id, field="commitmentId")
     plan = await lookups.get(session, ActionPlan, commitment.plan_id)
     lifecycle.require_editable(plan)
@@ -68,12 +59,12 @@ async def create(session: AsyncSession, actor: Principal, data: MilestoneData) -
     milestone = Milestone(plan_id=commitment.plan_id, **fields)
     session.add(milestone)
     await session.flush()
-    audit.record(session, actor, "milestone.create", milestone)
+    audit.record(session, by, "milestone.create", milestone)
     return milestone
 
 
 async def update(
-    session: AsyncSession, actor: Principal, milestone_id: uuid.UUID, changes: dict[str, Any]
+    session: AsyncSession, by: Principal, milestone_id: uuid.UUID, changes: dict[str, Any]
 ) -> Milestone:
     milestone = await lookups.get(session, Milestone, milestone_id, field="id")
     commitment = await lookups.get(session, Commitment, milestone.commitment_id)
@@ -95,5 +86,5 @@ async def update(
     for key, value in fields.items():
         setattr(milestone, key, value)
     await session.flush()
-    audit.record(session, actor, "milestone.update", milestone, before=before)
+    audit.record(session, by, "milestone.update", milestone, before=before)
     return milestone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, Timestamped
@@ -28,3 +28,6 @@ class Municipality(Timestamped, Base):
     status: Mapped[MunicipalityStatus] = mapped_column(
         db_enum(MunicipalityStatus, "municipality_status"), default=MunicipalityStatus.ACTIVE
     )
+    #: Bumped by the unit of work in every transaction that changes the municipality's
+    #: content (``tenants/unit_of_work.py``): portals' ETags and the response cache key on it.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -45,6 +45,7 @@ class WebhookEndpoint(Timestamped, TenantOwned, Base):
 
 
 class Delivery(Timestamped, TenantOwned, Base):
+    __bookkeeping__: ClassVar[bool] = True
     __tablename__ = "deliveries"
     __table_args__ = (Index("uq_deliveries_dedupe_key", "tenant_id", "dedupe_key", unique=True),)
     __deletable__: ClassVar[bool] = False

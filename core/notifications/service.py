@@ -45,29 +45,29 @@ def endpoint_snapshot(row: WebhookEndpoint) -> dict[str, Any]:
 
 
 async def register_webhook(
-    session: AsyncSession, actor: Principal, url: str, events: Sequence[str]
+    session: AsyncSession, by: Principal, url: str, events: Sequence[str]
 ) -> tuple[WebhookEndpoint, str]:
     checked = v.url("url", url)
     if checked is None:
         raise BadUserInput(msg("A URL is needed.", "Se necesita una URL."), field="url")
     names = [v.text("events", e, max_length=100) for e in events]
     secret = secrets.token_urlsafe(32)
-    row = WebhookEndpoint(url=checked, secret=secret, events=names, created_by=actor.subject)
+    row = WebhookEndpoint(url=checked, secret=secret, events=names, created_by=by.subject)
     session.add(row)
     await session.flush()
-    audit.record(session, actor, "webhook.register", row, after=endpoint_snapshot(row))
+    audit.record(session, by, "webhook.register", row, after=endpoint_snapshot(row))
     return row, secret
 
 
 async def remove_webhook(
-    session: AsyncSession, actor: Principal, endpoint_id: uuid.UUID
+    session: AsyncSession, by: Principal, endpoint_id: uuid.UUID
 ) -> WebhookEndpoint:
     """Switch it off for good (its deliveries stay, as the record of what was sent)."""
     row = await lookups.get(session, WebhookEndpoint, endpoint_id, field="id")
     before = endpoint_snapshot(row)
     row.enabled = False
     await session.flush()
-    audit.record(session, actor, "webhook.remove", row, before=before, after=endpoint_snapshot(row))
+    audit.record(session, by, "webhook.remove", row, before=before, after=endpoint_snapshot(row))
     return row
 
 

@@ -55,7 +55,7 @@ class ContributionData:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-async def open_channel(session: AsyncSession, actor: Principal, data: ChannelData) -> Channel:
+async def open_channel(session: AsyncSession, by: Principal, data: ChannelData) -> Channel:
     plan = await lookups.get(session, ActionPlan, data.plan_id, field="actionPlanId")
     lifecycle.require_editable(plan)
     if data.closes_at <= data.opens_at:
@@ -71,11 +71,11 @@ async def open_channel(session: AsyncSession, actor: Principal, data: ChannelDat
         opens_at=data.opens_at,
         closes_at=data.closes_at,
         rules=data.rules,
-        created_by=actor.subject,
+        created_by=by.subject,
     )
     session.add(channel)
     await session.flush()
-    audit.record(session, actor, "channel.open", channel)
+    audit.record(session, by, "channel.open", channel)
     return channel
 
 
@@ -85,7 +85,7 @@ def is_open(channel: Channel, now: datetime) -> bool:
 
 async def contribute(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     data: ContributionData,
     *,
     participant_kinds: Collection[str],
@@ -140,7 +140,7 @@ async def contribute(
                 field="parentId",
             )
     if kind is ContributionKind.SUPPORT and parent is not None:
-        await _require_no_support_yet(session, parent.id, actor.subject)
+        await _require_no_support_yet(session, parent.id, by.subject)
     title = data.title
     if kind is ContributionKind.PROPOSAL:
         title = v.text("title", title, max_length=300)
@@ -155,7 +155,7 @@ async def contribute(
         channel_id=channel.id,
         kind=kind,
         parent_id=parent.id if parent else None,
-        author_subject=actor.subject,
+        author_subject=by.subject,
         author_name=v.text("authorName", data.author_name, max_length=200, required=False),
         title=title,
         body=body,
@@ -166,7 +166,7 @@ async def contribute(
     )
     session.add(contribution)
     await session.flush()
-    audit.record(session, actor, f"contribution.{kind.value.lower()}", contribution)
+    audit.record(session, by, f"contribution.{kind.value.lower()}", contribution)
     return contribution
 
 
@@ -188,7 +188,7 @@ async def _require_no_support_yet(
 
 
 async def moderate(
-    session: AsyncSession, actor: Principal, contribution_id: uuid.UUID, to: Moderation, reason: str
+    session: AsyncSession, by: Principal, contribution_id: uuid.UUID, to: Moderation, reason: str
 ) -> Contribution:
     contribution = await lookups.get(session, Contribution, contribution_id, field="id")
     reason = v.text("reason", reason, max_length=5000, required=to is Moderation.HIDDEN)
@@ -196,13 +196,13 @@ async def moderate(
     contribution.moderation = to
     contribution.moderation_reason = reason
     await session.flush()
-    audit.record(session, actor, "contribution.moderate", contribution, before=before)
+    audit.record(session, by, "contribution.moderate", contribution, before=before)
     return contribution
 
 
 async def respond(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     contribution_id: uuid.UUID,
     outcome: ResponseOutcome,
     response: str,
@@ -254,7 +254,7 @@ async def respond(
     proposal.outcome = outcome
     proposal.response = response
     proposal.merged_into_id = merged_into_id if outcome is ResponseOutcome.MERGED else None
-    proposal.responded_by = actor.subject
+    proposal.responded_by = by.subject
     proposal.responded_at = utcnow()
     await session.execute(
         delete(CommitmentContribution).where(CommitmentContribution.contribution_id == proposal.id)
@@ -267,12 +267,12 @@ async def respond(
         )
     await session.flush()
     after = audit.snapshot(proposal) | {"commitment_ids": [str(c.id) for c in commitments]}
-    audit.record(session, actor, "contribution.respond", proposal, before=before, after=after)
+    audit.record(session, by, "contribution.respond", proposal, before=before, after=after)
     return proposal
 
 
 async def add_member(
-    session: AsyncSession, actor: Principal, channel_id: uuid.UUID, actor_id: uuid.UUID, role: str
+    session: AsyncSession, by: Principal, channel_id: uuid.UUID, actor_id: uuid.UUID, role: str
 ) -> ChannelMember:
     channel = await lookups.get(session, Channel, channel_id, field="channelId")
     await lookups.get(session, Actor, actor_id, field="actorId")
@@ -291,7 +291,7 @@ async def add_member(
     )
     session.add(member)
     await session.flush()
-    audit.record(session, actor, "channel.add_member", member)
+    audit.record(session, by, "channel.add_member", member)
     return member
 
 

@@ -36,18 +36,18 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def create(session: AsyncSession, actor: Principal, data: PlanData) -> ActionPlan:
+async def create(session: AsyncSession, by: Principal, data: PlanData) -> ActionPlan:
     fields = _clean(data.__dict__)
     v.date_range(fields["start_date"], fields["end_date"])
     plan = ActionPlan(**fields)
     session.add(plan)
     await session.flush()
-    audit.record(session, actor, "action_plan.create", plan)
+    audit.record(session, by, "action_plan.create", plan)
     return plan
 
 
 async def update(
-    session: AsyncSession, actor: Principal, plan_id: uuid.UUID, changes: dict[str, Any]
+    session: AsyncSession, by: Principal, plan_id: uuid.UUID, changes: dict[str, Any]
 ) -> ActionPlan:
     plan = await lookups.get(session, ActionPlan, plan_id, field="id")
     lifecycle.require_editable(plan)
@@ -57,16 +57,16 @@ async def update(
     for key, value in fields.items():
         setattr(plan, key, value)
     await session.flush()
-    audit.record(session, actor, "action_plan.update", plan, before=before)
+    audit.record(session, by, "action_plan.update", plan, before=before)
     return plan
 
 
 async def transition(
-    session: AsyncSession, actor: Principal, plan_id: uuid.UUID, to: ActionPlanStatus
+    session: AsyncSession, by: Principal, plan_id: uuid.UUID, to: ActionPlanStatus
 ) -> ActionPlan:
     plan = await lookups.get(session, ActionPlan, plan_id, field="id")
     before = audit.snapshot(plan)
     lifecycle.transition(plan, to, utcnow())
     await session.flush()
-    audit.record(session, actor, "action_plan.transition", plan, before=before)
+    audit.record(session, by, "action_plan.transition", plan, before=before)
     return plan

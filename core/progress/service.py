@@ -85,7 +85,7 @@ def _evidence(items: list[Evidence]) -> list[dict[str, str]]:
 
 
 async def report(
-    session: AsyncSession, actor: Principal, data: ReportData
+    session: AsyncSession, by: Principal, data: ReportData
 ) -> tuple[ProgressReport, Milestone]:
     """Append a report and copy it into the milestone's state; returns both."""
     percent = v.percent("percent", data.percent)
@@ -103,7 +103,7 @@ async def report(
         status=status,
         narrative=narrative,
         evidence=evidence,
-        author_subject=actor.subject,
+        author_subject=by.subject,
         reported_at=now,
     )
     session.add(entry)
@@ -112,6 +112,6 @@ async def report(
     milestone.progress = percent
     milestone.last_reported_at = now
     await session.flush()
-    audit.record(session, actor, "progress_report.create", entry)
-    audit.record(session, actor, "milestone.progress", milestone, before=before)
+    audit.record(session, by, "progress_report.create", entry)
+    audit.record(session, by, "milestone.progress", milestone, before=before)
     return entry, milestone

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.actors import service as actors
 from core.enums import ActorKind
 from core.identity.roles import Permission
 from graphql_schema.actors.types import Actor
+from graphql_schema.context import Info
 from graphql_schema.inputs import provided
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id

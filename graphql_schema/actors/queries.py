@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.identity.roles import Permission
 from graphql_schema.actors.types import Actor
 from graphql_schema.audit.types import AuditEvent
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import ACTORS, AUDIT_EVENTS
 from graphql_schema.permissions import requires
 from graphql_schema.relay import Connection

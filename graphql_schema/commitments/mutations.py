@@ -4,12 +4,12 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from core.commitments import service as commitments
 from core.enums import OgpValue
 from core.identity.roles import Permission
 from graphql_schema.commitments.types import Commitment
+from graphql_schema.context import Info
 from graphql_schema.inputs import optional_id, provided
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id

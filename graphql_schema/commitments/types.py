@@ -4,7 +4,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from core.actors.models import Actor as ActorRow
 from core.commitments.models import Commitment as CommitmentRow
@@ -12,6 +11,7 @@ from core.enums import CompletionLevel, OgpValue
 from core.progress import rollup
 from graphql_schema.actors.types import Actor
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import MILESTONES
 from graphql_schema.milestones.types import Milestone
 from graphql_schema.relay import Connection, Node

@@ -5,15 +5,13 @@ from datetime import date
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from core import lookups
 from core.diagnostics import service as diagnostics
 from core.diagnostics.models import Assessment as AssessmentRow
 from core.enums import AssessmentStatus
-from core.errors import BadUserInput
-from core.i18n import msg
 from core.identity.roles import Permission
+from graphql_schema.context import Info
 from graphql_schema.diagnostics.types import Assessment
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
@@ -53,18 +51,7 @@ class AssessmentPayload:
 
 
 async def _instrument(info: Info, name: str, field: str = "instrument") -> InstrumentSpec:
-    """The instrument, if installed (``BAD_USER_INPUT``) and enabled (``PLUGIN_DISABLED``)."""
-    found = info.context.plugins.instrument(name)
-    if found is None:
-        raise BadUserInput(
-            msg(
-                f"No instrument '{name}' is installed.",
-                f"No hay un instrumento '{name}' instalado.",
-            ),
-            field=field,
-        )
-    plugin, spec = found
-    await info.context.require_plugin(plugin)
+    spec: InstrumentSpec = await info.context.enabled_spec("instrument", name, field=field)
     return spec
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.diagnostics.types import Assessment, Instrument, instrument_type
 from graphql_schema.loaders import ASSESSMENTS
 from graphql_schema.relay import Connection

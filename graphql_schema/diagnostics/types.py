@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
-from strawberry.types import Info
 
 from core.diagnostics.models import Assessment as AssessmentRow
 from core.diagnostics.models import AssessmentAnswer as AnswerRow
 from core.enums import AssessmentStatus
+from graphql_schema.context import Info
 from graphql_schema.relay import Node
 from plugins import records
 from plugins.gqltypes import Text, optional_text, text

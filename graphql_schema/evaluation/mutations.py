@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core import lookups
 from core.errors import BadUserInput
@@ -9,6 +8,7 @@ from core.evaluation import service as evaluations
 from core.evaluation.models import Evaluation as EvaluationRow
 from core.i18n import msg
 from core.identity.roles import Permission
+from graphql_schema.context import Info
 from graphql_schema.evaluation.types import Evaluation
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
@@ -47,14 +47,8 @@ class EvaluationPayload:
 
 
 async def _framework(info: Info, name: str, field: str = "framework") -> FrameworkSpec:
-    found = info.context.plugins.framework(name)
-    if found is None:
-        raise BadUserInput(
-            msg(f"No framework '{name}' is installed.", f"No hay un marco '{name}' instalado."),
-            field=field,
-        )
-    await info.context.require_plugin(found[0])
-    return found[1]
+    spec: FrameworkSpec = await info.context.enabled_spec("framework", name, field=field)
+    return spec
 
 
 EVALUATE = [requires(Permission.EVALUATE)]

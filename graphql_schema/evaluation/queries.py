@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
+from graphql_schema.context import Info
 from graphql_schema.evaluation.types import Framework, framework_type
 
 

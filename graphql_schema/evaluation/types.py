@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import EvaluationStatus, EvaluationTarget
 from core.evaluation.models import Evaluation as EvaluationRow
 from core.evaluation.models import Rating as RatingRow
+from graphql_schema.context import Info
 from graphql_schema.relay import Node, to_global_id
 from plugins import records
 from plugins.gqltypes import Text, optional_text, text

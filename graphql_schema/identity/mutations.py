@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.identity import service as identity
 from core.identity.models import Person as PersonRow
 from core.identity.roles import Permission, Role
 from core.ids import decode_id
+from graphql_schema.context import Info
 from graphql_schema.identity.queries import grant_type
 from graphql_schema.identity.types import ApiClient, ConsultantGrant, IdentityProvider, Membership
 from graphql_schema.permissions import requires

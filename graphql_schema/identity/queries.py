@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.identity import service as identity
 from core.identity.models import ApiClient as ApiClientRow
@@ -10,6 +9,7 @@ from core.identity.models import Membership as MembershipRow
 from core.identity.roles import Permission
 from core.ids import to_global_id
 from graphql_schema.connections import connection, every_row
+from graphql_schema.context import Info
 from graphql_schema.identity.types import (
     ApiClient,
     ConsultantGrant,

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.identity.models import ApiClient as ApiClientRow
 from core.identity.models import IdentityProvider as ProviderRow
 from core.identity.models import Membership as MembershipRow
 from core.identity.models import Person as PersonRow
 from core.identity.roles import Role
+from graphql_schema.context import Info
 from graphql_schema.relay import Node
 
 
@@ -37,7 +38,7 @@ class Person:
         )
 
 
-async def load_person(info: Info, person_id: object) -> Person:
+async def load_person(info: Info, person_id: uuid.UUID) -> Person:
     row = await info.context.loaders.get(PersonRow).load(person_id)
     return Person.of(row)
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core import lookups
 from core.identity.roles import Permission
@@ -10,6 +9,7 @@ from core.jobs import service as jobs
 from core.jobs.kinds import EXPORT, RECOMPUTE
 from core.notifications import service as notifications
 from core.plans.models import ActionPlan
+from graphql_schema.context import Info
 from graphql_schema.jobs.types import ExportFormat, Job, WebhookEndpoint
 from graphql_schema.permissions import requires
 from graphql_schema.rows import from_row

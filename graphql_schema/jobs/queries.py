@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.identity.roles import Permission
 from core.jobs.models import Job as JobRow
 from core.jobs.models import JobStatus
 from core.notifications.models import WebhookEndpoint as WebhookRow
 from graphql_schema.connections import connection, every_row
+from graphql_schema.context import Info
 from graphql_schema.jobs.types import Job, WebhookEndpoint
 from graphql_schema.pagination import PageSpec
 from graphql_schema.permissions import requires

@@ -5,11 +5,11 @@ from enum import StrEnum
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.jobs.models import Job as JobRow
 from core.jobs.models import JobStatus
 from core.notifications.models import WebhookEndpoint as WebhookRow
+from graphql_schema.context import Info
 from graphql_schema.relay import Node
 from tenants.access import fresh_keys
 
@@ -48,7 +48,7 @@ class Job(Node):
         if self.row.status is not JobStatus.SUCCEEDED or not file_id:
             return None
         context = info.context
-        tokens = context.authenticator.tokens
+        tokens = context.tokens
         await fresh_keys(context.db, tokens)
         token = tokens.sign(
             {"sub": f"file:{file_id}", "file": file_id, "tenant": context.tenant().binding.slug},

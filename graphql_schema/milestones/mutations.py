@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import MilestoneStatus
 from core.identity.roles import Permission
 from core.milestones import service as milestones
 from core.progress import service as progress
+from graphql_schema.context import Info
 from graphql_schema.inputs import provided
 from graphql_schema.milestones.types import Milestone, ProgressReport
 from graphql_schema.permissions import requires

@@ -4,13 +4,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import MilestoneStatus
-from core.milestones import service as milestones
 from core.milestones.models import Milestone as MilestoneRow
 from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import REPORTS
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row
@@ -55,7 +54,7 @@ class Milestone(Node):
         description="The end date has passed and it is neither completed nor cancelled."
     )
     def is_delayed(self, info: Info) -> bool:
-        return milestones.is_delayed(self.row, info.context.today())
+        return self.row.is_delayed_on(info.context.today())
 
     @strawberry.field(description="Progress reports, latest first.")
     async def reports(

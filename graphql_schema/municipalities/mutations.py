@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import Locale, MunicipalityStatus
 from core.identity.roles import Permission
 from core.municipalities.service import MunicipalityData
+from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.permissions import requires
 from graphql_schema.rows import from_row
@@ -51,7 +51,7 @@ class MunicipalityMutations:
             locale=input.locale.value,
             timezone=input.timezone,
         )
-        row = await provisioning.create_municipality(info.context.db, info.context.principal, data)
+        row = await provisioning.create_municipality(info.context.uow, info.context.principal, data)
         return MunicipalityPayload(municipality=from_row(Municipality, row))
 
     @strawberry.mutation(
@@ -62,6 +62,6 @@ class MunicipalityMutations:
         self, info: Info, input: SetMunicipalityStatusInput
     ) -> MunicipalityPayload:
         row = await provisioning.set_status(
-            info.context.db, info.context.principal, input.slug, input.status
+            info.context.uow, info.context.principal, input.slug, input.status
         )
         return MunicipalityPayload(municipality=from_row(Municipality, row))

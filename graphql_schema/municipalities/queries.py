@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import ActionPlanStatus
 from core.identity.roles import Permission
 from core.municipalities.models import Municipality as MunicipalityRow
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality, Viewer, plans_connection
 from graphql_schema.nodes import resolve_node
 from graphql_schema.pagination import PageSpec, count_root

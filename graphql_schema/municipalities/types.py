@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
 from core.identity import service as identity
 from core.identity.roles import Role
 from core.municipalities.models import Municipality as MunicipalityRow
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import PLANS
 from graphql_schema.plans.types import ActionPlan
 from graphql_schema.relay import Connection, Node

@@ -5,7 +5,6 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core import lookups
 from core.actors.models import Actor as ActorRow
@@ -16,6 +15,7 @@ from core.identity.roles import Permission
 from core.participation import service as participation
 from core.participation.models import Channel as ChannelRow
 from graphql_schema.actors.types import Actor
+from graphql_schema.context import Info
 from graphql_schema.participation.types import Channel, ChannelMember, Contribution
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
@@ -99,17 +99,8 @@ class ChannelMemberPayload:
 
 
 async def _kind(info: Info, kind: str, field: str = "kind") -> ChannelKindSpec:
-    found = info.context.plugins.channel_kind(kind)
-    if found is None:
-        raise BadUserInput(
-            msg(
-                f"No channel kind '{kind}' is installed.",
-                f"No hay un tipo de canal '{kind}' instalado.",
-            ),
-            field=field,
-        )
-    await info.context.require_plugin(found[0])
-    return found[1]
+    spec: ChannelKindSpec = await info.context.enabled_spec("channel_kind", kind, field=field)
+    return spec
 
 
 def _rules(spec: ChannelKindSpec, rules: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.actors.models import Actor as ActorRow
 from core.commitments.links import CommitmentContribution
@@ -17,6 +16,7 @@ from core.participation.models import ChannelMember as MemberRow
 from core.participation.models import Contribution as ContributionRow
 from graphql_schema.actors.types import Actor
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import CONTRIBUTIONS
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
 from core import lookups
 from core.enums import ActionPlanStatus
@@ -12,6 +11,7 @@ from core.i18n import Message
 from core.identity.roles import Permission
 from core.plans import service as plans
 from core.plans.models import ActionPlan as PlanRow
+from graphql_schema.context import Info
 from graphql_schema.inputs import provided
 from graphql_schema.permissions import requires
 from graphql_schema.plans.types import ActionPlan

@@ -4,13 +4,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from core.enums import ActionPlanStatus
 from core.plans import lifecycle
 from core.plans.models import ActionPlan as PlanRow
 from graphql_schema.commitments.types import Commitment
 from graphql_schema.connections import connection
+from graphql_schema.context import Info
 from graphql_schema.loaders import COMMITMENTS
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_rows

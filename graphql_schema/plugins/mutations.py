@@ -4,9 +4,9 @@ from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.identity.roles import Permission
+from graphql_schema.context import Info
 from graphql_schema.permissions import requires
 from graphql_schema.plugins.types import Plugin, plugin_status
 from plugins import activation

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
+from graphql_schema.context import Info
 from graphql_schema.plugins.types import Plugin, plugin_status
 
 

@@ -7,9 +7,9 @@ from typing import Any, cast
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from core.identity.roles import Permission
+from graphql_schema.context import Info
 from graphql_schema.permissions import requires
 from plugins.gqltypes import Text, text
 from plugins.records import PluginInfo

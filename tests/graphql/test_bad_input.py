@@ -13,6 +13,7 @@ import pytest
 from core.identity.tokens import TokenService
 from graphql_schema.relay import to_global_id
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from tests.factories import END, START, World, error_codes, gql
 from tests.tenants.test_isolation import snapshot
 
@@ -335,7 +336,7 @@ async def test_suspended_municipality(
     from core.identity.principal import SYSTEM
     from tenants.provisioning import set_status
 
-    await set_status(db, SYSTEM, world.b.slug, MunicipalityStatus.SUSPENDED)
+    await set_status(UnitOfWork(db), SYSTEM, world.b.slug, MunicipalityStatus.SUSPENDED)
     anonymous = await gql(client, "{ municipality { name } }", tenant=world.b.slug)
     editor = tokens.issue(subject="e", role="editor", tenant=world.b.slug)
     as_editor = await gql(

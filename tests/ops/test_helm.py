@@ -199,6 +199,7 @@ def test_the_package_carries_its_migrations_and_data(tmp_path: Path) -> None:
     assert len(migrations) == len(list((REPO / "usina/migrations/versions").glob("0*.py")))
     assert {
         "usina/migrations/env.py",
+        "usina/migrations/frozen.py",
         "usina/migrations/script.py.mako",
         "graphql_schema/portal.graphql",
     } <= names

@@ -166,3 +166,38 @@ async def test_events_reach_only_municipalities_that_enabled_it(
         ("actor.create", world.a.municipality.id)
     ]
     assert usina_fixture.RECEIVED[0].data["after"]["name"] == "Universidad"
+
+
+RECORD_TARGET = 'mutation($c: ID!) { fixtureRecordTarget(input: {commitmentId: $c, code: "T1", value: 42}) { code value } }'
+TARGETS = "query($c: ID!) { fixtureTargets(commitmentId: $c) { code value } }"
+
+
+async def test_a_plugin_outside_the_repository_does_what_the_kpi_plugin_does(
+    client: Any, world: World, tokens: TokenService, db: Any
+) -> None:
+    """Its own records in the core's evaluation storage, a query, an audited mutation,
+    per-municipality activation and isolation — written against ``usina`` alone."""
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEvent
+
+    await enable_for_a(client, world, tokens)
+    editor_a = tokens.issue(subject="ed-a", role="editor", tenant=world.a.slug)
+    editor_b = tokens.issue(subject="ed-b", role="editor", tenant=world.b.slug)
+
+    recorded = await gql(client, RECORD_TARGET, {"c": world.a.gid("Commitment")}, token=editor_a)
+    assert recorded["data"] == {"fixtureRecordTarget": {"code": "T1", "value": 42.0}}
+    public = await gql(client, TARGETS, {"c": world.a.gid("Commitment")}, tenant=world.a.slug)
+    assert public["data"] == {"fixtureTargets": [{"code": "T1", "value": 42.0}]}
+    async with db.session(world.a.binding) as session:
+        actions = (
+            await session.execute(select(AuditEvent.actor_subject).where(AuditEvent.action == "fixture.target"))
+        ).scalars()
+        assert list(actions) == ["ed-a"]
+
+    anonymous = await gql(client, RECORD_TARGET, {"c": world.a.gid("Commitment")}, tenant=world.a.slug)
+    assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+    in_b = await gql(client, RECORD_TARGET, {"c": world.b.gid("Commitment")}, token=editor_b)
+    assert error_codes(in_b) == ["PLUGIN_DISABLED"]
+    across = await gql(client, RECORD_TARGET, {"c": world.b.gid("Commitment")}, token=editor_a)
+    assert error_codes(across) == ["NOT_FOUND"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 
 import usina
+import usina.models
+import usina.services
 from plugins import hookspecs
 from tests.conftest import REPO
 
@@ -40,28 +44,82 @@ def test_every_hook_is_implemented_by_a_plugin_the_suite_runs() -> None:
 
 def test_the_plugin_author_api_is_pinned() -> None:
     assert usina.__all__ == [
+        "SYSTEM",
         "AnswerOption",
+        "BadUserInput",
         "ChannelKindSpec",
+        "Conflict",
         "Criterion",
         "DerivationInput",
         "Dimension",
         "DomainEvent",
+        "Forbidden",
         "FrameworkSpec",
         "GraphQLContribution",
         "Indicator",
+        "Info",
         "InstrumentSpec",
         "JobContext",
         "JobSpec",
         "Message",
+        "NotFound",
+        "Permission",
+        "PluginContext",
         "PluginInfo",
+        "Principal",
         "Rating",
         "ScaleOption",
         "Scores",
+        "Text",
+        "UsinaError",
+        "answers_from",
+        "decode_id",
+        "dimensions_from",
         "enqueue_job",
         "hookimpl",
+        "load_definition",
+        "message",
         "msg",
+        "optional_text",
+        "requires",
+        "text",
+        "to_global_id",
         "weighted_scores",
     ]
+    assert usina.models.__all__ == [
+        "ActionPlan",
+        "ActionPlanStatus",
+        "Actor",
+        "ActorKind",
+        "Assessment",
+        "AssessmentAnswer",
+        "AssessmentStatus",
+        "Channel",
+        "ChannelMember",
+        "Commitment",
+        "Contribution",
+        "ContributionKind",
+        "Evaluation",
+        "EvaluationRating",
+        "EvaluationStatus",
+        "EvaluationTarget",
+        "Milestone",
+        "MilestoneStatus",
+        "Moderation",
+        "ProgressReport",
+        "utcnow",
+    ]
+    assert usina.services.__all__ == [
+        "audit",
+        "lookups",
+        "milestones",
+        "participation",
+        "progress",
+        "validation",
+    ]
+    for module in (usina, usina.models, usina.services):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, (module.__name__, name)
 
 
 def test_builtins_use_only_public_hooks() -> None:
@@ -73,3 +131,63 @@ def test_builtins_use_only_public_hooks() -> None:
             n for n, f in inspect.getmembers(module, inspect.isfunction) if hasattr(f, "usina_impl")
         }
         assert hooks and hooks <= set(HOOKS), dotted
+
+
+def _imports(path: Path, root: Path) -> list[tuple[int, str]]:
+    """Every module a file imports, absolute, with its line (relative imports resolved)."""
+    tree = ast.parse(path.read_text())
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                found.append((node.lineno, f"{base}.{node.module}" if node.module else base))
+            elif node.module and node.module != "__future__":
+                found.append((node.lineno, node.module))
+    return found
+
+
+#: Usina's own top-level packages: a plugin reaches them only through ``usina``.
+INTERNAL = {"core", "tenants", "plugins", "graphql_schema", "workers", "tests", "benchmarks"}
+
+
+def _offending(path: Path, own: str, root: Path = REPO) -> list[str]:
+    out = []
+    for line, module in _imports(path, root):
+        top = module.split(".")[0]
+        if top == "usina" or module == own or module.startswith(own + "."):
+            continue
+        if top in INTERNAL:
+            out.append(f"{path.relative_to(root)}:{line} imports {module}")
+    return out
+
+
+def test_builtins_import_only_usina_and_their_own_package() -> None:
+    """A built-in is written exactly as a third party writes a plugin (stdlib, third-party
+    packages, ``usina``, and itself): if one needs more, the public API is missing it."""
+    builtin = REPO / "plugins" / "builtin"
+    problems = []
+    for package in sorted(p for p in builtin.iterdir() if (p / "__init__.py").exists()):
+        for path in sorted(package.rglob("*.py")):
+            problems.extend(_offending(path, f"plugins.builtin.{package.name}"))
+    assert problems == []
+
+
+def test_the_fixture_plugin_outside_the_repository_imports_only_usina() -> None:
+    path = REPO / "tests" / "fixture_plugin" / "usina_fixture.py"
+    assert _offending(path, "tests.fixture_plugin") == []
+
+
+def test_the_import_check_catches_an_internal_import(tmp_path: Path) -> None:
+    """The check itself can fail: a file that reaches into ``core`` is reported."""
+    sneaky = tmp_path / "plugins" / "builtin" / "kpi" / "sneaky.py"
+    sneaky.parent.mkdir(parents=True)
+    sneaky.write_text(
+        "from core.lookups import get\nfrom usina import msg\nimport json\nfrom . import service\n"
+    )
+    assert _offending(sneaky, "plugins.builtin.kpi", tmp_path) == [
+        "plugins/builtin/kpi/sneaky.py:1 imports core.lookups"
+    ]

@@ -29,6 +29,7 @@ from core.plans.models import ActionPlan
 from core.settings import Settings
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from tests.factories import Tenant, World
 from tests.workers.conftest import Mailbox, Receiver, Recorder
 from workers.builtin import DELAYS, DELIVER, DIGEST, EXPORT, RECOMPUTE, all_specs
@@ -427,7 +428,7 @@ async def test_nothing_runs_for_a_suspended_municipality(
     from core.enums import MunicipalityStatus
     from tenants.provisioning import set_status
 
-    await set_status(db, SYSTEM, world.a.slug, MunicipalityStatus.SUSPENDED)
+    await set_status(UnitOfWork(db), SYSTEM, world.a.slug, MunicipalityStatus.SUSPENDED)
     recorder = Recorder()
     runtime = runtime_for(worker_settings, db, recorder)
     of_a = await enqueue(db, world.a, EXPORT, {"plan_id": str(world.a.plan_id), "format": "csv"})

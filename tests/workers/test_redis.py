@@ -33,6 +33,7 @@ from core.settings import Settings
 from graphql_schema.app import create_app
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
+from tenants.unit_of_work import UnitOfWork
 from tests.conftest import REPO
 from tests.factories import World, error_codes, gql
 from tests.workers.conftest import Mailbox, Receiver
@@ -147,7 +148,7 @@ async def test_a_change_reaches_webhooks_and_monitoring_reaches_mailboxes(
     )
     assert error_codes(updated) == []
 
-    report = await enqueue_periodic(db, background)  # today's monitoring, this week's digest
+    report = await enqueue_periodic(UnitOfWork(db, background))  # today's monitoring, this week's digest
     assert report.enqueued >= 2
     await eventually(
         lambda: bool(receiver.calls) and any(world.a.slug in m["To"] for m in mailbox.messages)

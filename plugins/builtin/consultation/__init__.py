@@ -9,10 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.enums import ActionPlanStatus, ContributionKind
-from core.i18n import Message, msg
-from core.participation import service as participation
-from plugins import ChannelKindSpec, PluginInfo, hookimpl
+from usina import ChannelKindSpec, Message, PluginInfo, hookimpl, msg
+from usina.models import ActionPlanStatus, ContributionKind
+from usina.services import participation
 
 KIND = "consultation"
 

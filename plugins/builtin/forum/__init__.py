@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.enums import ContributionKind
-from core.i18n import msg
-from plugins import ChannelKindSpec, PluginInfo, hookimpl
+from usina import ChannelKindSpec, PluginInfo, hookimpl, msg
+from usina.models import ContributionKind
 
 KIND = "forum"
 

@@ -7,11 +7,26 @@ audited and visible exactly like any other evaluation.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
 
-from core.i18n import msg
-from plugins import DerivationInput, FrameworkSpec, GraphQLContribution, PluginInfo, hookimpl
+from plugins.builtin.kpi import service
 from plugins.builtin.kpi.graphql import KpiMutations, KpiQuery
+from usina import (
+    SYSTEM,
+    DerivationInput,
+    FrameworkSpec,
+    GraphQLContribution,
+    JobContext,
+    JobSpec,
+    PluginInfo,
+    hookimpl,
+    msg,
+)
+
+RECORD_VALUE = "kpi.record_value"
 
 
 @hookimpl
@@ -51,3 +66,24 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
 @hookimpl
 def register_graphql() -> Sequence[GraphQLContribution]:
     return [GraphQLContribution(name="kpi", query=KpiQuery, mutation=KpiMutations)]
+
+
+async def record_value(ctx: JobContext) -> dict[str, Any]:
+    """A measured value arriving in the background (an integration, an import): recorded
+    exactly as ``recordKpiValue`` records it, with its audit event, webhooks and recompute.
+
+    Arguments: ``commitment_id``, ``code``, ``value``, ``measured_on`` (ISO date)."""
+    kpi = await service.record(
+        ctx.session,
+        SYSTEM,
+        uuid.UUID(str(ctx.args["commitment_id"])),
+        str(ctx.args["code"]),
+        float(ctx.args["value"]),
+        date.fromisoformat(str(ctx.args["measured_on"])),
+    )
+    return {"code": kpi.code, "achievement": kpi.achievement}
+
+
+@hookimpl
+def register_jobs() -> Sequence[JobSpec]:
+    return [JobSpec(name=RECORD_VALUE, run=record_value, max_attempts=3)]

@@ -3,12 +3,9 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
-from core.identity.roles import Permission
-from core.ids import decode_id
 from plugins.builtin.kpi import service
-from plugins.gqltypes import requires
+from usina import Info, Permission, decode_id, requires
 
 
 @strawberry.type

@@ -11,16 +11,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import lookups
-from core import validation as v
-from core.audit import service as audit
-from core.commitments.models import Commitment
-from core.db.base import utcnow
-from core.enums import EvaluationStatus, EvaluationTarget
-from core.errors import BadUserInput, NotFound
-from core.evaluation.models import Evaluation, Rating
-from core.i18n import msg
-from core.identity.principal import Principal
+from usina import BadUserInput, NotFound, Principal, msg
+from usina.models import (
+    Commitment,
+    Evaluation,
+    EvaluationStatus,
+    EvaluationTarget,
+    utcnow,
+)
+from usina.models import EvaluationRating as Rating
+from usina.services import audit, lookups
+from usina.services import validation as v
 
 FRAMEWORK = "kpi"
 
@@ -60,7 +61,7 @@ def as_kpi(rating: Rating) -> Kpi:
 
 
 async def _evaluation(
-    session: AsyncSession, actor: Principal, commitment: Commitment, create: bool
+    session: AsyncSession, by: Principal, commitment: Commitment, create: bool
 ) -> Evaluation | None:
     found = (
         await session.execute(
@@ -77,7 +78,7 @@ async def _evaluation(
             framework_version="1.0",
             target=EvaluationTarget.COMMITMENT,
             status=EvaluationStatus.PUBLISHED,
-            reviewer=actor.subject,
+            reviewer=by.subject,
             published_at=utcnow(),
         )
         session.add(found)
@@ -95,7 +96,7 @@ def _finite(field: str, value: float) -> float:
 
 async def define(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     commitment_id: uuid.UUID,
     code: str,
     name: str,
@@ -104,7 +105,7 @@ async def define(
     target: float,
 ) -> Kpi:
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
-    evaluation = await _evaluation(session, actor, commitment, create=True)
+    evaluation = await _evaluation(session, by, commitment, create=True)
     assert evaluation is not None
     code = v.text("code", code, max_length=50)
     rating = (
@@ -126,20 +127,20 @@ async def define(
         "measurements": list(rating.data.get("measurements", [])),
     }
     await session.flush()
-    audit.record(session, actor, "kpi.define", rating, before=before)
+    audit.record(session, by, "kpi.define", rating, before=before)
     return as_kpi(rating)
 
 
 async def record(
     session: AsyncSession,
-    actor: Principal,
+    by: Principal,
     commitment_id: uuid.UUID,
     code: str,
     value: float,
     measured_on: date,
 ) -> Kpi:
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
-    evaluation = await _evaluation(session, actor, commitment, create=False)
+    evaluation = await _evaluation(session, by, commitment, create=False)
     rating = None
     if evaluation is not None:
         rating = (
@@ -164,7 +165,7 @@ async def record(
     measurements.append({"on": measured_on.isoformat(), "value": _finite("value", value)})
     rating.data = {**rating.data, "measurements": sorted(measurements, key=lambda m: m["on"])}
     await session.flush()
-    audit.record(session, actor, "kpi.record", rating, before=before)
+    audit.record(session, by, "kpi.record", rating, before=before)
     return as_kpi(rating)
 
 

@@ -11,9 +11,19 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
-from core.i18n import msg
-from plugins import InstrumentSpec, PluginInfo, Rating, Scores, hookimpl
-from plugins.scoring import answers_from, dimensions_from, load_definition, message, weighted_scores
+from usina import (
+    InstrumentSpec,
+    PluginInfo,
+    Rating,
+    Scores,
+    answers_from,
+    dimensions_from,
+    hookimpl,
+    load_definition,
+    message,
+    msg,
+    weighted_scores,
+)
 
 DEFINITION = Path(__file__).parent / "definition-2025.1.json"
 BELOW_FIRST = Rating("BELOW_LEVEL_1", msg("Below level 1", "Por debajo del nivel 1"))

@@ -15,17 +15,18 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
-from core.i18n import Message, msg
-from plugins import (
+from plugins.builtin.ogp_irm.checklist import ChecklistQuery
+from usina import (
     Criterion,
     DerivationInput,
     FrameworkSpec,
     GraphQLContribution,
+    Message,
     PluginInfo,
     ScaleOption,
     hookimpl,
+    msg,
 )
-from plugins.builtin.ogp_irm.checklist import ChecklistQuery
 
 
 class IrmSettings(BaseModel):

@@ -9,17 +9,20 @@ from datetime import date, timedelta
 import strawberry
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
-from core import lookups
-from core.actors.models import Actor
-from core.enums import ActorKind, ContributionKind, Moderation
-from core.i18n import Message, msg
-from core.ids import decode_id
-from core.participation.models import Channel, ChannelMember, Contribution
-from core.plans.models import ActionPlan
-from core.progress.models import ProgressReport
-from plugins.gqltypes import Text, text
+from usina import Info, Message, Text, decode_id, msg, text
+from usina.models import (
+    ActionPlan,
+    Actor,
+    ActorKind,
+    Channel,
+    ChannelMember,
+    Contribution,
+    ContributionKind,
+    Moderation,
+    ProgressReport,
+)
+from usina.services import lookups
 
 FORUM, CONSULTATION = "forum", "consultation"
 

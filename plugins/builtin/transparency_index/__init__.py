@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.i18n import msg
-from plugins import InstrumentSpec, PluginInfo, hookimpl
-from plugins.scoring import answers_from, dimensions_from, load_definition, message, weighted_scores
+from usina import (
+    InstrumentSpec,
+    PluginInfo,
+    answers_from,
+    dimensions_from,
+    hookimpl,
+    load_definition,
+    message,
+    msg,
+    weighted_scores,
+)
 
 DEFINITION = Path(__file__).parent / "definition-2025.1.json"
 

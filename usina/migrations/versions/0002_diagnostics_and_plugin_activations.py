@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from tenants import rls
+from usina.migrations import frozen as rls
 
 revision: str = "0002"
 down_revision: str | None = "0001"

@@ -1,7 +1,6 @@
-"""Before any resolver runs: authenticate the caller and bind the request to a municipality.
-
-A bad token, an unknown or suspended municipality, or a token of another municipality stops
-the operation here with one error and no resolver executed.
+"""Before any resolver runs, once the operation is parsed and within its limits: production
+introspection is for the staff, and the operation's cost is taken from the caller's rate-limit
+bucket. (Who the caller is was settled in front, by ``graphql_schema/authentication.py``.)
 """
 
 from __future__ import annotations
@@ -17,27 +16,15 @@ from core import observability as obs
 from core.errors import Forbidden, RateLimited, Unauthenticated, UsinaError
 from core.i18n import msg
 from core.identity.roles import Permission
-from tenants.resolution import slug_from_host
 
 
-class RequestBinding(SchemaExtension):
+class OperationGuard(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context: Any = self.execution_context.context
-        if self.execution_context.result is not None:  # already refused (a limit): no SQL
+        if self.execution_context.result is not None:  # already refused (a limit)
             yield
             return
         try:
-            headers = context.request.headers
-            host_slug = slug_from_host(headers.get("host"), context.settings.base_domain)
-            context.principal, context.resolved = await context.authenticator.authenticate(
-                headers.get("authorization"), headers.get("x-tenant"), host_slug
-            )
-            principal = context.principal
-            obs.PRINCIPAL.set(
-                "anonymous" if principal.is_anonymous else f"{principal.role}:{principal.subject}"
-            )
-            if context.resolved is not None:
-                obs.TENANT.set(context.resolved.binding.slug)
             _introspection_allowed(context, self.execution_context.graphql_document)
             await _rate_limit(context)
         except UsinaError as error:

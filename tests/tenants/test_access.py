@@ -10,7 +10,7 @@ from core.errors import BadUserInput, Forbidden
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.roles import Role
 from core.identity.tokens import TokenService
-from tenants.resolution import requested_slug, slug_from_host
+from tenants.access import requested_slug, slug_from_host
 from tests.factories import World, error_codes, gql
 
 

@@ -1,0 +1,25 @@
+"""Sending one e-mail delivery over SMTP (the settings' server)."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from core.notifications.models import Delivery
+from core.settings import Settings
+
+
+def send_email(settings: Settings, delivery: Delivery) -> None:
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = delivery.recipient
+    message["Subject"] = delivery.payload["subject"]
+    # A stable Message-ID: a receiver can recognise a re-sent copy.
+    message["Message-ID"] = f"<{delivery.id}@usina>"
+    message.set_content(delivery.payload["text"])
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        smtp.send_message(message)
