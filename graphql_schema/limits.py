@@ -1,7 +1,9 @@
 """Operation limits, checked after validation and before any resolver runs (the only SQL
 before them is authentication's lookup of the municipality the request names).
 
-- depth: nesting of fields (introspection fields excepted, so GraphiQL works);
+- depth: nesting of fields (introspection fields excepted, so GraphiQL works; an edge's
+  ``node`` does not count, so Relay's ``edges { node }`` is one level like ``nodes`` and a
+  query's Relay form has the depth of its ``nodes`` form);
 - aliases: how many aliased fields an operation asks for;
 - tokens: enforced by the parser (``MaxTokensLimiter``);
 - cost, priced like GitHub's API: every connection is assumed to return its full ``first``
@@ -102,6 +104,9 @@ def measure(
                 if selection.alias is not None:
                     out.aliases += 1
                 out.depth = max(out.depth, depth)
+                # Relay's ``edges { node }`` is one level, as ``nodes`` is: an edge's ``node``
+                # adds no depth (the node count still prices every node).
+                plumbing = name == "node" and getattr(parent, "name", "").endswith("Edge")
                 fields = getattr(parent, "fields", None) or {}
                 definition = fields.get(name)
                 child_type = get_named_type(definition.type) if definition else None
@@ -114,7 +119,8 @@ def measure(
                     out.nodes += multiplier * first
                     child_multiplier = multiplier * max(first, 1)
                 if selection.selection_set is not None:
-                    walk(selection.selection_set, child_type, depth + 1, child_multiplier, seen)
+                    child_depth = depth if plumbing else depth + 1
+                    walk(selection.selection_set, child_type, child_depth, child_multiplier, seen)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent

@@ -38,6 +38,7 @@ from graphql_schema.plans.mutations import PlanMutations
 from graphql_schema.plugins.mutations import PluginMutations
 from graphql_schema.plugins.queries import PluginQueries
 from graphql_schema.plugins.types import RequirePlugin
+from graphql_schema.scalars import OVERRIDES
 from plugins.manager import PluginRegistry, make_plugin_manager
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
@@ -109,6 +110,7 @@ def build_schema(
         query=merge_types("Query", tuple(queries)),
         mutation=merge_types("Mutation", tuple(mutations)),
         types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
+        scalar_overrides=OVERRIDES,
         extensions=[
             lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared

@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from core.errors import BadUserInput
+from core.i18n import msg
 from core.identity import service as identity
 from core.identity.models import Person as PersonRow
 from core.identity.roles import Permission, Role
@@ -70,9 +72,11 @@ class AddIdentityProviderInput:
     audience: str = strawberry.field(description="The aud its access tokens carry for Usina.")
     email_claim: str = "email"
     roles_claim: str = "roles"
-    role_mapping: JSON = strawberry.field(
-        default_factory=dict,
-        description='Provider role -> municipal role, e.g. {"staff": "editor"}.',
+    # Null by default rather than {}: graphql-core cannot print an object default of a custom
+    # scalar, so a {} default broke the standard introspection query.
+    role_mapping: JSON | None = strawberry.field(
+        default=None,
+        description='Provider role -> municipal role, e.g. {"staff": "editor"} (none if omitted).',
     )
     default_role: Role | None = strawberry.field(
         default=Role.PARTICIPANT,
@@ -163,11 +167,8 @@ class IdentityMutations:
         self, info: Info, input: AddIdentityProviderInput
     ) -> IdentityProviderPayload:
         info.context.tenant()
-        mapping = input.role_mapping if isinstance(input.role_mapping, dict) else None
-        if mapping is None:
-            from core.errors import BadUserInput
-            from core.i18n import msg
-
+        mapping: object = {} if input.role_mapping is None else input.role_mapping
+        if not isinstance(mapping, dict):
             raise BadUserInput(
                 msg("roleMapping must be an object.", "roleMapping debe ser un objeto."),
                 field="roleMapping",

@@ -6,12 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,43 +14,6 @@ import pytest
 from tests.conftest import REPO
 
 AUDIT = REPO / "tests" / "node"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`usina serve` in a subprocess on loopback, migrated and seeded like `make run`."""
-    home: Path = tmp_path_factory.mktemp("live")
-    env = os.environ | {
-        "USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}",
-    }
-    usina = [sys.executable, "-m", "usina"]
-    for step in (["migrate"], ["demo", "seed"]):
-        subprocess.run(usina + step, env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    server = subprocess.Popen(
-        [*usina, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/graphql"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_graphql_over_http_audit_passes_every_must_and_should(live_server: str) -> None:

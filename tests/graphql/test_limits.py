@@ -84,3 +84,42 @@ async def test_introspection_is_not_held_to_the_depth_limit(client: Any) -> None
     query = "{ __schema { types { name fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }"
     response = await client.post("/graphql", json={"query": query})
     assert "errors" not in response.json()
+
+
+def relay_form(document: str) -> str:
+    """``nodes { ... }`` rewritten as Relay's ``edges { node { ... } }``."""
+    out, stack, i = [], [], 0
+    while i < len(document):
+        if document.startswith("nodes {", i):
+            out.append("edges { node {")
+            stack.append(True)
+            i += len("nodes {")
+        elif document[i] == "{":
+            out.append("{")
+            stack.append(False)
+            i += 1
+        elif document[i] == "}":
+            out.append("} }" if stack.pop() else "}")
+            i += 1
+        else:
+            out.append(document[i])
+            i += 1
+    return "".join(out)
+
+
+def test_relays_edges_and_node_are_not_depth() -> None:
+    """Relay's form of the portal tree measures as deep as its ``nodes`` form; the node
+    count, which prices every node, is the same either way."""
+    from graphql import parse
+
+    from graphql_schema.limits import measure
+    from graphql_schema.schema import build_schema
+    from plugins.manager import make_plugin_manager
+
+    schema = build_schema(make_plugin_manager(entrypoints=False))._schema
+    relay = relay_form(PORTAL_QUERY)
+    assert relay.count("edges { node {") == 4
+    nodes_form = measure(schema, parse(PORTAL_QUERY), None, None)
+    relay_measure = measure(schema, parse(relay), None, None)
+    assert relay_measure.depth == nodes_form.depth
+    assert relay_measure.nodes == nodes_form.nodes

@@ -1,0 +1,69 @@
+"""Fixtures of the API tests that talk to a live server, as real clients do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+
+NODE_TOOLS = REPO / "tests" / "node"
+
+
+def node_or_skip(package: str) -> str:
+    """The node binary, when the test-only npm tools are installed (``make test`` installs
+    them); under ``CI`` their absence fails the test instead of skipping it."""
+    node = shutil.which("node")
+    if node is None or not (NODE_TOOLS / "node_modules" / package).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"node and tests/node/node_modules/{package} are needed (make test)")
+        pytest.skip(f"node or the {package} package is missing")
+    return node
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`usina serve` in a subprocess on loopback, migrated and seeded like `make run`."""
+    home: Path = tmp_path_factory.mktemp("live")
+    env = os.environ | {
+        "USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}",
+    }
+    usina = [sys.executable, "-m", "usina"]
+    for step in (["migrate"], ["demo", "seed"]):
+        subprocess.run(usina + step, env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*usina, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
