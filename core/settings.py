@@ -67,6 +67,18 @@ class Settings(BaseSettings):
         default="demo", description="The municipality GraphiQL's header editor starts with."
     )
     max_page_size: int = 100
+    # Portals on their own domains (graphql_schema/cors.py, graphql_schema/caching.py).
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Web origins allowed for every municipality (each municipality adds its "
+        "own portals' origins with setPortalOrigins).",
+    )
+    cors_refresh_seconds: float = Field(
+        default=10.0,
+        description="How stale a process's copy of the municipalities' portal origins may get "
+        "(for preflight requests, which name no municipality).",
+    )
+    cors_max_age_seconds: int = 600
     # Operation limits (graphql_schema/limits.py); refused with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
     max_query_aliases: int = 30

@@ -20,6 +20,7 @@ from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
 from graphql_schema import files, health, oauth
 from graphql_schema.authentication import Authentication
+from graphql_schema.cors import PortalCORS, PortalOrigins
 from graphql_schema.observability import RequestObservability
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
@@ -57,7 +58,8 @@ def create_app(
     oidc = OidcVerifier.from_settings(settings)
     registry = plugins or make_plugin_manager()
     background = jobs or Jobs.create(settings, registry)
-    uow = unit_of_work(database, registry, background)
+    origins = PortalOrigins(database, settings.cors_refresh_seconds)
+    uow = unit_of_work(database, registry, background, listeners=[origins.on_commit])
     authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
@@ -152,6 +154,8 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(RequestObservability),
+            # Outside authentication, so that its refusals are readable by allowed portals.
+            Middleware(PortalCORS, origins=origins, settings=settings),
             Middleware(
                 Authentication,
                 authenticator=authenticator,
@@ -167,5 +171,6 @@ def create_app(
     app.state.authenticator = authenticator
     app.state.jobs = background
     app.state.uow = uow
+    app.state.portal_origins = origins
     app.state.plugins = registry
     return app

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     RUN_JOBS = "run_jobs"
     MANAGE_JOBS = "manage_jobs"
     MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_PORTALS = "manage_portals"
     MANAGE_STAFF = "manage_staff"
     MANAGE_MUNICIPALITIES = "manage_municipalities"
 
@@ -79,6 +80,7 @@ _ADMIN = {
     Permission.MANAGE_IDENTITY_PROVIDERS,
     Permission.MANAGE_JOBS,
     Permission.MANAGE_WEBHOOKS,
+    Permission.MANAGE_PORTALS,
 }
 _PLATFORM_ONLY = {Permission.MANAGE_MUNICIPALITIES, Permission.MANAGE_STAFF}
 

@@ -31,3 +31,6 @@ class Municipality(Timestamped, Base):
     #: Bumped by the unit of work in every transaction that changes the municipality's
     #: content (``tenants/unit_of_work.py``): portals' ETags and the response cache key on it.
     data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: The origins (``https://gobiernoabierto.villa.gob.ar``) of the municipality's own portals,
+    #: allowed to call the API from a browser (CORS); set by its admins, audited.
+    portal_origins: Mapped[list[str]] = mapped_column(default=list, server_default="[]")

@@ -4,6 +4,7 @@ import strawberry
 
 from core.enums import Locale, MunicipalityStatus
 from core.identity.roles import Permission
+from core.municipalities import portals
 from core.municipalities.service import MunicipalityData
 from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
@@ -28,6 +29,14 @@ class CreateMunicipalityInput:
 class SetMunicipalityStatusInput:
     slug: str
     status: MunicipalityStatus
+
+
+@strawberry.input
+class SetPortalOriginsInput:
+    origins: list[str] = strawberry.field(
+        description="The web origins of the municipality's portals, e.g. "
+        "https://gobiernoabierto.villa.gob.ar (no path, no wildcard); replaces the list."
+    )
 
 
 @strawberry.type
@@ -64,4 +73,19 @@ class MunicipalityMutations:
         row = await provisioning.set_status(
             info.context.uow, info.context.principal, input.slug, input.status
         )
+        return MunicipalityPayload(municipality=from_row(Municipality, row))
+
+    @strawberry.mutation(
+        description="Set the web origins whose pages may call the API from a browser (CORS) "
+        "for the bound municipality.",
+        permission_classes=[requires(Permission.MANAGE_PORTALS)],
+    )
+    async def set_portal_origins(
+        self, info: Info, input: SetPortalOriginsInput
+    ) -> MunicipalityPayload:
+        tenant = info.context.tenant()
+        async with info.context.transaction() as session:
+            row = await portals.set_origins(
+                session, info.context.principal, tenant.municipality.id, input.origins
+            )
         return MunicipalityPayload(municipality=from_row(Municipality, row))

@@ -38,6 +38,9 @@ class Municipality(Node):
     locale: Locale
     timezone: str
     status: MunicipalityStatus
+    portal_origins: list[str] = strawberry.field(
+        description="Web origins of its portals, allowed to call the API from a browser."
+    )
 
     @strawberry.field(description="Action plans, newest first. The public sees no drafts.")
     async def action_plans(

@@ -282,6 +282,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "tenant_admin",
         "webhook.remove",
     ),
+    "setPortalOrigins": (
+        'mutation { setPortalOrigins(input: {origins: ["https://portal.example"]}) { municipality { portalOrigins } } }',
+        lambda t: {},
+        "tenant_admin",
+        "municipality.portal_origins",
+    ),
 }
 
 

@@ -84,6 +84,7 @@ MUTATION_ALLOWED: dict[str, set[str]] = {name: EDITORS for name in MUTATIONS} | 
     "retryJob": ADMINS,
     "registerWebhook": ADMINS,
     "removeWebhook": ADMINS,
+    "setPortalOrigins": ADMINS,
 }
 
 
