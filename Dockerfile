@@ -13,6 +13,9 @@ COPY graphql_schema ./graphql_schema
 COPY workers ./workers
 COPY usina ./usina
 RUN /opt/usina/bin/pip install --upgrade pip && /opt/usina/bin/pip install .
+# GraphiQL's assets from the npm registry, checked against their integrity hashes, so that the
+# IDE works where no CDN can be reached.
+RUN /opt/usina/bin/usina ide install --dir /opt/usina/ide
 
 FROM python:3.11-slim
 LABEL org.opencontainers.image.title="usina" \
@@ -22,7 +25,8 @@ ENV PATH=/opt/usina/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     USINA_ENVIRONMENT=production \
-    USINA_LOG_FORMAT=json
+    USINA_LOG_FORMAT=json \
+    USINA_IDE_ASSETS_DIR=/opt/usina/ide
 RUN groupadd --system --gid 10001 usina \
  && useradd --system --uid 10001 --gid usina --home-dir /nonexistent --shell /usr/sbin/nologin usina
 COPY --from=build /opt/usina /opt/usina

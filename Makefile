@@ -19,6 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/usina migrate
 	$(BIN)/usina demo seed
+	-$(BIN)/usina ide install  # GraphiQL's assets from the npm registry; the CDN if it fails
 	USINA_LOG_FORMAT=$${USINA_LOG_FORMAT:-text} $(BIN)/usina serve --host 127.0.0.1 --port 8000
 
 NODE_TOOLS := tests/node/node_modules/.installed

@@ -10,7 +10,10 @@ that (a) returns exactly the JSON that GraphQL returns.
 
     .venv/bin/python benchmarks/portal_query.py [--seconds 5] [--concurrency 8]
 
-Prints requests per second for each and the two ratios. Figures to report, not a test.
+A fourth and fifth run measure the cached path on the same data: anonymous reads served from
+the response cache, and revalidations answered 304 (``If-None-Match``).
+
+Prints requests per second for each and the ratios. Figures to report, not a test.
 """
 
 from __future__ import annotations
@@ -268,20 +271,32 @@ def ceiling_app(body: bytes) -> Starlette:
 
 
 async def throughput(
-    app: Any, path: str, payload: dict[str, Any], seconds: float, concurrency: int
+    app: Any,
+    path: str,
+    payload: dict[str, Any],
+    seconds: float,
+    concurrency: int,
+    extra: dict[str, str] | None = None,
+    expect: int = 200,
 ) -> float:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        headers = {"X-Tenant": SLUG}
+        headers = {"X-Tenant": SLUG, **(extra or {})}
+
+        async def ask() -> None:
+            response = await client.post(path, json=payload, headers=headers)
+            if response.status_code != expect:
+                raise SystemExit(f"{path} answered {response.status_code}, not {expect}")
+
         for _ in range(20):  # warm up caches and pools
-            (await client.post(path, json=payload, headers=headers)).raise_for_status()
+            await ask()
         done = 0
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
             nonlocal done
             while time.perf_counter() < deadline:
-                (await client.post(path, json=payload, headers=headers)).raise_for_status()
+                await ask()
                 done += 1
 
         started = time.perf_counter()
@@ -295,14 +310,17 @@ async def main(seconds: float, concurrency: int) -> None:
         try:
             await seed(db)
             settings = Settings()
-            graphql = create_app(settings, db=db)
+            # The uncached path: every request executes (what signed-in users and misses pay).
+            graphql = create_app(settings.model_copy(update={"response_cache": "off"}), db=db)
+            # The cached path: anonymous reads answered from the response cache or by 304.
+            cached = create_app(settings, db=db)
             payload = {"query": PORTAL_QUERY}
             async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=graphql), base_url="http://b"
+                transport=httpx.ASGITransport(app=cached), base_url="http://b"
             ) as c:
-                expected = (
-                    await c.post("/graphql", json=payload, headers={"X-Tenant": SLUG})
-                ).json()
+                first = await c.post("/graphql", json=payload, headers={"X-Tenant": SLUG})
+                expected = first.json()
+                etag = first.headers["etag"]
             assert "errors" not in expected, expected
             manual = hand_written_app(db)
             async with httpx.AsyncClient(
@@ -316,6 +334,16 @@ async def main(seconds: float, concurrency: int) -> None:
                 "graphql": await throughput(graphql, "/graphql", payload, seconds, concurrency),
                 "hand_written": await throughput(manual, "/portal", {}, seconds, concurrency),
                 "ceiling": await throughput(ceiling, "/portal", {}, seconds, concurrency),
+                "cached": await throughput(cached, "/graphql", payload, seconds, concurrency),
+                "not_modified": await throughput(
+                    cached,
+                    "/graphql",
+                    payload,
+                    seconds,
+                    concurrency,
+                    {"If-None-Match": etag},
+                    expect=304,
+                ),
             }
         finally:
             await db.dispose()
@@ -326,6 +354,9 @@ async def main(seconds: float, concurrency: int) -> None:
         print(f"  {name:<13} {rate:8.1f} req/s")
     print(f"  graphql / hand_written = {results['graphql'] / results['hand_written']:.2f}")
     print(f"  graphql / ceiling      = {results['graphql'] / results['ceiling']:.3f}")
+    print(f"  cached / hand_written  = {results['cached'] / results['hand_written']:.2f}")
+    print(f"  cached / ceiling       = {results['cached'] / results['ceiling']:.3f}")
+    print(f"  304 / ceiling          = {results['not_modified'] / results['ceiling']:.3f}")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,20 @@ class DeadlineExceeded(UsinaError):
 class RequestTooLarge(UsinaError):
     code = "REQUEST_TOO_LARGE"
     exit_code = 2
+
+
+class PersistedQueryNotFound(UsinaError):
+    """Apollo's automatic persisted queries: the hash is unknown; send the full query once.
+
+    Its message is the protocol's token, ``PersistedQueryNotFound``, in every language:
+    clients match on it (and on the code)."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+    exit_code = 4
+
+
+class PersistedQueryRequired(UsinaError):
+    """Trusted-documents mode: anonymous clients may only run documents registered before."""
+
+    code = "PERSISTED_QUERY_REQUIRED"
+    exit_code = 3

@@ -53,6 +53,11 @@ GRAPHQL_LATENCY = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 GRAPHQL_ERRORS = Counter("usina_graphql_errors_total", "GraphQL errors by code.", ["code"])
+RESPONSE_CACHE = Counter(
+    "usina_response_cache_total",
+    "Anonymous cacheable reads by outcome: hit, miss, not_modified (304).",
+    ["outcome"],
+)
 JOBS = Counter("usina_jobs_total", "Job attempts by kind and outcome.", ["kind", "outcome"])
 JOB_LATENCY = Histogram(
     "usina_job_duration_seconds",

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default=True,
         description="Serve GraphiQL. In production only staff get it (and introspection).",
     )
+    ide_assets_dir: str = Field(
+        default=".usina/ide",
+        description="Where `usina ide install` keeps GraphiQL's assets; served from there when "
+        "installed (no CDN needed), else the page loads them from the CDN.",
+    )
+    npm_registry: str = "https://registry.npmjs.org"
     graphiql_tenant: str = Field(
         default="demo", description="The municipality GraphiQL's header editor starts with."
     )
@@ -79,6 +85,36 @@ class Settings(BaseSettings):
         "(for preflight requests, which name no municipality).",
     )
     cors_max_age_seconds: int = 600
+    persisted_queries: Literal["memory", "redis"] = Field(
+        default="memory",
+        description="Where persisted queries (Apollo APQ) are kept: this process's memory (the "
+        "embedded default) or Redis (USINA_REDIS_URL), shared by every process.",
+    )
+    persisted_query_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        description="How long an automatically persisted query is kept (trusted ones: always).",
+    )
+    trusted_documents: bool = Field(
+        default=False,
+        description="Anonymous clients may run only documents registered beforehand "
+        "(registerPersistedDocuments), sent by hash. Signed-in callers are not restricted.",
+    )
+    response_cache: Literal["off", "memory", "redis"] = Field(
+        default="memory",
+        description="Cache anonymous read answers per municipality and data version: in this "
+        "process's memory or in Redis (shared).",
+    )
+    response_cache_entries: int = Field(
+        default=2_000, description="The most answers the in-memory cache keeps (LRU)."
+    )
+    response_cache_ttl_seconds: int = 3_600
+    http_cache_max_age_seconds: int = Field(
+        default=30, description="Cache-Control max-age of anonymous read answers."
+    )
+    http_cache_stale_seconds: int = Field(
+        default=60, description="Cache-Control stale-while-revalidate of anonymous read answers."
+    )
+    cache_prefix: str = "usina"
     # Operation limits (graphql_schema/limits.py); refused with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
     max_query_aliases: int = 30

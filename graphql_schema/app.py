@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
@@ -18,10 +19,12 @@ from starlette.routing import Route
 from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.settings import Settings, get_settings
-from graphql_schema import files, health, oauth
+from graphql_schema import files, health, ide, oauth
 from graphql_schema.authentication import Authentication
+from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
 from graphql_schema.observability import RequestObservability
+from graphql_schema.persisted import PersistedQueries, make_store
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
@@ -66,6 +69,8 @@ def create_app(
         if settings.rate_limit
         else None
     )
+    persisted = PersistedQueries(make_store(settings), trusted_only=settings.trusted_documents)
+    http_cache = HttpCache(settings, make_responses(settings), persisted)
     view = UsinaGraphQL(
         build_schema(registry, settings),
         db=database,
@@ -74,6 +79,8 @@ def create_app(
         plugins=registry,
         rate_limiter=limiter,
         uow=uow,
+        persisted=persisted,
+        http_cache=http_cache,
     )
 
     async def jwks(_: Request) -> JSONResponse:
@@ -135,17 +142,20 @@ def create_app(
         if limiter is not None:
             await limiter.close()
         await oidc.close()
+        await http_cache.close()
+        await persisted.store.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()
 
     app = Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view, methods=["GET", "HEAD", "POST"]),
             Route(oauth.JWKS_PATH, jwks),
             Route("/.well-known/openid-configuration", openid_configuration),
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
+            Route(ide.PREFIX + "{path:path}", ide.asset_endpoint(Path(settings.ide_assets_dir))),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
@@ -172,5 +182,7 @@ def create_app(
     app.state.jobs = background
     app.state.uow = uow
     app.state.portal_origins = origins
+    app.state.persisted = persisted
+    app.state.http_cache = http_cache
     app.state.plugins = registry
     return app

@@ -12,8 +12,9 @@ refused here, the same way on every endpoint: the status of ``graphql_schema.err
 with ``WWW-Authenticate: Bearer error="invalid_token"`` for a token), a JSON body of GraphQL
 errors with ``extensions.code``, in the caller's language.
 
-The operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/.well-known/…``) are
-not behind it: probes and key discovery must not depend on the database or on a header.
+The operational endpoints (``/healthz``, ``/readyz``, ``/metrics``, ``/.well-known/…``) and
+GraphiQL's static assets are not behind it: probes and key discovery must not depend on the
+database or on a header.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from graphql_schema.errors import GRAPHQL_RESPONSE, refusal, wants_graphql_respo
 from tenants.access import Authenticator, Resolved, slug_from_host
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-OPEN_PREFIXES = ("/.well-known/",)
+OPEN_PREFIXES = ("/.well-known/", "/graphiql/assets/")
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ class Context:
     rate_limiter: Any = None
     #: Where every mutation commits (built by the app with the job dispatcher and listeners).
     uow: UnitOfWork = field(kw_only=True)
+    #: Persisted queries and trusted documents (graphql_schema/persisted.py).
+    persisted: Any = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

@@ -136,7 +136,8 @@ class PortalCORS(CORSMiddleware):
             headers = MutableHeaders(scope=message)
             if origin is not None and self.is_allowed_origin(origin):
                 headers.update(self.simple_headers)
-                self.allow_explicit_origin(headers, origin)
-            else:
+                headers["Access-Control-Allow-Origin"] = origin
+            varies = {v.strip().lower() for v in ",".join(headers.getlist("vary")).split(",")}
+            if "origin" not in varies:
                 headers.append("Vary", "Origin")
         await send(message)

@@ -12,10 +12,10 @@ from graphql import DocumentNode, FieldNode, GraphQLError, Visitor, visit
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
-from core import observability as obs
-from core.errors import Forbidden, RateLimited, Unauthenticated, UsinaError
+from core.errors import Forbidden, Unauthenticated, UsinaError
 from core.i18n import msg
 from core.identity.roles import Permission
+from graphql_schema.ratelimit import charge
 
 
 class OperationGuard(SchemaExtension):
@@ -80,29 +80,15 @@ def _introspection_allowed(context: Any, document: DocumentNode | None) -> None:
 
 async def _rate_limit(context: Any) -> None:
     """Take the operation's cost from the caller's bucket, or refuse with 429."""
-    settings, principal = context.settings, context.principal
     tenant = context.resolved.binding.slug if context.resolved else "-"
     cost = context.query_cost.rate_limit_cost if context.query_cost else 1
-    obs.TENANT_COST.add(tenant, cost)
-    limiter = getattr(context, "rate_limiter", None)
-    if limiter is None:
-        return
-    if principal.is_anonymous:
-        client = context.request.client.host if context.request.client else "unknown"
-        key, capacity = f"{tenant}:ip:{client}", settings.rate_limit_anonymous_points
-    else:
-        key, capacity = f"{tenant}:sub:{principal.subject}", settings.rate_limit_points
-    decision = await limiter.take(
-        key, cost, capacity=capacity, window_seconds=settings.rate_limit_window_seconds
+    client = context.request.client.host if context.request.client else "unknown"
+    context.rate_limit = await charge(
+        getattr(context, "rate_limiter", None),
+        context.settings,
+        context.principal,
+        tenant,
+        client,
+        cost,
+        context.response,
     )
-    context.rate_limit = decision.report()
-    if not decision.allowed:
-        context.response.status_code = 429
-        context.response.headers["Retry-After"] = str(decision.retry_after)
-        raise RateLimited(
-            msg(
-                f"Rate limit exceeded; retry in {decision.retry_after} s.",
-                f"Límite de uso excedido; reintente en {decision.retry_after} s.",
-            ),
-            details={"retryAfter": decision.retry_after, "cost": cost},
-        )

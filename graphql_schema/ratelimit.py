@@ -17,6 +17,13 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+from starlette.responses import Response
+
+from core import observability as obs
+from core.errors import RateLimited
+from core.i18n import msg
+from core.identity.principal import Principal
+from core.settings import Settings
 
 log = logging.getLogger("usina.ratelimit")
 
@@ -79,3 +86,39 @@ class RateLimiter:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+
+async def charge(
+    limiter: RateLimiter | None,
+    settings: Settings,
+    principal: Principal,
+    tenant: str,
+    client: str,
+    cost: int,
+    response: Response | None = None,
+) -> dict[str, int] | None:
+    """Take ``cost`` from the caller's bucket (anonymous callers: per address, a smaller one);
+    the bucket's report for ``extensions.cost``, or ``RATE_LIMITED`` (429, ``Retry-After`` on
+    ``response``). Executions and cache hits are charged alike."""
+    obs.TENANT_COST.add(tenant, cost)
+    if limiter is None:
+        return None
+    if principal.is_anonymous:
+        key, capacity = f"{tenant}:ip:{client}", settings.rate_limit_anonymous_points
+    else:
+        key, capacity = f"{tenant}:sub:{principal.subject}", settings.rate_limit_points
+    decision = await limiter.take(
+        key, cost, capacity=capacity, window_seconds=settings.rate_limit_window_seconds
+    )
+    if not decision.allowed:
+        if response is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(decision.retry_after)
+        raise RateLimited(
+            msg(
+                f"Rate limit exceeded; retry in {decision.retry_after} s.",
+                f"Límite de uso excedido; reintente en {decision.retry_after} s.",
+            ),
+            details={"retryAfter": decision.retry_after, "cost": cost},
+        )
+    return decision.report()

@@ -38,6 +38,7 @@ from graphql_schema.plans.mutations import PlanMutations
 from graphql_schema.plugins.mutations import PluginMutations
 from graphql_schema.plugins.queries import PluginQueries
 from graphql_schema.plugins.types import RequirePlugin
+from graphql_schema.portals.mutations import PortalMutations
 from graphql_schema.scalars import OVERRIDES
 from plugins.manager import PluginRegistry, make_plugin_manager
 
@@ -65,6 +66,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     EvaluationMutations,
     IdentityMutations,
     JobMutations,
+    PortalMutations,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
 from core.identity.tokens import TokenService
 from core.settings import Settings
+from graphql_schema import ide, ratelimit
 from graphql_schema.authentication import identity_of, past_deadline
+from graphql_schema.caching import NO_STORE, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
     GRAPHQL_RESPONSE,
@@ -31,13 +34,20 @@ from graphql_schema.errors import (
     request_error_status,
     wants_graphql_response,
 )
+from graphql_schema.persisted import PersistedQueries
 from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
+#: Whether the request being parsed is anonymous (strawberry's parsing hook sees no scope).
+_ANONYMOUS: ContextVar[bool] = ContextVar("usina_anonymous", default=True)
 HTTP_ERROR_CODES = {"Too many operations": "QUERY_TOO_COMPLEX"}
+#: Refusals that are about the GraphQL request itself (persisted queries, bad extensions).
+REQUEST_CODES = frozenset(
+    {"PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_REQUIRED", "BAD_USER_INPUT"}
+)
 
 
 class UsinaGraphQL(GraphQL[Context, None]):
@@ -51,6 +61,8 @@ class UsinaGraphQL(GraphQL[Context, None]):
         plugins: PluginRegistry,
         rate_limiter: RateLimiter | None = None,
         uow: UnitOfWork,
+        persisted: PersistedQueries,
+        http_cache: HttpCache,
     ) -> None:
         super().__init__(
             schema,
@@ -63,6 +75,8 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.plugins = plugins
         self.rate_limiter = rate_limiter
         self.uow = uow
+        self.persisted = persisted
+        self.http_cache = http_cache
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's request handling, inside the request's limits: body size, deadline
@@ -71,13 +85,17 @@ class UsinaGraphQL(GraphQL[Context, None]):
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
         locale = pick_locale(request.headers.get("accept-language"))
+        head = request.method == "HEAD"
+        if head:  # HEAD answers what GET answers, without the body
+            request = Request({**request.scope, "method": "GET"}, request.receive)
         try:
             await self._read_body(request)
             deadline = request.scope.get("usina.deadline")
             if deadline is None:
                 deadline = self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
             async with asyncio.timeout_at(deadline):
-                return await super().run(request, context, root_value)
+                response = await self._cached_or_run(request, context, root_value)
+            return _without_body(response) if head else response
         except UsinaError as error:
             return self._refusal(request, error, locale)
         except TimeoutError:
@@ -88,6 +106,55 @@ class UsinaGraphQL(GraphQL[Context, None]):
             return self._refusal(request, past_deadline(seconds), locale)
         except HTTPException as error:
             return self._http_error(error, locale)
+
+    async def _cached_or_run(self, request: Request, context: Any, root_value: Any) -> Response:
+        """An anonymous read is answered from its ETag (304) or the response cache when it
+        can be (``graphql_schema/caching.py``); anything else executes, never stored."""
+        identity = identity_of(request.scope)
+        _ANONYMOUS.set(identity.principal.is_anonymous)
+        plan = await self.http_cache.plan(request, identity)
+        if plan is None:
+            response: Response = await super().run(request, context, root_value)
+            if "cache-control" not in response.headers:
+                response.headers["Cache-Control"] = NO_STORE
+            return response
+        async def charge(cost: int) -> dict[str, int] | None:
+            tenant = identity.tenant.binding.slug if identity.tenant else "-"
+            client = request.client.host if request.client else "unknown"
+            return await ratelimit.charge(
+                self.rate_limiter, self.settings, identity.principal, tenant, client, cost
+            )
+
+        not_modified = self.http_cache.not_modified(request, plan)
+        if not_modified is not None:
+            await charge(1)
+            obs.RESPONSE_CACHE.labels("not_modified").inc()
+            return not_modified
+
+        async def execute() -> Response:
+            result: Response = await super(UsinaGraphQL, self).run(request, context, root_value)
+            return result
+
+        response, outcome = await self.http_cache.serve(plan, execute, charge)
+        obs.RESPONSE_CACHE.labels(outcome).inc()
+        return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET with neither a query nor a persisted query's hash is a person's browser."""
+        return bool(
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
+
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        """Strawberry's parsing, then persisted queries: a hash becomes its document."""
+        parsed = await super().parse_http_body(request_adapter)
+        anonymous = _ANONYMOUS.get()
+        for data in parsed if isinstance(parsed, list) else [parsed]:
+            data.query = await self.persisted.resolve(
+                data.query, data.extensions, anonymous=anonymous
+            )
+        return parsed
 
     async def _read_body(self, request: Request) -> None:
         """Read the body up to ``max_body_bytes`` (declared or streamed), or refuse."""
@@ -114,12 +181,18 @@ class UsinaGraphQL(GraphQL[Context, None]):
     def _refusal(self, request: Request, error: UsinaError, locale: str) -> Response:
         obs.GRAPHQL_ERRORS.labels(error.code).inc()
         body, status = refusal(error, locale)
-        media = (
-            GRAPHQL_RESPONSE
-            if wants_graphql_response(request.headers.get("accept"))
-            else "application/json"
+        graphql_response = wants_graphql_response(request.headers.get("accept"))
+        if error.code in REQUEST_CODES and not graphql_response:
+            status = 200  # a GraphQL request error: application/json answers it with 200
+        media = GRAPHQL_RESPONSE if graphql_response else "application/json"
+        headers = {"Cache-Control": NO_STORE}
+        if "retryAfter" in error.details:  # a rate-limited cache hit: as an execution answers
+            headers["Retry-After"] = str(error.details["retryAfter"])
+            if not graphql_response:
+                body = {"data": None, **body}
+        return Response(
+            self.encode_json(body), status_code=status, media_type=media, headers=headers
         )
-        return Response(self.encode_json(body), status_code=status, media_type=media)
 
     def _http_error(self, error: HTTPException, locale: str) -> Response:
         """Strawberry's plain-text HTTP refusals (wrong method, bad JSON, too many batched
@@ -145,6 +218,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             plugins=self.plugins,
             rate_limiter=self.rate_limiter,
             uow=self.uow,
+            persisted=self.persisted,
             principal=identity.principal,
             resolved=identity.tenant,
         )
@@ -209,7 +283,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
                 )
                 locale = pick_locale(request.headers.get("accept-language"))
                 return self._refusal(request, error, locale)
-        html = self.graphql_ide_html
+        html = ide.localized(self.graphql_ide_html, Path(self.settings.ide_assets_dir))
         query_js = json.dumps(PORTAL_QUERY)
         headers_js = json.dumps(json.dumps({"X-Tenant": self.settings.graphiql_tenant}))
         html = html.replace("parameters.q || EXAMPLE_QUERY", f"parameters.q || {query_js}")
@@ -219,3 +293,9 @@ class UsinaGraphQL(GraphQL[Context, None]):
         )
         html = html.replace("<title>Strawberry GraphiQL</title>", "<title>Usina GraphiQL</title>")
         return HTMLResponse(html)
+
+
+def _without_body(response: Response) -> Response:
+    """The HEAD answer: GET's status and headers (its Content-Length included), no body."""
+    headers = dict(response.headers)
+    return Response(b"", status_code=response.status_code, headers=headers)

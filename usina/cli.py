@@ -323,3 +323,30 @@ def schema_export(check: bool) -> None:
         return
     SDL_PATH.write_text(sdl)
     click.echo(f"wrote {SDL_PATH}")
+
+
+@main.group()
+def ide() -> None:
+    """GraphiQL's assets, served by Usina itself (no CDN needed)."""
+
+
+@ide.command("install")
+@click.option("--dir", "directory", help="Where to keep them (default USINA_IDE_ASSETS_DIR).")
+@_fail_cleanly
+def ide_install(directory: str | None) -> None:
+    """Download GraphiQL's assets from the npm registry, checked against their integrity."""
+    from pathlib import Path
+
+    import httpx
+    from strawberry.http.ides import get_graphql_ide_html
+
+    from graphql_schema import ide as assets
+
+    settings = get_settings()
+    target = Path(directory or settings.ide_assets_dir)
+    try:
+        count = assets.install(get_graphql_ide_html("graphiql"), target, settings.npm_registry)
+    except (httpx.HTTPError, RuntimeError) as error:
+        click.echo(f"error: the IDE's assets could not be installed: {error}", err=True)
+        sys.exit(6)
+    click.echo(f"installed {count} GraphiQL files in {target}")

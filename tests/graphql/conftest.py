@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -36,34 +37,41 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`usina serve` in a subprocess on loopback, migrated and seeded like `make run`."""
-    home: Path = tmp_path_factory.mktemp("live")
-    env = os.environ | {
-        "USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}",
-    }
+def seeded(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a database in ``home``, migrated and seeded like ``make run``."""
+    environment = os.environ | {"USINA_DATABASE_URL": f"sqlite+aiosqlite:///{home / 'usina.db'}"}
+    environment |= env or {}
     usina = [sys.executable, "-m", "usina"]
     for step in (["migrate"], ["demo", "seed"]):
-        subprocess.run(usina + step, env=env, check=True, capture_output=True, timeout=120)
+        subprocess.run(usina + step, env=environment, check=True, capture_output=True, timeout=120)
+    return environment
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    """``usina serve`` in a subprocess on a free loopback port; yields its GraphQL URL."""
     port = _free_port()
     server = subprocess.Popen(
-        [*usina, "serve", "--port", str(port)],
+        [sys.executable, "-m", "usina", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/graphql"
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        yield url
+        yield f"http://127.0.0.1:{port}/graphql"
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`usina serve` in a subprocess on loopback, migrated and seeded like `make run`."""
+    with serving(seeded(tmp_path_factory.mktemp("live"))) as url:
+        yield url

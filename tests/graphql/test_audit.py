@@ -282,6 +282,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "tenant_admin",
         "webhook.remove",
     ),
+    "registerPersistedDocuments": (
+        'mutation { registerPersistedDocuments(input: {documents: ["{ municipality { name } }"]}) { sha256Hashes } }',
+        lambda t: {},
+        "tenant_admin",
+        "persisted_documents.register",
+    ),
     "setPortalOrigins": (
         'mutation { setPortalOrigins(input: {origins: ["https://portal.example"]}) { municipality { portalOrigins } } }',
         lambda t: {},
