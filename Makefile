@@ -36,6 +36,7 @@ $(HELM): helm/fetch-helm.sh
 	bash helm/fetch-helm.sh
 
 test: $(STAMP) $(NODE_TOOLS) $(HELM)
+	bash tests/install_chromium.sh
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy
