@@ -12,6 +12,7 @@ import pytest
 
 from core.identity.tokens import TokenService
 from tests.factories import World, error_codes, gql
+from tests.graphql.test_audit import MUTATIONS
 
 PLANS = "{ municipality { name actionPlans { totalCount nodes { title } } } }"
 CREATE_ACTOR = 'mutation { createActor(input: {kind: ACADEMIA, name: "Universidad"}) { actor { id } } }'
@@ -145,3 +146,49 @@ async def test_answers_with_errors_are_not_stored(client: Any, world: World) -> 
     missing = '{ node(id: "QWN0b3I6MDE5YTAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAw") { id } }'
     answer = await client.get(url(missing), headers={"X-Tenant": world.a.slug})
     assert answer.headers["cache-control"] == "private, no-store"
+
+
+#: Mutations that change no content a reader sees (only bookkeeping: jobs, another
+#: municipality, trusted documents): the data version, and so every cached answer, stays.
+KEEPS_THE_VERSION = {
+    "createMunicipality",
+    "exportActionPlan",
+    "recomputeScores",
+    "registerPersistedDocuments",
+    "retryJob",
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+async def test_after_every_mutation_the_next_anonymous_read_is_current(
+    client: Any, db: Any, world: World, tokens: TokenService, mutation: str
+) -> None:
+    """Each mutation of the audit meta-test's list: a change moves the municipality's data
+    version, so the next anonymous read has a new ETag and is executed, not served stale."""
+    from core.municipalities.models import Municipality
+
+    async def version() -> int:
+        async with db.session(None) as session:
+            row = await session.get(Municipality, world.a.municipality.id)
+            assert row is not None
+            return row.data_version
+
+    document, variables, role, _ = MUTATIONS[mutation]
+    token = tokens.issue(
+        subject=f"{role}-1", role=role, tenant=None if role == "platform_admin" else world.a.slug
+    )
+    unbound = {"createMunicipality", "setMunicipalityStatus"}
+    bind = {"tenant": world.a.slug} if role == "platform_admin" and mutation not in unbound else {}
+    before_read = await client.get(url(PLANS), headers={"X-Tenant": world.a.slug})
+    before = await version()
+    result = await gql(client, document, variables(world.a), token=token, **bind)
+    assert "errors" not in result, result
+    after = await version()
+    if mutation in KEEPS_THE_VERSION:
+        assert after == before
+        return
+    assert after > before
+    if mutation == "setMunicipalityStatus":
+        return  # suspended: the public can no longer read it at all
+    after_read = await client.get(url(PLANS), headers={"X-Tenant": world.a.slug})
+    assert after_read.headers["etag"] != before_read.headers["etag"]
