@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 
 from graphql_schema import ide
 from graphql_schema.app import create_app
+from tests.graphql.conftest import NODE_TOOLS, node_or_skip, seeded, serving
 
 
 def page(app: Any) -> Any:
@@ -69,3 +73,21 @@ def test_a_tampered_asset_is_not_served(installed: Path, tmp_path: Path) -> None
             target.write_bytes(file.read_bytes())
     (copy / ide.assets(html)[0].local).write_text("alert('tampered')")
     assert ide.localized(html, copy) == html  # back to the CDN, never the tampered copy
+
+
+def test_graphiql_works_in_chromium_with_no_request_to_a_cdn(installed: Path, tmp_path: Path) -> None:
+    """The page as a person opens it: GraphiQL renders, runs the demo's portal query, and
+    Chromium asks nothing of any host but Usina's own."""
+    node = node_or_skip("playwright-core")
+    if not Path("/usr/bin/chromium").exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is needed (make test installs it)")
+        pytest.skip("chromium is not installed")
+    env = seeded(tmp_path, {"USINA_IDE_ASSETS_DIR": str(installed)})
+    with serving(env) as url:
+        ran = subprocess.run(
+            [node, str(NODE_TOOLS / "portal" / "graphiql.mjs"), url],
+            capture_output=True, text=True, timeout=120, cwd=NODE_TOOLS,
+        )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert json.loads(ran.stdout) == {"elsewhere": [], "rendered": True}
