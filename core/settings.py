@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         default=60, description="Cache-Control stale-while-revalidate of anonymous read answers."
     )
     cache_prefix: str = "usina"
+    data_versions: Literal["memory", "redis"] | None = Field(
+        default=None,
+        description="Where processes learn each municipality's current data version (which "
+        "keeps their copy of its row and their cached answers current): this process's memory "
+        "(one process; others' changes seen within 1 s) or Redis (every process at once). "
+        "Unset: Redis when the response cache is in Redis, memory otherwise.",
+    )
     # Operation limits (graphql_schema/limits.py); refused with QUERY_TOO_COMPLEX.
     max_query_depth: int = 12
     max_query_aliases: int = 30

@@ -32,6 +32,7 @@ from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry, make_plugin_manager
 from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
+from tenants.directory import MunicipalityDirectory, make_versions
 from tenants.unit_of_work import UnitOfWork
 from workers.broker import Jobs
 from workers.periodic import enqueue_periodic
@@ -62,8 +63,11 @@ def create_app(
     registry = plugins or make_plugin_manager()
     background = jobs or Jobs.create(settings, registry)
     origins = PortalOrigins(database, settings.cors_refresh_seconds)
-    uow = unit_of_work(database, registry, background, listeners=[origins.on_commit])
-    authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc)
+    directory = MunicipalityDirectory(database, make_versions(settings))
+    uow = unit_of_work(
+        database, registry, background, listeners=[directory.on_commit, origins.on_commit]
+    )
+    authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc, directory=directory)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
         if settings.rate_limit
@@ -143,6 +147,7 @@ def create_app(
             await limiter.close()
         await oidc.close()
         await http_cache.close()
+        await directory.close()
         await persisted.store.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()
@@ -182,6 +187,7 @@ def create_app(
     app.state.jobs = background
     app.state.uow = uow
     app.state.portal_origins = origins
+    app.state.directory = directory
     app.state.persisted = persisted
     app.state.http_cache = http_cache
     app.state.plugins = registry

@@ -17,6 +17,7 @@ from core.jobs.models import ExportFile
 from graphql_schema.errors import refusal
 from tenants.access import binding_for, find_municipality, fresh_keys
 from tenants.database import Database
+from tenants.directory import MunicipalityDirectory
 
 
 async def download(request: Request, *, db: Database, tokens: TokenService) -> Response:
@@ -41,7 +42,7 @@ async def _download(request: Request, db: Database, tokens: TokenService) -> Res
         key = uuid.UUID(file_id)
     except ValueError:
         raise invalid_token("the link is for another file") from None
-    municipality = await find_municipality(db, claims["tenant"], ANONYMOUS)
+    municipality = await find_municipality(MunicipalityDirectory(db), claims["tenant"], ANONYMOUS)
     binding = binding_for(ANONYMOUS, municipality)
     async with db.session(binding) as session:
         row = await session.get(ExportFile, (municipality.id, key))

@@ -35,10 +35,10 @@ from core.identity.oidc import OidcVerifier, unverified_header_and_claims
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Permission, Role
 from core.identity.tokens import TokenService, invalid_token
-from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
 from tenants.context import TenantBinding
 from tenants.database import Database
+from tenants.directory import MunicipalityDirectory
 from tenants.unit_of_work import UnitOfWork
 
 
@@ -83,11 +83,12 @@ def requested_slug(principal: Principal, header: str | None, host_slug: str | No
     return slug or principal.tenant
 
 
-async def find_municipality(db: Database, slug: str, principal: Principal) -> Municipality:
+async def find_municipality(
+    directory: MunicipalityDirectory, slug: str, principal: Principal
+) -> Municipality:
     """The named municipality, if it exists and is active (platform admins see suspended
     ones too)."""
-    async with db.session(None) as session:
-        municipality = await municipalities.find_by_slug(session, slug)
+    municipality = await directory.find(slug)
     if municipality is None:
         raise TenantUnknown(
             msg(f"No municipality '{slug}'.", f"No existe el municipio '{slug}'."),
@@ -157,6 +158,17 @@ class Authenticator:
     uow: UnitOfWork
     tokens: TokenService
     oidc: OidcVerifier
+    #: Where municipalities are looked up (a caching directory in the app).
+    directory: MunicipalityDirectory | None = None
+
+    def __post_init__(self) -> None:
+        if self.directory is None:
+            self.directory = MunicipalityDirectory(self.uow.db)
+
+    @property
+    def municipalities(self) -> MunicipalityDirectory:
+        assert self.directory is not None
+        return self.directory
 
     @property
     def db(self) -> Database:
@@ -175,7 +187,7 @@ class Authenticator:
             slug = requested_slug(principal, header, host_slug)
             if slug is None:
                 return principal, None
-            municipality = await find_municipality(self.db, slug, principal)
+            municipality = await find_municipality(self.municipalities, slug, principal)
             principal = await self._builtin_role(principal, municipality)
             return principal, await enter_municipality(self.uow, principal, municipality)
         if not isinstance(issuer, str):
@@ -188,7 +200,7 @@ class Authenticator:
         slug = requested_slug(principal, header, host_slug)
         if slug is None:
             return None
-        municipality = await find_municipality(self.db, slug, principal)
+        municipality = await find_municipality(self.municipalities, slug, principal)
         return await enter_municipality(self.uow, principal, municipality)
 
     # -- the built-in issuer ------------------------------------------------------------
@@ -229,7 +241,7 @@ class Authenticator:
             raise invalid_token(
                 "name the municipality (X-Tenant header or host) whose provider issued it"
             )
-        municipality = await find_municipality(self.db, slug, ANONYMOUS)
+        municipality = await find_municipality(self.municipalities, slug, ANONYMOUS)
         async with self.db.session(binding_for(ANONYMOUS, municipality)) as session:
             provider = await identity.find_provider(session, issuer)
         if provider is None:

@@ -1,0 +1,54 @@
+"""The municipality directory (``tenants/directory.py``): a process keeps each municipality's
+row while its data version is current, so a request reads no municipality from the database,
+and a change is seen at once in the process that made it (and within a second elsewhere)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from core.enums import MunicipalityStatus
+from core.identity.principal import SYSTEM
+from core.identity.tokens import TokenService
+from graphql_schema.app import create_app
+from tenants.provisioning import set_status
+from tenants.unit_of_work import UnitOfWork
+from tests.factories import World, error_codes, gql
+
+READ = "{ municipality { name } }"
+
+
+async def test_a_warm_request_reads_no_municipality_from_the_database(
+    client: Any, world: World, count_statements: Any
+) -> None:
+    await gql(client, READ, tenant=world.a.slug)
+    count_statements.statements.clear()
+    result = await gql(client, READ, tenant=world.a.slug)
+    assert result["data"] == {"municipality": {"name": world.a.municipality.name}}
+    assert not any("from municipalities" in s.lower() for s in count_statements.statements)
+
+
+async def test_a_change_made_here_is_seen_by_the_next_request(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    assert error_codes(await gql(client, READ, tenant=world.b.slug)) == []
+    admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    suspend = "mutation($s: String!) { setMunicipalityStatus(input: {slug: $s, status: SUSPENDED}) { municipality { status } } }"
+    assert error_codes(await gql(client, suspend, {"s": world.b.slug}, token=admin)) == []
+    assert error_codes(await gql(client, READ, tenant=world.b.slug)) == ["TENANT_SUSPENDED"]
+
+
+async def test_a_change_made_by_another_process_is_seen_once_the_version_is_re_read(
+    db: Any, settings: Any, world: World
+) -> None:
+    app = create_app(settings, db=db)
+    app.state.directory.versions.ttl = 0.2  # the memory clock's trust in a version it saw
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert error_codes(await gql(http, READ, tenant=world.b.slug)) == []
+        # As the CLI would, from another process: no listener of this app hears the commit.
+        await set_status(UnitOfWork(db), SYSTEM, world.b.slug, MunicipalityStatus.SUSPENDED)
+        await asyncio.sleep(0.3)
+        assert error_codes(await gql(http, READ, tenant=world.b.slug)) == ["TENANT_SUSPENDED"]
+    await app.state.oidc.close()
