@@ -45,6 +45,10 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
         [sys.executable, "-m", "usina", "tokens", "issue", "--tenant", "demo", "--role", "editor", "--subject", "ed"],
         env=env, capture_output=True, text=True, check=True, timeout=60,
     ).stdout.strip()
+    subprocess.run(
+        [sys.executable, "-m", "usina", "tenants", "create", "--slug", "otra", "--name", "Otra Villa", "--country", "AR"],
+        env=env, capture_output=True, text=True, check=True, timeout=60,
+    )
     with serving(env) as one, serving(env) as two:
         first = read(one)
         hits_before = metric(two, "hit")
@@ -65,6 +69,16 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
             assert after.json()["data"]["actors"]["totalCount"] == count + 1
             assert after.headers["etag"] != first.headers["etag"]
             assert read(url, **{"If-None-Match": first.headers["etag"]}).status_code == 200
+
+        # Another municipality never gets demo's cached body, nor a 304 for demo's ETag.
+        other = httpx.get(
+            two,
+            params={"query": "{ municipality { name } }"},
+            headers={"X-Tenant": "otra", "If-None-Match": first.headers["etag"]},
+            timeout=10,
+        )
+        assert other.status_code == 200
+        assert other.json()["data"] == {"municipality": {"name": "Otra Villa"}}
 
         staff = httpx.get(
             two, params={"query": ACTORS}, headers={"Authorization": f"Bearer {token}"}, timeout=10
