@@ -137,6 +137,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
 
         response, outcome = await self.http_cache.serve(plan, execute, charge)
         obs.RESPONSE_CACHE.labels(outcome).inc()
+        response.headers["X-Usina-Cache"] = outcome  # hit or miss, as CDNs say X-Cache
         return response
 
     def should_render_graphql_ide(self, request: Any) -> bool:

@@ -4,16 +4,21 @@ the next anonymous read from both reflects it (the data version moved; nothing i
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.factories import World
 from tests.graphql.conftest import seeded, serving
+from tests.graphql.test_audit import MUTATIONS
+from tests.graphql.test_http_caching import KEEPS_THE_VERSION, PLANS
 
 pytestmark = pytest.mark.redis
 
@@ -84,3 +89,58 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
             two, params={"query": ACTORS}, headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
         assert staff.headers["cache-control"] == "private, no-store"
+
+
+@pytest.fixture(scope="module")
+def two_processes(backend: str, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """Two ``usina serve`` processes on the suite's own database (so the test world is there),
+    sharing the real Redis for persisted queries, cached answers and data versions."""
+    if backend == "postgres":
+        url = str(request.getfixturevalue("postgres_urls")["app"])
+    else:
+        url = str(request.getfixturevalue("sqlite_url"))
+    env = os.environ | {
+        "USINA_DATABASE_URL": url,
+        "USINA_RESPONSE_CACHE": "redis",
+        "USINA_PERSISTED_QUERIES": "redis",
+        "USINA_CACHE_PREFIX": f"usina-test-{uuid.uuid4().hex[:8]}",
+        "USINA_EMBEDDED_WORKER": "false",
+    }
+    with serving(env) as one, serving(env) as two:
+        yield one, two
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+async def test_a_write_through_one_process_is_read_current_from_the_other(
+    two_processes: tuple[str, str], world: World, tokens: Any, mutation: str
+) -> None:
+    """Each mutation of the audit meta-test's list, made through one process: the other's next
+    anonymous read is not the answer it cached before (or is refused, once suspended)."""
+    one, two = two_processes
+    document, variables, role, _ = MUTATIONS[mutation]
+    token = tokens.issue(
+        subject=f"{role}-1", role=role, tenant=None if role == "platform_admin" else world.a.slug
+    )
+    unbound = {"createMunicipality", "setMunicipalityStatus"}
+    bind = {"X-Tenant": world.a.slug} if role == "platform_admin" and mutation not in unbound else {}
+    async with httpx.AsyncClient(timeout=20) as http:
+        async def read(**headers: str) -> httpx.Response:
+            return await http.get(two, params={"query": PLANS}, headers={"X-Tenant": world.a.slug, **headers})
+
+        before = await read()
+        assert (await read()).headers["x-usina-cache"] == "hit"
+        written = await http.post(
+            one,
+            json={"query": document, "variables": variables(world.a)},
+            headers={"Authorization": f"Bearer {token}", **bind},
+        )
+        assert "errors" not in written.json(), written.json()
+        after = await read()
+        if mutation == "setMunicipalityStatus":
+            assert after.json()["errors"][0]["extensions"]["code"] == "TENANT_SUSPENDED"
+            return
+        if mutation in KEEPS_THE_VERSION:
+            assert after.headers["etag"] == before.headers["etag"]
+            return
+        assert after.headers["etag"] != before.headers["etag"]
+        assert (await read(**{"If-None-Match": before.headers["etag"]})).status_code == 200
