@@ -32,8 +32,9 @@ from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry, make_plugin_manager
 from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
-from tenants.directory import MunicipalityDirectory, make_versions
+from tenants.directory import MunicipalityDirectory
 from tenants.unit_of_work import UnitOfWork
+from tenants.versions import make_versions
 from workers.broker import Jobs
 from workers.periodic import enqueue_periodic
 
@@ -63,10 +64,12 @@ def create_app(
     registry = plugins or make_plugin_manager()
     background = jobs or Jobs.create(settings, registry)
     origins = PortalOrigins(database, settings.cors_refresh_seconds)
-    directory = MunicipalityDirectory(database, make_versions(settings))
+    versions = make_versions(settings)
+    directory = MunicipalityDirectory(database, versions)
     uow = unit_of_work(
-        database, registry, background, listeners=[directory.on_commit, origins.on_commit]
+        database, registry, background, listeners=[origins.on_commit], versions=versions
     )
+    background.runtime.versions = versions  # embedded jobs publish to this process's readers
     authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc, directory=directory)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)
@@ -147,7 +150,7 @@ def create_app(
             await limiter.close()
         await oidc.close()
         await http_cache.close()
-        await directory.close()
+        await versions.close()
         await persisted.store.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()

@@ -11,6 +11,7 @@ from plugins.records import DomainEvent
 from tenants.database import Database
 from tenants.plugin_activations import activations
 from tenants.unit_of_work import Committed, Listener, UnitOfWork
+from tenants.versions import DataVersions
 
 
 def plugin_listener(registry: PluginRegistry) -> Listener:
@@ -39,8 +40,13 @@ def unit_of_work(
     registry: PluginRegistry,
     dispatcher: Dispatcher | None = None,
     listeners: Iterable[Listener] = (),
+    versions: DataVersions | None = None,
 ) -> UnitOfWork:
-    """The unit of work every composition root builds: plugins hear of every commit."""
+    """The unit of work every composition root builds: plugins hear of every commit, and
+    every process of the deployment learns its data version."""
     return UnitOfWork(
-        db=db, dispatcher=dispatcher, listeners=(plugin_listener(registry), *listeners)
+        db=db,
+        dispatcher=dispatcher,
+        listeners=(plugin_listener(registry), *listeners),
+        versions=versions,
     )

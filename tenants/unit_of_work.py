@@ -8,9 +8,10 @@ Bound to one municipality, a unit of work commits in one transaction:
 - the municipality's data version, bumped when the transaction changed its content (portals'
   ETags and the response cache key on it).
 
-After the commit, and only then, it sends the queued jobs to the workers and tells its
-listeners (the plugins' ``on_event``, caches) what was committed. When anything fails, the
-transaction rolls back and none of it happens: no event, no job, no version.
+After the commit, and only then, it publishes the new data version to every process
+(``tenants/versions.py``), sends the queued jobs to the workers and tells its listeners (the
+plugins' ``on_event``, caches) what was committed. When anything fails, the transaction rolls
+back and none of it happens: no event, no job, no version.
 
 It lives in ``tenants`` because a unit of work *is* a binding to one municipality: the
 isolation listeners, the data version and the outbox all key on it. ``plugins`` and the web
@@ -38,6 +39,7 @@ from core.notifications import service as notifications
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.isolation import TenantSession
+from tenants.versions import DataVersions
 
 log = logging.getLogger("usina.uow")
 
@@ -72,6 +74,8 @@ class UnitOfWork:
     #: Sends queued jobs to the workers after commit (``None``: they wait for the sweep).
     dispatcher: jobs.Dispatcher | None = None
     listeners: Sequence[Listener] = field(default_factory=tuple)
+    #: Where committed data versions are published for every process (``tenants/versions.py``).
+    versions: DataVersions | None = None
 
     @asynccontextmanager
     async def transaction(
@@ -98,6 +102,11 @@ class UnitOfWork:
                 raise
             committed_jobs = tuple(jobs.take_pending(session))
             events = tuple(take_pending(session))
+            if binding is not None and version is not None and self.versions is not None:
+                try:
+                    await self.versions.observe(binding.tenant_id, version)
+                except Exception:  # readers fall back to the database once the version ages
+                    log.exception("publishing the data version of %s failed", binding.slug)
             jobs.send_all(self.dispatcher, committed_jobs)
             if binding is not None and self.listeners:
                 committed = Committed(binding, events, committed_jobs, version, session)

@@ -43,12 +43,17 @@ def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *, dispatcher: Any = No
     from plugins.events import unit_of_work
     from plugins.manager import make_plugin_manager
     from tenants.database import Database
+    from tenants.versions import make_versions
 
     async def main() -> T:
-        db = Database.from_settings(get_settings())
+        settings = get_settings()
+        db = Database.from_settings(settings)
+        versions = make_versions(settings)  # the deployment's processes learn our commits
         try:
-            return await coro_fn(unit_of_work(db, make_plugin_manager(), dispatcher))
+            uow = unit_of_work(db, make_plugin_manager(), dispatcher, versions=versions)
+            return await coro_fn(uow)
         finally:
+            await versions.close()
             await db.dispose()
 
     return asyncio.run(main())

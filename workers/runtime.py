@@ -39,6 +39,7 @@ from plugins.records import JobContext, JobSpec
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
+from tenants.versions import DataVersions, make_versions
 
 log = logging.getLogger("usina.workers")
 MUNICIPALITY_TTL = 30.0
@@ -68,6 +69,8 @@ class Runtime:
     dispatcher: Any = None
     database: Database | None = None
     _uow: UnitOfWork | None = field(default=None, repr=False)
+    #: Where the jobs' commits publish their data versions (the app shares its own).
+    versions: DataVersions | None = None
     #: Municipalities by id, with when they were read: a job does not re-read its
     #: municipality when one was read in the last ``MUNICIPALITY_TTL`` seconds.
     _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
@@ -83,7 +86,11 @@ class Runtime:
     @property
     def uow(self) -> UnitOfWork:
         if self._uow is None:
-            self._uow = unit_of_work(self.db, self.registry, self.dispatcher)
+            if self.versions is None:
+                self.versions = make_versions(self.settings)
+            self._uow = unit_of_work(
+                self.db, self.registry, self.dispatcher, versions=self.versions
+            )
         return self._uow
 
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:

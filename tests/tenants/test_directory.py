@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from core.enums import MunicipalityStatus
 from core.identity.principal import SYSTEM
@@ -52,3 +53,44 @@ async def test_a_change_made_by_another_process_is_seen_once_the_version_is_re_r
         await asyncio.sleep(0.3)
         assert error_codes(await gql(http, READ, tenant=world.b.slug)) == ["TENANT_SUSPENDED"]
     await app.state.oidc.close()
+
+
+async def test_every_writer_publishes_its_commits_version(db: Any, world: World) -> None:
+    """A job's, the CLI's or a request's unit of work publishes the version it committed, so
+    every process's readers (through Redis in production) see the change at once."""
+    from tenants.versions import MemoryVersions
+
+    versions = MemoryVersions(ttl=60)
+    uow = UnitOfWork(db, versions=versions)
+    await set_status(uow, SYSTEM, world.b.slug, MunicipalityStatus.SUSPENDED)
+    async with db.session(None) as session:
+        from core.municipalities.models import Municipality
+
+        row = await session.get(Municipality, world.b.municipality.id)
+        assert row is not None
+    assert await versions.current(world.b.municipality.id) == row.data_version
+
+
+@pytest.mark.redis
+async def test_an_older_version_never_hides_a_newer_one_in_redis() -> None:
+    """Set-if-greater: a reader that read the database before a commit cannot overwrite the
+    version that commit published."""
+    import uuid
+
+    import redis.asyncio as aioredis
+
+    from tenants.versions import RedisVersions
+
+    client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    versions = RedisVersions(client, f"usina-test-{uuid.uuid4().hex[:8]}")
+    tenant = uuid.uuid4()
+    try:
+        assert await versions.current(tenant) is None
+        await versions.observe(tenant, 7)
+        await versions.observe(tenant, 5)  # a stale read arriving late
+        assert await versions.current(tenant) == 7
+        await versions.observe(tenant, 8)
+        assert await versions.current(tenant) == 8
+    finally:
+        await client.delete(versions._key(tenant))
+        await versions.close()
