@@ -28,7 +28,7 @@ from tests.factories import World, build_world
 from usina.migrate import upgrade
 
 
-def _install_fixture_plugin() -> None:
+def _install_fixture_plugin() -> Path:
     """Install tests/fixture_plugin for this test session the way pip would expose it: a
     distribution whose entry_points.txt names it in the ``usina.plugins`` group."""
     import sys
@@ -44,9 +44,11 @@ def _install_fixture_plugin() -> None:
         "[usina.plugins]\nfixture_plugin = tests.fixture_plugin.usina_fixture\n"
     )
     sys.path.append(str(site))
+    return site
 
 
-_install_fixture_plugin()
+#: Put this on a subprocess's PYTHONPATH to give a live server the fixture plugin too.
+FIXTURE_PLUGIN_SITE = _install_fixture_plugin()
 
 PG_HOST = os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1")
 PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:5432/test"

@@ -51,11 +51,12 @@ def seeded(home: Path, env: dict[str, str] | None = None) -> dict[str, str]:
 def serving(env: dict[str, str]) -> Iterator[str]:
     """``usina serve`` in a subprocess on a free loopback port; yields its GraphQL URL."""
     port = _free_port()
+    log = open(os.environ.get("USINA_TEST_SERVER_LOG", os.devnull), "a")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "usina", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     try:
         for _ in range(150):
@@ -68,6 +69,7 @@ def serving(env: dict[str, str]) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="module")

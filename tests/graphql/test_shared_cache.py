@@ -4,6 +4,8 @@ the next anonymous read from both reflects it (the data version moved; nothing i
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from graphql_schema.relay import to_global_id
+from tests.conftest import FIXTURE_PLUGIN_SITE, REPO
 from tests.factories import World
 from tests.graphql.conftest import seeded, serving
 from tests.graphql.test_audit import MUTATIONS
@@ -144,3 +148,71 @@ async def test_a_write_through_one_process_is_read_current_from_the_other(
             return
         assert after.headers["etag"] != before.headers["etag"]
         assert (await read(**{"If-None-Match": before.headers["etag"]})).status_code == 200
+
+
+async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
+    backend: str, request: pytest.FixtureRequest, db: Any, world: World, tokens: Any
+) -> None:
+    """A plugin's job (the fixture plugin's, installed through its entry point) run by one
+    process's worker writes a published rating; the other process's next read reflects it."""
+    from core.jobs.models import Job, JobStatus
+
+    url = (
+        str(request.getfixturevalue("postgres_urls")["app"])
+        if backend == "postgres"
+        else str(request.getfixturevalue("sqlite_url"))
+    )
+    shared = {
+        "USINA_DATABASE_URL": url,
+        "USINA_RESPONSE_CACHE": "redis",
+        "USINA_CACHE_PREFIX": f"usina-test-{uuid.uuid4().hex[:8]}",
+        # The fixture plugin, installed for this session only, in the servers too.
+        "PYTHONPATH": os.pathsep.join([str(FIXTURE_PLUGIN_SITE), str(REPO)]),
+    }
+    async with db.session(world.a.binding) as session:  # a failed job, to be retried
+        job = Job(
+            kind="fixture_plugin.record_target",
+            args={"commitment_id": str(world.a.commitment_id), "code": "T9", "value": 9},
+            status=JobStatus.FAILED,
+            attempts=1,
+            max_attempts=1,
+            error="RuntimeError: first try",
+            created_by="system",
+        )
+        session.add(job)
+        await session.flush()
+        job_gid = to_global_id("Job", job.id)
+    query = "query($c: ID!) { node(id: $c) { ... on Commitment { evaluations { framework } } } }"
+    variables = json.dumps({"c": world.a.gid("Commitment")})
+    editor = tokens.issue(subject="adm", role="tenant_admin", tenant=world.a.slug)
+    with (
+        serving(os.environ | shared) as worker,
+        serving(os.environ | shared | {"USINA_EMBEDDED_WORKER": "false"}) as reader,
+    ):
+        async with httpx.AsyncClient(timeout=20) as http:
+            async def frameworks() -> list[str]:
+                answer = await http.get(
+                    reader,
+                    params={"query": query, "variables": variables},
+                    headers={"X-Tenant": world.a.slug},
+                )
+                return sorted(e["framework"] for e in answer.json()["data"]["node"]["evaluations"])
+
+            assert "fixture_targets" not in await frameworks()
+            retried = await http.post(
+                worker,
+                json={"query": "mutation($id: ID!) { retryJob(id: $id) { job { status } } }", "variables": {"id": job_gid}},
+                headers={"Authorization": f"Bearer {editor}"},
+            )
+            assert "errors" not in retried.json(), retried.json()
+            for _ in range(100):  # the worker process runs it in the background
+                state = await http.post(
+                    worker,
+                    json={"query": "query($id: ID!) { node(id: $id) { ... on Job { status } } }", "variables": {"id": job_gid}},
+                    headers={"Authorization": f"Bearer {editor}"},
+                )
+                if state.json()["data"]["node"]["status"] in ("SUCCEEDED", "FAILED"):
+                    break
+                await asyncio.sleep(0.1)
+            assert state.json()["data"]["node"]["status"] == "SUCCEEDED"
+            assert "fixture_targets" in await frameworks()
