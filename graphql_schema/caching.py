@@ -39,6 +39,8 @@ from graphql_schema.errors import wants_graphql_response
 from graphql_schema.persisted import PersistedQueries
 
 NO_STORE = "private, no-store"
+#: Scope key: the document a cacheable request's persisted query resolved to.
+RESOLVED = "usina.document"
 VARY = "Accept, Accept-Language, Authorization, Origin, X-Tenant"
 
 
@@ -222,6 +224,8 @@ class HttpCache:
             )
         except UsinaError:
             return None  # answered (refused) by the view, uncached
+        # Resolved once: the view's parsing takes it from here rather than asking the store again.
+        request.scope[RESOLVED] = document
         operation_name = data.get("operationName")
         if not isinstance(document, str) or not is_query(document, operation_name):
             return None

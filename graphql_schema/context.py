@@ -21,6 +21,7 @@ from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
+from graphql_schema.persisted import PersistedQueries
 from plugins import activation
 from plugins.context import PluginContext
 from plugins.manager import PluginRegistry
@@ -56,7 +57,7 @@ class Context:
     #: Where every mutation commits (built by the app with the job dispatcher and listeners).
     uow: UnitOfWork = field(kw_only=True)
     #: Persisted queries and trusted documents (graphql_schema/persisted.py).
-    persisted: Any = field(default=None, kw_only=True)
+    persisted: PersistedQueries = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

@@ -25,7 +25,7 @@ from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema import ide, ratelimit
 from graphql_schema.authentication import identity_of, past_deadline
-from graphql_schema.caching import NO_STORE, HttpCache
+from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
     GRAPHQL_RESPONSE,
@@ -41,8 +41,8 @@ from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
-#: Whether the request being parsed is anonymous (strawberry's parsing hook sees no scope).
-_ANONYMOUS: ContextVar[bool] = ContextVar("usina_anonymous", default=True)
+#: The scope of the request being handled (strawberry's parsing hook is given no scope).
+_SCOPE: ContextVar[Any] = ContextVar("usina_scope", default=None)
 HTTP_ERROR_CODES = {"Too many operations": "QUERY_TOO_COMPLEX"}
 #: Refusals that are about the GraphQL request itself (persisted queries, bad extensions).
 REQUEST_CODES = frozenset(
@@ -111,13 +111,14 @@ class UsinaGraphQL(GraphQL[Context, None]):
         """An anonymous read is answered from its ETag (304) or the response cache when it
         can be (``graphql_schema/caching.py``); anything else executes, never stored."""
         identity = identity_of(request.scope)
-        _ANONYMOUS.set(identity.principal.is_anonymous)
+        _SCOPE.set(request.scope)
         plan = await self.http_cache.plan(request, identity)
         if plan is None:
             response: Response = await super().run(request, context, root_value)
             if "cache-control" not in response.headers:
                 response.headers["Cache-Control"] = NO_STORE
             return response
+
         async def charge(cost: int) -> dict[str, int] | None:
             tenant = identity.tenant.binding.slug if identity.tenant else "-"
             client = request.client.host if request.client else "unknown"
@@ -150,7 +151,11 @@ class UsinaGraphQL(GraphQL[Context, None]):
     async def parse_http_body(self, request_adapter: Any) -> Any:
         """Strawberry's parsing, then persisted queries: a hash becomes its document."""
         parsed = await super().parse_http_body(request_adapter)
-        anonymous = _ANONYMOUS.get()
+        scope = _SCOPE.get()
+        if not isinstance(parsed, list) and scope is not None and RESOLVED in scope:
+            parsed.query = scope[RESOLVED]  # resolved already, while planning its caching
+            return parsed
+        anonymous = scope is None or identity_of(scope).principal.is_anonymous
         for data in parsed if isinstance(parsed, list) else [parsed]:
             data.query = await self.persisted.resolve(
                 data.query, data.extensions, anonymous=anonymous
