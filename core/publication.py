@@ -12,6 +12,7 @@ adds its rule here, and the tenancy module stays about tenancy.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -25,52 +26,48 @@ from core.participation.models import Contribution
 from core.plans.models import ActionPlan
 
 
-def visibility_criteria(
-    tenant_id: uuid.UUID,
+def visibility_rules(
+    tenant_id: Any,
     *,
     sees_drafts: bool,
     sees_evaluation_drafts: bool,
-    author: str | None,
-) -> list[Any]:
-    """The loader criteria that hide from a principal what is not published for them."""
-    options: list[Any] = []
+    author: Any,
+) -> list[tuple[type, Callable[[Any], Any]]]:
+    """What a principal may not see, as ``(target, condition)`` pairs: a row of ``target`` (or
+    of a subclass) is visible where ``condition(columns)`` holds.
+
+    ``tenant_id`` and ``author`` are values (the ORM path, through ``visibility_criteria``) or
+    bound parameters (statements built once, ``tenants/reads.py``); ``author`` is ``None`` for a
+    principal without a subject. ``columns`` is a mapped class or a table's ``.c``.
+    """
+    rules: list[tuple[type, Callable[[Any], Any]]] = []
     if not sees_drafts:
         # What the public sees: plans that left DRAFT and all under them; validated
         # assessments and their answers.
-        options.append(
-            with_loader_criteria(ActionPlan, lambda cls: cls.is_public, include_aliases=True)
-        )
-        options.append(
-            with_loader_criteria(
-                Assessment,
-                lambda cls: cls.status == AssessmentStatus.VALIDATED,
-                include_aliases=True,
-            )
-        )
-        options.append(
-            with_loader_criteria(
+        rules.append((ActionPlan, lambda cls: cls.is_public))
+        rules.append((Assessment, lambda cls: cls.status == AssessmentStatus.VALIDATED))
+        rules.append(
+            (
                 AssessmentAnswer,
                 lambda cls: cls.assessment_id.in_(
                     select(Assessment.id)
                     .where(Assessment.tenant_id == tenant_id)
                     .where(Assessment.status == AssessmentStatus.VALIDATED)
                 ),
-                include_aliases=True,
             )
         )
-        options.append(
-            with_loader_criteria(
+        rules.append(
+            (
                 PlanScoped,
                 lambda cls: cls.plan_id.in_(
                     select(ActionPlan.id)
                     .where(ActionPlan.tenant_id == tenant_id)
                     .where(ActionPlan.is_public)
                 ),
-                include_aliases=True,
             )
         )
-        options.append(
-            with_loader_criteria(
+        rules.append(
+            (
                 Contribution,
                 (lambda cls: cls.moderation == Moderation.PUBLISHED)
                 if author is None
@@ -79,26 +76,37 @@ def visibility_criteria(
                         cls.moderation == Moderation.PUBLISHED, cls.author_subject == author
                     )
                 ),
-                include_aliases=True,
             )
         )
     if not (sees_drafts or sees_evaluation_drafts):
-        options.append(
-            with_loader_criteria(
-                Evaluation,
-                lambda cls: cls.status == EvaluationStatus.PUBLISHED,
-                include_aliases=True,
-            )
-        )
-        options.append(
-            with_loader_criteria(
+        rules.append((Evaluation, lambda cls: cls.status == EvaluationStatus.PUBLISHED))
+        rules.append(
+            (
                 Rating,
                 lambda cls: cls.evaluation_id.in_(
                     select(Evaluation.id)
                     .where(Evaluation.tenant_id == tenant_id)
                     .where(Evaluation.status == EvaluationStatus.PUBLISHED)
                 ),
-                include_aliases=True,
             )
         )
-    return options
+    return rules
+
+
+def visibility_criteria(
+    tenant_id: uuid.UUID,
+    *,
+    sees_drafts: bool,
+    sees_evaluation_drafts: bool,
+    author: str | None,
+) -> list[Any]:
+    """The loader criteria that hide from a principal what is not published for them."""
+    return [
+        with_loader_criteria(target, condition, include_aliases=True)
+        for target, condition in visibility_rules(
+            tenant_id,
+            sees_drafts=sees_drafts,
+            sees_evaluation_drafts=sees_evaluation_drafts,
+            author=author,
+        )
+    ]

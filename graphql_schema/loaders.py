@@ -6,9 +6,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from strawberry.dataloader import DataLoader
 
 from core.actors.models import Actor
@@ -22,6 +23,7 @@ from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
 from graphql_schema.pagination import Page, PageArgs, PageSpec, load_counts, load_pages
+from tenants import reads
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
@@ -64,8 +66,8 @@ class Loaders:
     assessment_answers: DataLoader[uuid.UUID, list[AssessmentAnswer]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.commitment_progress = self._loader(self._mapped(rollup.progress_by_commitment))
-        self.plan_progress = self._loader(self._mapped(rollup.progress_by_plan))
+        self.commitment_progress = self._loader(self._load_commitment_progress)
+        self.plan_progress = self._loader(self._load_plan_progress)
         self.supporters = self._loader(self._load_supporters)
         self.assessment_answers = self._loader(self._mapped(diagnostics.answers_of))
 
@@ -103,6 +105,13 @@ class Loaders:
             self.counts[spec] = self._loader(load)
         return self.counts[spec]
 
+    @property
+    def shape(self) -> reads.Shape:
+        return reads.shape_of(reads.binding_of(self.ctx.session))
+
+    async def _fetch(self, statement: Any, **params: Any) -> Sequence[Any]:
+        return await reads.fetch(self.ctx.session, statement, params)
+
     def children(
         self, model: type[Any], column: str, order: tuple[str, ...] = ("id",)
     ) -> DataLoader[uuid.UUID, list[Any]]:
@@ -111,14 +120,9 @@ class Loaders:
         if key not in self.lists:
 
             async def load(keys: list[uuid.UUID]) -> list[list[Any]]:
-                attribute = getattr(model, column)
-                rows = await self.ctx.session.execute(
-                    select(model)
-                    .where(attribute.in_(keys))
-                    .order_by(*(getattr(model, o) for o in order))
-                )
+                statement = _children_statement(model, column, order, self.shape)
                 grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-                for row in rows.scalars():
+                for row in await self._fetch(statement, keys=list(dict.fromkeys(keys))):
                     grouped[getattr(row, column)].append(row)
                 return [grouped.get(k, []) for k in keys]
 
@@ -129,13 +133,12 @@ class Loaders:
         """How many rows of ``model`` per ``column`` value, with optional equality filters."""
         key = (model, column, tuple(sorted(equals.items())))
         if key not in self.grouped_counts:
+            names = tuple(sorted(equals))
 
             async def load(keys: list[uuid.UUID]) -> list[int]:
-                attribute = getattr(model, column)
-                statement = select(attribute, func.count()).where(attribute.in_(keys))
-                for name, value in equals.items():
-                    statement = statement.where(getattr(model, name) == value)
-                rows = (await self.ctx.session.execute(statement.group_by(attribute))).all()
+                statement = _counts_statement(model, column, names, self.shape)
+                params = {f"equals_{name}": equals[name] for name in names}
+                rows = await self._fetch(statement, keys=list(dict.fromkeys(keys)), **params)
                 found: dict[Any, int] = {row[0]: row[1] for row in rows}
                 return [int(found.get(k, 0)) for k in keys]
 
@@ -147,25 +150,125 @@ class Loaders:
         if model not in self.by_id:
 
             async def load(keys: list[uuid.UUID]) -> list[Any]:
-                rows = await self.ctx.session.execute(select(model).where(model.id.in_(keys)))
-                found = {row.id: row for row in rows.scalars()}
+                statement = _by_id_statement(model, self.shape)
+                rows = await self._fetch(statement, keys=list(dict.fromkeys(keys)))
+                found = {row.id: row for row in rows}
                 return [found.get(key) for key in keys]
 
             self.by_id[model] = self._loader(load)
         return self.by_id[model]
 
-    async def _load_supporters(self, keys: list[uuid.UUID]) -> list[list[Actor]]:
-        rows = await self.ctx.session.execute(
-            select(CommitmentSupporter.commitment_id, Actor)
-            .join(
-                Actor,
-                (Actor.tenant_id == CommitmentSupporter.tenant_id)
-                & (Actor.id == CommitmentSupporter.actor_id),
-            )
-            .where(CommitmentSupporter.commitment_id.in_(keys))
-            .order_by(CommitmentSupporter.position)
-        )
-        grouped: dict[uuid.UUID, list[Actor]] = defaultdict(list)
-        for commitment_id, actor in rows:
-            grouped[commitment_id].append(actor)
+    async def _load_supporters(self, keys: list[uuid.UUID]) -> list[list[Any]]:
+        statement = _supporters_statement(self.shape)
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        for row in await self._fetch(statement, keys=list(dict.fromkeys(keys))):
+            grouped[row._commitment_id].append(row)
         return [grouped.get(key, []) for key in keys]
+
+    async def _load_commitment_progress(self, keys: list[uuid.UUID]) -> list[float]:
+        rows = await self._fetch(_commitment_figures(self.shape), keys=list(dict.fromkeys(keys)))
+        found = rollup.commitments_progress(rows, keys)
+        return [found[key] for key in keys]
+
+    async def _load_plan_progress(self, keys: list[uuid.UUID]) -> list[float]:
+        rows = await self._fetch(_plan_figures(self.shape), keys=list(dict.fromkeys(keys)))
+        found = rollup.plans_progress(rows, keys)
+        return [found[key] for key in keys]
+
+
+# The loaders' statements, built once per shape (tenants/reads.py).
+
+
+def _table(model: type[Any]) -> Any:
+    return model.__table__
+
+
+@cache
+def _children_statement(
+    model: type[Any], column: str, order: tuple[str, ...], shape: reads.Shape
+) -> Any:
+    table = _table(model)
+    return (
+        select(table)
+        .where(*reads.visible(model, table.c, shape))
+        .where(table.c[column].in_(bindparam("keys", expanding=True)))
+        .order_by(*(table.c[o] for o in order))
+    )
+
+
+@cache
+def _counts_statement(
+    model: type[Any], column: str, equals: tuple[str, ...], shape: reads.Shape
+) -> Any:
+    table = _table(model)
+    statement = (
+        select(table.c[column], func.count())
+        .where(*reads.visible(model, table.c, shape))
+        .where(table.c[column].in_(bindparam("keys", expanding=True)))
+    )
+    for name in equals:
+        statement = statement.where(table.c[name] == bindparam(f"equals_{name}"))
+    return statement.group_by(table.c[column])
+
+
+@cache
+def _by_id_statement(model: type[Any], shape: reads.Shape) -> Any:
+    table = _table(model)
+    return (
+        select(table)
+        .where(*reads.visible(model, table.c, shape))
+        .where(table.c.id.in_(bindparam("keys", expanding=True)))
+    )
+
+
+@cache
+def _supporters_statement(shape: reads.Shape) -> Any:
+    links, actors = _table(CommitmentSupporter), _table(Actor)
+    return (
+        select(links.c.commitment_id.label("_commitment_id"), actors)
+        .join(actors, (actors.c.tenant_id == links.c.tenant_id) & (actors.c.id == links.c.actor_id))
+        .where(*reads.visible(CommitmentSupporter, links.c, shape))
+        .where(*reads.visible(Actor, actors.c, shape))
+        .where(links.c.commitment_id.in_(bindparam("keys", expanding=True)))
+        .order_by(links.c.position)
+    )
+
+
+@cache
+def _commitment_figures(shape: reads.Shape) -> Any:
+    milestones = _table(Milestone)
+    return (
+        select(
+            milestones.c.commitment_id,
+            milestones.c.weight,
+            milestones.c.progress,
+            milestones.c.status,
+        )
+        .where(*reads.visible(Milestone, milestones.c, shape))
+        .where(milestones.c.commitment_id.in_(bindparam("keys", expanding=True)))
+    )
+
+
+@cache
+def _plan_figures(shape: reads.Shape) -> Any:
+    commitments, milestones = _table(Commitment), _table(Milestone)
+    joined = commitments.outerjoin(
+        milestones,
+        and_(
+            milestones.c.tenant_id == commitments.c.tenant_id,
+            milestones.c.commitment_id == commitments.c.id,
+            *reads.visible(Milestone, milestones.c, shape),
+        ),
+    )
+    return (
+        select(
+            commitments.c.plan_id,
+            commitments.c.id,
+            milestones.c.weight,
+            milestones.c.progress,
+            milestones.c.status,
+        )
+        .select_from(joined)
+        .where(*reads.visible(Commitment, commitments.c, shape))
+        .where(commitments.c.plan_id.in_(bindparam("keys", expanding=True)))
+    )

@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from functools import cache
+
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
 
 from core.errors import BadUserInput
 from core.i18n import msg
 from graphql_schema.relay import decode_cursor, encode_cursor
+from tenants import reads
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -95,36 +98,83 @@ async def load_pages(
     return [results[key] for key in keys]
 
 
+def _column(table: Any, attribute: InstrumentedAttribute[Any]) -> Any:
+    return table.c[attribute.property.columns[0].name]
+
+
+@cache
+def page_statement(
+    spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...], after: bool
+) -> Select[Any]:
+    """The page statement of one kind of list, built once per shape: every parent's first
+    page in one SELECT (``row_number()`` per parent), the cursor and filters as parameters."""
+    table = spec.model.__table__
+    order = [_column(table, c) for c in spec.order]
+    ranked = [c.desc() if spec.descending else c.asc() for c in order]
+    parent = _column(table, spec.parent) if spec.parent is not None else None
+    rank = func.row_number().over(partition_by=parent, order_by=ranked).label("_rank")
+    inner = select(table, rank).where(*reads.visible(spec.model, table.c, shape))
+    if parent is not None:
+        inner = inner.where(parent.in_(bindparam("parents", expanding=True)))
+    for name in filters:
+        inner = inner.where(table.c[name].in_(bindparam(f"filter_{name}", expanding=True)))
+    if after:
+        position = tuple_(*order)
+        cursor = tuple_(
+            *(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(order))
+        )
+        inner = inner.where(position < cursor if spec.descending else position > cursor)
+    sub = inner.subquery()
+    return select(sub).where(sub.c._rank <= bindparam("limit")).order_by(sub.c._rank)
+
+
 async def _load_group(
     session: AsyncSession, spec: PageSpec, args: PageArgs, parent_ids: list[Any]
 ) -> dict[Any, Page]:
     if args.first == 0:
         return {}
-    order = [c.desc() if spec.descending else c.asc() for c in spec.order]
-    rank = func.row_number().over(partition_by=spec.parent, order_by=order).label("_rank")
-    inner = select(spec.model, rank)
+    shape = reads.shape_of(reads.binding_of(session))
+    statement = page_statement(
+        spec, shape, tuple(name for name, _ in args.filters), args.after is not None
+    )
+    params: dict[str, Any] = {"limit": args.first + 1}
     if spec.parent is not None:
-        inner = inner.where(spec.parent.in_(set(parent_ids)))
+        params["parents"] = list(dict.fromkeys(parent_ids))
     for name, values in args.filters:
-        inner = inner.where(getattr(spec.model, name).in_(values))
-    if args.after is not None:
-        position = tuple_(*spec.order)
-        after = tuple_(*args.after)
-        inner = inner.where(position < after if spec.descending else position > after)
-    sub = inner.subquery()
-    row_alias = aliased(spec.model, sub)
-    statement = select(row_alias, sub.c._rank).where(sub.c._rank <= args.first + 1)
-    statement = statement.order_by(sub.c._rank)
+        params[f"filter_{name}"] = list(values)
+    for i, value in enumerate(args.after or ()):
+        params[f"after_{i}"] = value
+    parent_key = spec.parent.key if spec.parent is not None else None
+    order_keys = [c.key for c in spec.order]
     pages: dict[uuid.UUID | None, Page] = {}
-    for row, rank_value in await session.execute(statement):
-        parent_id = getattr(row, spec.parent.key) if spec.parent is not None else None
-        page = pages.setdefault(parent_id, Page([], [], False, args.after is not None))
-        if rank_value > args.first:
+    for row in await reads.fetch(session, statement, params):
+        parent_id = getattr(row, parent_key) if parent_key is not None else None
+        page = pages.get(parent_id)
+        if page is None:
+            page = pages[parent_id] = Page([], [], False, args.after is not None)
+        if row._rank > args.first:
             page.has_next = True
             continue
         page.rows.append(row)
-        page.cursors.append(encode_cursor(tuple(getattr(row, c.key) for c in spec.order)))
+        page.cursors.append(encode_cursor(tuple(getattr(row, k) for k in order_keys)))
     return pages
+
+
+@cache
+def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]) -> Select[Any]:
+    assert spec.parent is not None, "root lists count with count_root()"
+    table = spec.model.__table__
+    parent = _column(table, spec.parent)
+    statement = (
+        select(parent, func.count())
+        .where(*reads.visible(spec.model, table.c, shape))
+        .where(parent.in_(bindparam("parents", expanding=True)))
+    )
+    for name in filters:
+        statement = statement.where(
+            table.c[name].in_(bindparam(f"filter_{name}", expanding=True))
+        )
+    return statement.group_by(parent)
 
 
 async def load_counts(
@@ -132,20 +182,17 @@ async def load_counts(
     spec: PageSpec,
     keys: Sequence[tuple[uuid.UUID | None, tuple[tuple[str, tuple[Any, ...]], ...]]],
 ) -> list[int]:
-    assert spec.parent is not None, "root lists count with count_root()"
     groups: dict[tuple[Any, ...], list[uuid.UUID | None]] = defaultdict(list)
     for parent_id, filters in keys:
         groups[filters].append(parent_id)
+    shape = reads.shape_of(reads.binding_of(session))
     counts: dict[tuple[uuid.UUID | None, Any], int] = {}
     for filters, parent_ids in groups.items():
-        statement = (
-            select(spec.parent, func.count())
-            .where(spec.parent.in_(set(parent_ids)))
-            .group_by(spec.parent)
-        )
+        statement = count_statement(spec, shape, tuple(name for name, _ in filters))
+        params: dict[str, Any] = {"parents": list(dict.fromkeys(parent_ids))}
         for name, values in filters:
-            statement = statement.where(getattr(spec.model, name).in_(values))
-        for parent_id, count in await session.execute(statement):
+            params[f"filter_{name}"] = list(values)
+        for parent_id, count in await reads.fetch(session, statement, params):
             counts[(parent_id, filters)] = count
     return [counts.get((parent_id, filters), 0) for parent_id, filters in keys]
 

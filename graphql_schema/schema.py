@@ -22,6 +22,7 @@ from graphql_schema.diagnostics.queries import DiagnosticQueries
 from graphql_schema.errors import is_request_error
 from graphql_schema.evaluation.mutations import EvaluationMutations
 from graphql_schema.evaluation.queries import EvaluationQueries
+from graphql_schema.execution import FastExecutor
 from graphql_schema.guards import OperationGuard, SessionLifecycle
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.identity.queries import IdentityQueries
@@ -113,6 +114,7 @@ def build_schema(
         mutation=merge_types("Mutation", tuple(mutations)),
         types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
         scalar_overrides=OVERRIDES,
+        execution_context_class=FastExecutor,
         extensions=[
             lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared

@@ -58,9 +58,14 @@ class Milestone(Timestamped, PlanScoped, Base):
     def is_delayed_on(self, today: date) -> bool:
         """Delayed: past its end date and neither completed nor cancelled. The one rule, in
         Python for a loaded row and in SQL (``Milestone.is_delayed_on(today)``) for queries."""
-        return self.end_date < today and self.status not in FINISHED
+        return is_delayed(self.end_date, self.status, today)
 
     @is_delayed_on.expression
     @classmethod
     def _is_delayed_on(cls, today: Any) -> ColumnElement[bool]:
         return and_(cls.end_date < today, cls.status.not_in(FINISHED))
+
+
+def is_delayed(end_date: date, status: MilestoneStatus, today: date) -> bool:
+    """The rule of ``Milestone.is_delayed_on`` for a row's values (a Core row has no method)."""
+    return end_date < today and status not in FINISHED

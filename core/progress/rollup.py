@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +76,13 @@ async def progress_by_commitment(
             Milestone.commitment_id, Milestone.weight, Milestone.progress, Milestone.status
         ).where(Milestone.commitment_id.in_(commitment_ids))
     )
+    return commitments_progress(rows, commitment_ids)
+
+
+def commitments_progress(
+    rows: Iterable[Any], commitment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, float]:
+    """Each commitment's progress from ``(commitment_id, weight, progress, status)`` rows."""
     figures: dict[uuid.UUID, list[MilestoneFigure]] = defaultdict(list)
     for commitment_id, weight, progress, status in rows:
         figures[commitment_id].append(MilestoneFigure(weight, progress, status))
@@ -102,6 +110,12 @@ async def progress_by_plan(
         )
         .where(Commitment.plan_id.in_(plan_ids))
     )
+    return plans_progress(rows, plan_ids)
+
+
+def plans_progress(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, float]:
+    """Each plan's progress from ``(plan_id, commitment_id, weight, progress, status)`` rows
+    (``status`` is null for a commitment without milestones)."""
     per_plan: dict[uuid.UUID, dict[uuid.UUID, list[MilestoneFigure]]] = defaultdict(
         lambda: defaultdict(list)
     )

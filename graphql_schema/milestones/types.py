@@ -7,6 +7,7 @@ import strawberry
 
 from core.enums import MilestoneStatus
 from core.milestones.models import Milestone as MilestoneRow
+from core.milestones.models import is_delayed
 from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
@@ -54,7 +55,7 @@ class Milestone(Node):
         description="The end date has passed and it is neither completed nor cancelled."
     )
     def is_delayed(self, info: Info) -> bool:
-        return self.row.is_delayed_on(info.context.today())
+        return is_delayed(self.row.end_date, self.row.status, info.context.today())
 
     @strawberry.field(description="Progress reports, latest first.")
     async def reports(

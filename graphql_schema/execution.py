@@ -1,0 +1,385 @@
+"""graphql-core's executor with a fast path for the fields that are most of every answer.
+
+A portal query resolves about 800 fields; graphql-core spends 5-8 us on each (a resolve info,
+the resolver through strawberry's wrappers, an awaitable check, ``complete_value``'s type
+dispatch). Most of them are *plain*: a strawberry field without resolver, extension or
+permission (an attribute of the object), or a synchronous method that takes only ``self``
+(``Commitment.ogpValues``), whose type is a scalar or an enum (or a list of them).
+
+For those, :class:`FastExecutor` reads the value and coerces it inline. Anything else, and
+any plain field whose value is not simply a valid non-null leaf (``None`` for a non-null
+field, a value the scalar refuses, an awaitable, an exception), takes graphql-core's own path
+with the value already read: the error, its path and locations and the null propagation are
+graphql-core's, unchanged. The result is the same dict graphql-core builds, field for field
+and in the same order.
+
+The fast path reads no argument (plain fields have none), runs no field extension and no
+middleware (a field with either is not plain; an executor with middleware takes no fast path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+)
+from graphql.execution.executor import gather_with_cancel, invalid_return_type_error, to_nodes
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+#: How a plain leaf field is read and completed: (read, coerce, non_null, is_list).
+Plain = tuple[Callable[[Any], Any], Callable[[Any], Any], bool, bool]
+
+
+class PlainObject(NamedTuple):
+    """A plain field whose type is an object type (or a list of one)."""
+
+    read: Callable[[Any], Any]
+    object_type: GraphQLObjectType
+    non_null: bool
+    is_list: bool
+    item_type: GraphQLOutputType  # the list's item type (non-null or not); the type itself
+    field_type: GraphQLOutputType  # the field's whole type, for null propagation
+    #: strawberry's own ``is_type_of`` (an isinstance check that reads no info), if any
+    is_type_of: Callable[[Any, Any], Any] | None
+#: ``read`` could not give a value without side effects worth repeating: take the slow path.
+_SLOW = object()
+
+
+def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
+    """How to read the field's value from its source without graphql-core, or ``None``."""
+    strawberry_field = (field_def.extensions or {}).get("strawberry-definition")
+    resolve = field_def.resolve
+    if strawberry_field is None or resolve is None:
+        return None
+    if getattr(resolve, "__name__", "") == "_get_basic_result":
+        if strawberry_field.default_resolver is not getattr:
+            return None
+        name = strawberry_field.python_name
+        return lambda source: getattr(source, name)
+    resolver = strawberry_field.base_resolver
+    if (
+        resolver is None
+        or strawberry_field.extensions
+        or strawberry_field.permission_classes
+        or strawberry_field.is_async
+        or field_def.args
+        or resolver.arguments
+        or resolver.self_parameter is None
+        or resolver.info_parameter is not None
+        or resolver.root_parameter is not None
+        or resolver.parent_parameter is not None
+    ):
+        return None
+    return resolver.wrapped_func  # type: ignore[no-any-return]
+
+
+def plain_field(field_def: GraphQLField) -> Plain | PlainObject | None:
+    """The fast path of a field, or ``None`` when graphql-core must resolve it."""
+    read = _reader(field_def)
+    if read is None:
+        return None
+    field_type: GraphQLOutputType = field_def.type
+    non_null = isinstance(field_type, GraphQLNonNull)
+    if non_null:
+        field_type = field_type.of_type  # type: ignore[union-attr]
+    is_list = isinstance(field_type, GraphQLList)
+    item_type = field_type.of_type if is_list else field_type  # type: ignore[union-attr]
+    named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    if isinstance(named, GraphQLObjectType):
+        is_type_of = named.is_type_of
+        if is_type_of is not None and "_get_is_type_of.<locals>" not in is_type_of.__qualname__:
+            return None  # a type's own is_type_of may read the resolve info
+        return PlainObject(read, named, non_null, is_list, item_type, field_def.type, is_type_of)
+    if is_list:
+        item = field_type.of_type  # type: ignore[union-attr]
+        # Only lists of non-null leaves: a null item takes graphql-core's path.
+        if not isinstance(item, GraphQLNonNull) or not is_leaf_type(item.of_type):
+            return None
+        field_type = item.of_type
+    if not is_leaf_type(field_type):
+        return None
+    leaf: GraphQLLeafType = field_type  # type: ignore[assignment]
+    return read, leaf.coerce_output_value, non_null, is_list
+
+
+class FastExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's graphql-core executor; plain leaf fields are read and coerced inline."""
+
+    def execute_fields(  # type: ignore[override]
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        if self.middleware_manager is not None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        plans = self._plans_of(parent_type, grouped_field_set)
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, plain in plans:
+                if type(plain) is PlainObject:
+                    result = self._complete_plain_object(
+                        plain, parent_type, source_value, field_details_list, path, response_name
+                    )
+                elif plain is not None:
+                    read, coerce, non_null, is_list = plain
+                    value = _read(read, source_value)
+                    if value is None and not non_null:
+                        results[response_name] = None
+                        continue
+                    if value is not _SLOW and value is not None:
+                        completed = _coerce(coerce, value, is_list)
+                        if completed is not _SLOW:
+                            results[response_name] = completed
+                            continue
+                    field_path = Path(path, response_name, parent_type.name)
+                    result = self._complete_read(
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        field_path,
+                        position_context,
+                        value,
+                    )
+                else:
+                    field_path = Path(path, response_name, parent_type.name)
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        field_path,
+                        position_context,
+                    )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self._gather_fields(results, awaitable_fields)
+
+    def _plans_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> list[tuple[str, Any, Plain | None]]:
+        """Per grouped field set (memoized by graphql-core for the whole execution): which
+        fields are plain. Kept alive with the set, so its id is not reused meanwhile."""
+        cache: dict[int, Any] = self.__dict__.setdefault("_usina_plans", {})
+        cached = cache.get(id(grouped_field_set))
+        if cached is not None:
+            return cached[1]  # type: ignore[no-any-return]
+        known: dict[int, Any] = _field_cache(self.schema)
+        plans: list[tuple[str, Any, Plain | None]] = []
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            plain: Plain | None = None
+            if field_def is not None and not node.arguments and not node.directives:
+                entry = known.get(id(field_def))
+                if entry is None:
+                    entry = known[id(field_def)] = (field_def, plain_field(field_def))
+                plain = entry[1]
+            plans.append((response_name, field_details_list, plain))
+        cache[id(grouped_field_set)] = (grouped_field_set, plans)
+        return plans
+
+    def _complete_read(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+        value: Any,
+    ) -> Any:
+        """graphql-core's ``execute_field`` for a value that did not take the fast path."""
+        if value is _SLOW:  # reading raised: let graphql-core read it and report it
+            return self.execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        assert field_def is not None
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        try:
+            if self.is_awaitable(value):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, value, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, value, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+
+            async def await_completed() -> Any:
+                try:
+                    return await completed
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, return_type, field_details_list, path)
+                    return None
+
+            return await_completed()
+        return completed
+
+    def _complete_plain_object(
+        self,
+        plain: PlainObject,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+    ) -> Any:
+        """An object (or a list of objects) read from a plain field, completed as
+        graphql-core's ``complete_value`` would, without its generic dispatch."""
+        field_path = Path(path, response_name, parent_type.name)
+        value = _read(plain.read, source)
+        if (
+            value is _SLOW
+            or value is None
+            or self.is_awaitable(value)
+            or (plain.is_list and not self._plain_items(value))
+        ):
+            return self._complete_read(
+                parent_type, source, field_details_list, field_path, None, value
+            )
+        try:
+            if plain.is_list:
+                completed = self._complete_object_list(plain, field_details_list, field_path, value)
+            else:
+                completed = self._complete_object(plain, field_details_list, field_path, value)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plain.field_type, field_details_list, field_path)
+            return None
+        if self.is_awaitable(completed):
+
+            async def await_completed() -> Any:
+                try:
+                    return await completed
+                except Exception as raw_error:
+                    self.handle_field_error(
+                        raw_error, plain.field_type, field_details_list, field_path
+                    )
+                    return None
+
+            return await_completed()
+        return completed
+
+    def _plain_items(self, value: Any) -> bool:
+        """A list without nulls or awaitables (those take graphql-core's path)."""
+        if type(value) is not list:
+            return False
+        is_awaitable = self.is_awaitable
+        return not any(item is None or is_awaitable(item) for item in value)
+
+    def _complete_object(
+        self, plain: PlainObject, field_details_list: Any, path: Path, value: Any
+    ) -> Any:
+        if plain.is_type_of is not None and not plain.is_type_of(value, None):
+            raise invalid_return_type_error(plain.object_type, value, field_details_list)
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            plain.object_type, field_details_list
+        )
+        if new_defer_usages:  # @defer: graphql-core's incremental path
+            return self.execute_collected_subfields(
+                plain.object_type, value, path, grouped_field_set, new_defer_usages, None
+            )
+        return self.execute_fields(plain.object_type, value, path, grouped_field_set, None)
+
+    def _complete_object_list(
+        self, plain: PlainObject, field_details_list: Any, path: Path, items: list[Any]
+    ) -> Any:
+        item_type = plain.item_type
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        for index, item in enumerate(items):
+            item_path = path.add_key(index, None)
+            try:
+                result = self._complete_object(plain, field_details_list, item_path, item)
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                result = None
+            else:
+                if self.is_awaitable(result):
+                    result = self._guarded_item(result, item_type, field_details_list, item_path)
+                    awaitable_indices.append(index)
+            completed.append(result)
+        if not awaitable_indices:
+            return completed
+        return self._gather_items(completed, awaitable_indices)
+
+    async def _guarded_item(
+        self, result: Any, item_type: GraphQLOutputType, field_details_list: Any, path: Path
+    ) -> Any:
+        try:
+            return await result
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, path)
+            return None
+
+    async def _gather_items(self, completed: list[Any], indices: list[int]) -> list[Any]:
+        if len(indices) == 1:
+            completed[indices[0]] = await completed[indices[0]]
+        else:
+            awaited = await gather_with_cancel(*(completed[index] for index in indices))
+            for index, value in zip(indices, awaited, strict=True):
+                completed[index] = value
+        return completed
+
+    async def _gather_fields(self, results: dict[str, Any], awaitable_fields: list[str]) -> Any:
+        if len(awaitable_fields) == 1:
+            field = awaitable_fields[0]
+            results[field] = await results[field]
+        else:
+            awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+        return results
+
+
+def _read(read: Callable[[Any], Any], source: Any) -> Any:
+    try:
+        return read(source)
+    except Exception:
+        return _SLOW
+
+
+def _coerce(coerce: Callable[[Any], Any], value: Any, is_list: bool) -> Any:
+    try:
+        if is_list:
+            if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
+                return _SLOW
+            out = [coerce(item) for item in value]
+            return _SLOW if any(item is None or item is Undefined for item in out) else out
+        coerced = coerce(value)
+    except Exception:
+        return _SLOW
+    return _SLOW if coerced is None or coerced is Undefined else coerced
+
+
+def _field_cache(schema: Any) -> dict[int, Any]:
+    cache: dict[int, Any] | None = getattr(schema, "_usina_plain_fields", None)
+    if cache is None:
+        cache = {}
+        schema._usina_plain_fields = cache
+    return cache

@@ -1,0 +1,102 @@
+"""Read statements built once, with the tenant and publication criteria written in.
+
+An ORM statement gets its criteria when it runs (``isolation.py``'s ``do_orm_execute``): the
+statement is copied with ``with_loader_criteria`` options, its cache key is computed again,
+lambdas are looked up, and the rows become ORM entities. That is right for services, which
+write; it is most of the time of a read-only GraphQL answer.
+
+The read paths (the GraphQL loaders) use the statements of this module instead: Core
+``SELECT``\\ s, built once per *shape* (what a principal may see: bound or not, drafts,
+evaluation drafts, own contributions), whose criteria are the same rules as the ORM path's
+(``visible``: the municipality's ``tenant_id``, then ``core/publication.py``'s
+``visibility_rules``) with the municipality and the author as bound parameters. They run on the
+session's own connection and transaction (``after_begin`` has set PostgreSQL's
+``app.tenant_id``, so row-level security holds here too) and return Core rows, which carry the
+mapped attributes by name.
+
+``tests/tenants/test_reads.py`` proves that every shape sees exactly what the ORM path sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, Uuid, bindparam, false
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Executable
+
+from core import publication
+from core.db.base import TenantOwned
+from tenants.context import TenantBinding
+
+#: The bound municipality and the caller's subject, as every statement here names them.
+TENANT = bindparam("usina_tenant", type_=Uuid())
+AUTHOR = bindparam("usina_author", type_=String())
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a session's principal may see; a statement is built once per shape."""
+
+    bound: bool
+    sees_drafts: bool = False
+    sees_evaluation_drafts: bool = False
+    has_author: bool = False
+
+
+UNBOUND = Shape(bound=False)
+
+
+def shape_of(binding: TenantBinding | None) -> Shape:
+    if binding is None:
+        return UNBOUND
+    return Shape(
+        bound=True,
+        sees_drafts=binding.sees_drafts,
+        sees_evaluation_drafts=binding.sees_evaluation_drafts,
+        has_author=binding.author is not None,
+    )
+
+
+def visible(model: type[Any], columns: Any, shape: Shape) -> list[ColumnElement[bool]]:
+    """The WHERE criteria under which ``shape`` sees a row of ``model`` (whose columns are
+    ``columns``: a table's or an alias's ``.c``): the ORM path's, as bound parameters."""
+    if not issubclass(model, TenantOwned):
+        return []
+    if not shape.bound:
+        return [false()]
+    criteria: list[ColumnElement[bool]] = [columns.tenant_id == TENANT]
+    for target, condition in publication.visibility_rules(
+        TENANT,
+        sees_drafts=shape.sees_drafts,
+        sees_evaluation_drafts=shape.sees_evaluation_drafts,
+        author=AUTHOR if shape.has_author else None,
+    ):
+        if issubclass(model, target):
+            criteria.append(condition(columns))
+    return criteria
+
+
+def binding_of(session: AsyncSession) -> TenantBinding | None:
+    binding: TenantBinding | None = session.sync_session.info.get("tenant")
+    return binding
+
+
+async def fetch(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """Rows of a statement of this module, in the session's transaction (pending ORM changes
+    are flushed first, as an ORM query would autoflush them)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    binding = binding_of(session)
+    values = dict(params or {})
+    if binding is not None:
+        values["usina_tenant"] = binding.tenant_id
+        values["usina_author"] = binding.author
+    connection = await session.connection()
+    result = await connection.execute(statement, values)
+    return result.all()
