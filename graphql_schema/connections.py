@@ -8,13 +8,33 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
+from graphql_schema import prefetch
 from graphql_schema.context import Info
-from graphql_schema.pagination import PageSpec, page_args
+from graphql_schema.pagination import Page, PageSpec, page_args
 from graphql_schema.relay import Connection, Edge, PageInfo
-from graphql_schema.rows import from_row
+from graphql_schema.rows import from_row, type_name
 
 T = TypeVar("T")
 Filters = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def nested_connection(
+    info: Info,
+    spec: PageSpec,
+    node_type: type[T],
+    parent_id: uuid.UUID,
+    first: int | None,
+    after: str | None,
+) -> Connection[T]:
+    """A connection of a node's children: built at once when look-ahead has loaded its page
+    (``graphql_schema/prefetch.py``), else the awaitable ``connection`` (graphql-core awaits
+    an awaitable that a synchronous resolver returns)."""
+    context = info.context
+    args = page_args(spec, first, after, max_page=context.settings.max_page_size)
+    page = prefetch.ready(context.loaders.page(spec), (parent_id, args))
+    if prefetch.is_missing(page):
+        return connection(info, spec, node_type, parent_id, first, after)  # type: ignore[return-value]
+    return _connection(info, spec, node_type, parent_id, page, ())
 
 
 async def connection(
@@ -31,13 +51,33 @@ async def connection(
     context = info.context
     args = page_args(spec, first, after, filters, max_page=context.settings.max_page_size)
     page = await context.loaders.page(spec).load((parent_id, args))
+    op = prefetch.operation_of(info)
+    await prefetch.prefetch(
+        context,
+        op,
+        type_name(node_type),
+        page.rows,
+        prefetch.connection_nodes(info._raw_info.field_nodes, op),
+    )
+    return _connection(info, spec, node_type, parent_id, page, filters, count)
+
+
+def _connection(
+    info: Info,
+    spec: PageSpec,
+    node_type: type[T],
+    parent_id: uuid.UUID | None,
+    page: Page,
+    filters: Filters,
+    count: Callable[[], Awaitable[int]] | None = None,
+) -> Connection[T]:
     edges = [
         Edge(cursor=cursor, node=from_row(node_type, row))
         for row, cursor in zip(page.rows, page.cursors, strict=True)
     ]
 
-    async def batched_count() -> int:
-        return int(await info.context.loaders.count(spec).load((parent_id, filters)))
+    def batched_count() -> Any:
+        return prefetch.now_or_later(info.context.loaders.count(spec), (parent_id, filters))
 
     return Connection(
         edges=edges,

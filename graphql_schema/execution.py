@@ -79,7 +79,7 @@ def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
         or resolver.parent_parameter is not None
     ):
         return None
-    return resolver.wrapped_func  # type: ignore[no-any-return]
+    return resolver.wrapped_func
 
 
 def plain_field(field_def: GraphQLField) -> Plain | PlainObject | None:
@@ -107,14 +107,14 @@ def plain_field(field_def: GraphQLField) -> Plain | PlainObject | None:
         field_type = item.of_type
     if not is_leaf_type(field_type):
         return None
-    leaf: GraphQLLeafType = field_type  # type: ignore[assignment]
+    leaf: GraphQLLeafType = field_type
     return read, leaf.coerce_output_value, non_null, is_list
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's graphql-core executor; plain leaf fields are read and coerced inline."""
 
-    def execute_fields(  # type: ignore[override]
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
         source_value: Any,
@@ -122,7 +122,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        if self.middleware_manager is not None:
+        manager = self.middleware_manager
+        if manager is not None and manager.middlewares:  # a resolve hook on every field
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -137,7 +138,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         plain, parent_type, source_value, field_details_list, path, response_name
                     )
                 elif plain is not None:
-                    read, coerce, non_null, is_list = plain
+                    read, coerce, non_null, is_list = plain  # type: ignore[misc]
                     value = _read(read, source_value)
                     if value is None and not non_null:
                         results[response_name] = None
@@ -179,19 +180,19 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plans_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
-    ) -> list[tuple[str, Any, Plain | None]]:
+    ) -> list[tuple[str, Any, Plain | PlainObject | None]]:
         """Per grouped field set (memoized by graphql-core for the whole execution): which
         fields are plain. Kept alive with the set, so its id is not reused meanwhile."""
         cache: dict[int, Any] = self.__dict__.setdefault("_usina_plans", {})
         cached = cache.get(id(grouped_field_set))
         if cached is not None:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         known: dict[int, Any] = _field_cache(self.schema)
-        plans: list[tuple[str, Any, Plain | None]] = []
+        plans: list[tuple[str, Any, Plain | PlainObject | None]] = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            plain: Plain | None = None
+            plain: Plain | PlainObject | None = None
             if field_def is not None and not node.arguments and not node.directives:
                 entry = known.get(id(field_def))
                 if entry is None:

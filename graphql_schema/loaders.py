@@ -120,7 +120,7 @@ class Loaders:
         if key not in self.lists:
 
             async def load(keys: list[uuid.UUID]) -> list[list[Any]]:
-                statement = _children_statement(model, column, order, self.shape)
+                statement = _children_statement(model, column, order, self.shape)  # type: ignore[arg-type]
                 grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
                 for row in await self._fetch(statement, keys=list(dict.fromkeys(keys))):
                     grouped[getattr(row, column)].append(row)
@@ -136,7 +136,7 @@ class Loaders:
             names = tuple(sorted(equals))
 
             async def load(keys: list[uuid.UUID]) -> list[int]:
-                statement = _counts_statement(model, column, names, self.shape)
+                statement = _counts_statement(model, column, names, self.shape)  # type: ignore[arg-type]
                 params = {f"equals_{name}": equals[name] for name in names}
                 rows = await self._fetch(statement, keys=list(dict.fromkeys(keys)), **params)
                 found: dict[Any, int] = {row[0]: row[1] for row in rows}
@@ -150,7 +150,7 @@ class Loaders:
         if model not in self.by_id:
 
             async def load(keys: list[uuid.UUID]) -> list[Any]:
-                statement = _by_id_statement(model, self.shape)
+                statement = _by_id_statement(model, self.shape)  # type: ignore[arg-type]
                 rows = await self._fetch(statement, keys=list(dict.fromkeys(keys)))
                 found = {row.id: row for row in rows}
                 return [found.get(key) for key in keys]

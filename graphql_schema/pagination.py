@@ -11,9 +11,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -161,7 +160,7 @@ async def _load_group(
 
 
 @cache
-def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]) -> Select[Any]:
+def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]) -> Any:
     assert spec.parent is not None, "root lists count with count_root()"
     table = spec.model.__table__
     parent = _column(table, spec.parent)
@@ -192,8 +191,8 @@ async def load_counts(
         params: dict[str, Any] = {"parents": list(dict.fromkeys(parent_ids))}
         for name, values in filters:
             params[f"filter_{name}"] = list(values)
-        for parent_id, count in await reads.fetch(session, statement, params):
-            counts[(parent_id, filters)] = count
+        for row in await reads.fetch(session, statement, params):
+            counts[(row[0], filters)] = row[1]
     return [counts.get((parent_id, filters), 0) for parent_id, filters in keys]
 
 

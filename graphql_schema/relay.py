@@ -80,11 +80,12 @@ class Connection(Generic[T]):
 
     edges: list[Edge[T]]
     page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
+    #: The count, or an awaitable of it (graphql-core awaits what this resolver returns).
+    count: strawberry.Private[Callable[[], Awaitable[int] | int]]
 
     @strawberry.field(description="How many items the whole list has (one batched query).")
-    async def total_count(self) -> int:
-        return await self.count()
+    def total_count(self) -> int:
+        return self.count()  # type: ignore[return-value]
 
     @strawberry.field
     def nodes(self) -> list[T]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, Uuid, bindparam, false
-from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Executable
 
@@ -87,7 +86,7 @@ def binding_of(session: AsyncSession) -> TenantBinding | None:
 
 async def fetch(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """Rows of a statement of this module, in the session's transaction (pending ORM changes
     are flushed first, as an ORM query would autoflush them)."""
     if session.new or session.dirty or session.deleted:

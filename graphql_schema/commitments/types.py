@@ -10,10 +10,11 @@ from core.commitments.models import Commitment as CommitmentRow
 from core.enums import CompletionLevel, OgpValue
 from core.progress import rollup
 from graphql_schema.actors.types import Actor
-from graphql_schema.connections import connection
+from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import MILESTONES
 from graphql_schema.milestones.types import Milestone
+from graphql_schema.prefetch import now_or_later, now_or_then
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows
 
@@ -42,30 +43,34 @@ class Commitment(Node):
         return [OgpValue(value) for value in self.row.ogp_values]
 
     @strawberry.field
-    async def lead_agency(self, info: Info) -> Actor | None:
+    def lead_agency(self, info: Info) -> Actor | None:
         if self.row.lead_agency_id is None:
             return None
-        row = await info.context.loaders.get(ActorRow).load(self.row.lead_agency_id)
-        return from_row(Actor, row) if row is not None else None
+        return now_or_then(
+            info.context.loaders.get(ActorRow),
+            self.row.lead_agency_id,
+            lambda row: from_row(Actor, row) if row is not None else None,
+        )
 
     @strawberry.field
     async def supporting_actors(self, info: Info) -> list[Actor]:
         return from_rows(Actor, await info.context.loaders.supporters.load(self.row.id))
 
     @strawberry.field(description="Weighted mean of its milestones' progress, 0..100.")
-    async def progress(self, info: Info) -> float:
-        return await info.context.loaders.commitment_progress.load(self.row.id)
+    def progress(self, info: Info) -> float:
+        return now_or_later(info.context.loaders.commitment_progress, self.row.id)
 
     @strawberry.field(description="IRM completion level derived from progress (docs/progress.md).")
-    async def completion_level(self, info: Info) -> CompletionLevel:
-        progress = await info.context.loaders.commitment_progress.load(self.row.id)
-        return rollup.completion_level(progress)
+    def completion_level(self, info: Info) -> CompletionLevel:
+        return now_or_then(
+            info.context.loaders.commitment_progress, self.row.id, rollup.completion_level
+        )
 
     @strawberry.field
-    async def milestones(
+    def milestones(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
-        return await connection(info, MILESTONES, Milestone, self.row.id, first, after)
+        return nested_connection(info, MILESTONES, Milestone, self.row.id, first, after)
 
     @strawberry.field(description="The diagnostic gaps this commitment addresses (traceability).")
     async def addresses_gaps(

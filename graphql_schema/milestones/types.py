@@ -9,7 +9,7 @@ from core.enums import MilestoneStatus
 from core.milestones.models import Milestone as MilestoneRow
 from core.milestones.models import is_delayed
 from core.progress.models import ProgressReport as ReportRow
-from graphql_schema.connections import connection
+from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import REPORTS
 from graphql_schema.relay import Connection, Node
@@ -58,10 +58,10 @@ class Milestone(Node):
         return is_delayed(self.row.end_date, self.row.status, info.context.today())
 
     @strawberry.field(description="Progress reports, latest first.")
-    async def reports(
+    def reports(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ProgressReport]:
-        return await connection(info, REPORTS, ProgressReport, self.row.id, first, after)
+        return nested_connection(info, REPORTS, ProgressReport, self.row.id, first, after)
 
     @strawberry.field
     async def commitment(

@@ -9,9 +9,10 @@ from core.enums import ActionPlanStatus
 from core.plans import lifecycle
 from core.plans.models import ActionPlan as PlanRow
 from graphql_schema.commitments.types import Commitment
-from graphql_schema.connections import connection
+from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import COMMITMENTS
+from graphql_schema.prefetch import now_or_later
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_rows
 
@@ -39,8 +40,8 @@ class ActionPlan(Node):
         return lifecycle.allowed_targets(self.row.status)
 
     @strawberry.field(description="Mean of its commitments' progress, 0..100.")
-    async def progress(self, info: Info) -> float:
-        return await info.context.loaders.plan_progress.load(self.row.id)
+    def progress(self, info: Info) -> float:
+        return now_or_later(info.context.loaders.plan_progress, self.row.id)
 
     @strawberry.field(description="Participation channels: consultations, forums, ...")
     async def channels(
@@ -66,7 +67,7 @@ class ActionPlan(Node):
         return from_rows(Evaluation, [r for r in rows if r.target is EvaluationTarget.PLAN])
 
     @strawberry.field(description="Commitments ordered by code.")
-    async def commitments(
+    def commitments(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Commitment]:
-        return await connection(info, COMMITMENTS, Commitment, self.row.id, first, after)
+        return nested_connection(info, COMMITMENTS, Commitment, self.row.id, first, after)
