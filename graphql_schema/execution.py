@@ -32,8 +32,10 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.executor import gather_with_cancel, invalid_return_type_error, to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info as StrawberryInfo
 
 #: How a plain leaf field is read and completed: (read, coerce, non_null, is_list).
 Plain = tuple[Callable[[Any], Any], Callable[[Any], Any], bool, bool]
@@ -50,8 +52,61 @@ class PlainObject(NamedTuple):
     field_type: GraphQLOutputType  # the field's whole type, for null propagation
     #: strawberry's own ``is_type_of`` (an isinstance check that reads no info), if any
     is_type_of: Callable[[Any, Any], Any] | None
+
+
 #: ``read`` could not give a value without side effects worth repeating: take the slow path.
 _SLOW = object()
+
+
+class InfoField(NamedTuple):
+    """A synchronous resolver that takes the info and scalar arguments only: called directly,
+    without strawberry's per-call argument conversion (a scalar argument converts to
+    itself)."""
+
+    call: Callable[..., Any]
+    field_def: GraphQLField
+    strawberry_field: Any
+    #: (GraphQL name, Python name) of each argument
+    names: tuple[tuple[str, str], ...]
+    info_name: str
+
+
+_SCALARS = (int, str, bool, float)
+
+
+def info_field(field_def: GraphQLField) -> InfoField | None:
+    from strawberry.types.base import StrawberryOptional
+
+    strawberry_field = (field_def.extensions or {}).get("strawberry-definition")
+    resolver = getattr(strawberry_field, "base_resolver", None)
+    if (
+        strawberry_field is None
+        or resolver is None
+        or strawberry_field.extensions
+        or strawberry_field.permission_classes
+        or strawberry_field.is_async
+        or resolver.self_parameter is None
+        or resolver.info_parameter is None
+        or resolver.root_parameter is not None
+        or resolver.parent_parameter is not None
+        or len(resolver.arguments) != len(field_def.args)
+    ):
+        return None
+    names: list[tuple[str, str]] = []
+    for graphql_name, argument in zip(field_def.args, resolver.arguments, strict=True):
+        kind = argument.type
+        if isinstance(kind, StrawberryOptional):
+            kind = kind.of_type
+        if kind not in _SCALARS:
+            return None
+        names.append((graphql_name, argument.python_name))
+    return InfoField(
+        resolver.wrapped_func,
+        field_def,
+        strawberry_field,
+        tuple(names),
+        resolver.info_parameter.name,
+    )
 
 
 def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
@@ -133,7 +188,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         try:
             for response_name, field_details_list, plain in plans:
-                if type(plain) is PlainObject:
+                if type(plain) is InfoField:
+                    result = self._execute_info_field(
+                        plain,
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                    )
+                elif type(plain) is PlainObject:
                     result = self._complete_plain_object(
                         plain, parent_type, source_value, field_details_list, path, response_name
                     )
@@ -180,7 +243,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _plans_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
-    ) -> list[tuple[str, Any, Plain | PlainObject | None]]:
+    ) -> list[tuple[str, Any, Plain | PlainObject | InfoField | None]]:
         """Per grouped field set (memoized by graphql-core for the whole execution): which
         fields are plain. Kept alive with the set, so its id is not reused meanwhile."""
         cache: dict[int, Any] = self.__dict__.setdefault("_usina_plans", {})
@@ -188,15 +251,16 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if cached is not None:
             return cached[1]
         known: dict[int, Any] = _field_cache(self.schema)
-        plans: list[tuple[str, Any, Plain | PlainObject | None]] = []
+        plans: list[tuple[str, Any, Plain | PlainObject | InfoField | None]] = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            plain: Plain | PlainObject | None = None
-            if field_def is not None and not node.arguments and not node.directives:
+            plain: Plain | PlainObject | InfoField | None = None
+            if field_def is not None and not node.directives:
                 entry = known.get(id(field_def))
                 if entry is None:
-                    entry = known[id(field_def)] = (field_def, plain_field(field_def))
+                    fast = plain_field(field_def) or info_field(field_def)
+                    entry = known[id(field_def)] = (field_def, fast)
                 plain = entry[1]
             plans.append((response_name, field_details_list, plain))
         cache[id(grouped_field_set)] = (grouped_field_set, plans)
@@ -242,6 +306,67 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
             return await_completed()
         return completed
+
+    def _execute_info_field(
+        self,
+        plain: InfoField,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+    ) -> Any:
+        """graphql-core's ``execute_field`` with the resolver called directly."""
+        field_def = plain.field_def
+        return_type = field_def.type
+        node = field_details_list[0].node
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        try:
+            args = (
+                get_argument_values(
+                    field_def,
+                    node,
+                    self.variable_values,
+                    field_details_list[0].fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                if field_def.args or node.arguments
+                else {}
+            )
+            kwargs = {python: args[name] for name, python in plain.names if name in args}
+            kwargs[plain.info_name] = self._info_class(
+                _raw_info=info, _field=plain.strawberry_field
+            )
+            value = plain.call(source, **kwargs)
+            if self.is_awaitable(value):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, value, None
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, value, None
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+
+            async def await_completed() -> Any:
+                try:
+                    return await completed
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, return_type, field_details_list, path)
+                    return None
+
+            return await_completed()
+        return completed
+
+    @property
+    def _info_class(self) -> Any:
+        cls = self.__dict__.get("_usina_info_class")
+        if cls is None:
+            strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+            cls = strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
+            self.__dict__["_usina_info_class"] = cls
+        return cls
 
     def _complete_plain_object(
         self,

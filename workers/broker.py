@@ -103,6 +103,12 @@ class Jobs:
         if self.worker is None:
             return
         self.worker.stop()  # finishes the jobs in hand, then closes the runtime's connections
+        # dramatiq's Worker registers a middleware of its own on the broker and never removes
+        # it: a later worker on this broker would add a second one (dramatiq warns).
+        worker = self.worker
+        self.broker.middleware[:] = [
+            m for m in self.broker.middleware if getattr(m, "worker", None) is not worker
+        ]
         self.worker = None
 
     def close(self) -> None:

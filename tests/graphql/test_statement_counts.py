@@ -84,3 +84,63 @@ async def test_portal_query_statements_do_not_grow_with_commitments(
         counts[size] = count_statements.count
     print(f"portal query statements by commitments: {counts}")
     assert counts[1] == counts[50] == counts[500], counts
+
+
+class _Constructions:
+    """Counts SELECT constructions and compiled-cache misses while it is active."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.selects = 0
+        self.misses: list[str] = []
+
+    def _on_execute(
+        self, _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: Any
+    ) -> None:
+        from sqlalchemy.engine.default import CACHE_MISS
+
+        if getattr(context, "cache_hit", None) is CACHE_MISS:
+            self.misses.append(statement)
+
+    def __enter__(self) -> _Constructions:
+        from sqlalchemy import event
+        from sqlalchemy.sql.selectable import Select
+
+        self._init = Select.__init__
+        counter = self
+
+        def counting(select: Any, *args: Any, **kwargs: Any) -> None:
+            counter.selects += 1
+            counter._init(select, *args, **kwargs)
+
+        Select.__init__ = counting  # type: ignore[method-assign]
+        event.listen(self.db.engine.sync_engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        from sqlalchemy import event
+        from sqlalchemy.sql.selectable import Select
+
+        Select.__init__ = self._init  # type: ignore[method-assign]
+        event.remove(self.db.engine.sync_engine, "before_cursor_execute", self._on_execute)
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "editor"])
+async def test_repeated_portal_queries_construct_no_statement(
+    client: Any, db: Database, tokens: Any, viewer: str
+) -> None:
+    """The read path's statements are built once (per visibility shape): a repeated portal
+    query builds no SELECT and compiles nothing; only the first one may."""
+    slug = await municipality_with(db, 3)
+    headers = {}
+    if viewer == "editor":
+        editor = tokens.issue(subject="ed", role="editor", tenant=slug)
+        headers = {"Authorization": f"Bearer {editor}"}
+    first = await gql(client, PORTAL, tenant=slug, headers=headers)
+    assert "errors" not in first, first["errors"]
+    with _Constructions(db) as seen:
+        for _ in range(3):
+            again = await gql(client, PORTAL, tenant=slug, headers=headers)
+            assert again == first
+    assert seen.selects == 0, f"{seen.selects} SELECTs constructed over 3 repeated requests"
+    assert seen.misses == [], seen.misses
