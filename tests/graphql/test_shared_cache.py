@@ -215,4 +215,10 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
                     break
                 await asyncio.sleep(0.1)
             assert state.json()["data"]["node"]["status"] == "SUCCEEDED"
+            # The job's status is committed before the worker publishes the new data version
+            # to Redis: the reader is current once that publish lands (milliseconds).
+            for _ in range(30):
+                if "fixture_targets" in await frameworks():
+                    break
+                await asyncio.sleep(0.1)
             assert "fixture_targets" in await frameworks()
