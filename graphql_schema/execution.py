@@ -296,15 +296,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if self.is_awaitable(completed):
-
-            async def await_completed() -> Any:
-                try:
-                    return await completed
-                except Exception as raw_error:
-                    self.handle_field_error(raw_error, return_type, field_details_list, path)
-                    return None
-
-            return await_completed()
+            return self._guarded(completed, return_type, field_details_list, path)
         return completed
 
     def _execute_info_field(
@@ -348,15 +340,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
         if self.is_awaitable(completed):
-
-            async def await_completed() -> Any:
-                try:
-                    return await completed
-                except Exception as raw_error:
-                    self.handle_field_error(raw_error, return_type, field_details_list, path)
-                    return None
-
-            return await_completed()
+            return self._guarded(completed, return_type, field_details_list, path)
         return completed
 
     @property
@@ -399,17 +383,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, plain.field_type, field_details_list, field_path)
             return None
         if self.is_awaitable(completed):
-
-            async def await_completed() -> Any:
-                try:
-                    return await completed
-                except Exception as raw_error:
-                    self.handle_field_error(
-                        raw_error, plain.field_type, field_details_list, field_path
-                    )
-                    return None
-
-            return await_completed()
+            return self._guarded(completed, plain.field_type, field_details_list, field_path)
         return completed
 
     def _plain_items(self, value: Any) -> bool:
@@ -448,20 +422,22 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = None
             else:
                 if self.is_awaitable(result):
-                    result = self._guarded_item(result, item_type, field_details_list, item_path)
+                    result = self._guarded(result, item_type, field_details_list, item_path)
                     awaitable_indices.append(index)
             completed.append(result)
         if not awaitable_indices:
             return completed
         return self._gather_items(completed, awaitable_indices)
 
-    async def _guarded_item(
-        self, result: Any, item_type: GraphQLOutputType, field_details_list: Any, path: Path
+    async def _guarded(
+        self, result: Any, return_type: GraphQLOutputType, field_details_list: Any, path: Path
     ) -> Any:
+        """An awaitable completion whose error is handled as graphql-core handles a field's
+        (null where nullable, propagated where not)."""
         try:
             return await result
         except Exception as raw_error:
-            self.handle_field_error(raw_error, item_type, field_details_list, path)
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
     async def _gather_items(self, completed: list[Any], indices: list[int]) -> list[Any]:

@@ -119,9 +119,7 @@ def page_statement(
         inner = inner.where(table.c[name].in_(bindparam(f"filter_{name}", expanding=True)))
     if after:
         position = tuple_(*order)
-        cursor = tuple_(
-            *(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(order))
-        )
+        cursor = tuple_(*(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(order)))
         inner = inner.where(position < cursor if spec.descending else position > cursor)
     sub = inner.subquery()
     return select(sub).where(sub.c._rank <= bindparam("limit")).order_by(sub.c._rank)
@@ -170,9 +168,7 @@ def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]
         .where(parent.in_(bindparam("parents", expanding=True)))
     )
     for name in filters:
-        statement = statement.where(
-            table.c[name].in_(bindparam(f"filter_{name}", expanding=True))
-        )
+        statement = statement.where(table.c[name].in_(bindparam(f"filter_{name}", expanding=True)))
     return statement.group_by(parent)
 
 

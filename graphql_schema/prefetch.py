@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -114,14 +115,9 @@ def _id(row: Any) -> Any:
     return row.id
 
 
-_REGISTRY: dict[tuple[str, str], Nested | Figure] | None = None
-
-
+@cache
 def registry() -> dict[tuple[str, str], Nested | Figure]:
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = _registry()
-    return _REGISTRY
+    return _registry()
 
 
 @dataclass
@@ -259,9 +255,7 @@ async def _prefetch_nested(
     loaders = context.loaders
     for args, field_nodes in by_args.items():
         pages = await loaders.page(rule.spec).load_many([(p, args) for p in parents])
-        if any(
-            "totalCount" in _fields(node.selection_set, op) for node in field_nodes
-        ):
+        if any("totalCount" in _fields(node.selection_set, op) for node in field_nodes):
             await loaders.count(rule.spec).load_many([(p, ()) for p in parents])
         children = [row for page in pages for row in page.rows]
         await prefetch(
