@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,8 +23,8 @@ class Database:
     sessionmaker: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        engine = make_engine(url, echo=echo)
+    def from_url(cls, url: str, *, echo: bool = False, **engine_options: Any) -> Database:
+        engine = make_engine(url, echo=echo, **engine_options)
         return cls.from_engine(engine)
 
     @classmethod

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from core import observability as obs
 from core.enums import MunicipalityStatus
@@ -80,7 +80,14 @@ class Runtime:
     @property
     def db(self) -> Database:
         if self.database is None:
-            self.database = Database.from_settings(self.settings)
+            options: dict[str, Any] = {}
+            if not self.settings.database_url.startswith("sqlite"):
+                # Every worker thread holds a connection through its job: a smaller pool
+                # would open and close connections for each job beyond it.
+                options["pool_size"] = self.settings.worker_threads + 2
+            self.database = Database.from_url(
+                self.settings.database_url, echo=self.settings.sql_echo, **options
+            )
         return self.database
 
     @property
@@ -117,13 +124,17 @@ class Runtime:
             async with self.uow.transaction(binding) as session:
                 context = self._context(session, job, spec, municipality)
                 result = await asyncio.wait_for(spec.run(context), spec.time_limit_seconds)
-                row = await self._locked(session, job_key)
-                if row is None or row.status is JobStatus.SUCCEEDED:
+                finished = await (await session.connection()).execute(
+                    _FINISH,
+                    {
+                        "tenant": binding.tenant_id,
+                        "job": job_key,
+                        "result": dict(result) if result is not None else None,
+                        "now": datetime.now(UTC),
+                    },
+                )
+                if finished.first() is None:  # gone, or a twin succeeded first
                     raise Superseded(job_id)
-                row.status = JobStatus.SUCCEEDED
-                row.result = dict(result) if result is not None else None
-                row.error = None
-                row.finished_at = datetime.now(UTC)
             obs.JOBS.labels(kind, "succeeded").inc()
         except Superseded:
             obs.JOBS.labels(kind, "duplicate").inc()
@@ -154,16 +165,20 @@ class Runtime:
                 job.error = reason
                 job.finished_at = datetime.now(UTC)
 
-    async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Job | None:
+    async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Any:
+        """The job, now RUNNING with its attempt counted, in one statement; ``None`` for a
+        duplicate delivery (already finished) or a job of nobody."""
         async with self.uow.transaction(binding) as session:
-            job = await self._locked(session, job_id)
-            if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-                return None  # a duplicate delivery, or a job of nobody
-            job.status = JobStatus.RUNNING
-            job.attempts += 1
-            job.max_attempts = spec.max_attempts
-            job.started_at = datetime.now(UTC)
-            return job
+            claimed = await (await session.connection()).execute(
+                _CLAIM,
+                {
+                    "tenant": binding.tenant_id,
+                    "job": job_id,
+                    "max_attempts": spec.max_attempts,
+                    "now": datetime.now(UTC),
+                },
+            )
+            return claimed.first()
 
     async def _failed(
         self, binding: TenantBinding, job_id: uuid.UUID, error: BaseException, spec: JobSpec
@@ -184,7 +199,7 @@ class Runtime:
         return final
 
     def _context(
-        self, session: Any, job: Job, spec: JobSpec, municipality: Municipality | None
+        self, session: Any, job: Any, spec: JobSpec, municipality: Municipality | None
     ) -> JobContext:
         return JobContext(
             session=session,
@@ -206,3 +221,38 @@ class Runtime:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
+
+
+# A job's claim and its success, one statement each (the row is locked by the UPDATE itself;
+# a twin's UPDATE waits for it, then finds the status changed and matches nothing).
+_JOBS: Any = Job.__table__
+_CLAIM = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.tenant_id == bindparam("tenant"),
+        _JOBS.c.id == bindparam("job"),
+        _JOBS.c.status.not_in([JobStatus.SUCCEEDED, JobStatus.FAILED]),
+    )
+    .values(
+        status=JobStatus.RUNNING,
+        attempts=_JOBS.c.attempts + 1,
+        max_attempts=bindparam("max_attempts"),
+        started_at=bindparam("now", type_=_JOBS.c.started_at.type),
+    )
+    .returning(_JOBS.c.id, _JOBS.c.args, _JOBS.c.attempts)
+)
+_FINISH = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.tenant_id == bindparam("tenant"),
+        _JOBS.c.id == bindparam("job"),
+        _JOBS.c.status != JobStatus.SUCCEEDED,
+    )
+    .values(
+        status=JobStatus.SUCCEEDED,
+        result=bindparam("result", type_=_JOBS.c.result.type),
+        error=None,
+        finished_at=bindparam("now", type_=_JOBS.c.finished_at.type),
+    )
+    .returning(_JOBS.c.id)
+)
