@@ -58,6 +58,8 @@ class Context:
     uow: UnitOfWork = field(kw_only=True)
     #: Persisted queries and trusted documents (graphql_schema/persisted.py).
     persisted: PersistedQueries = field(kw_only=True)
+    #: The municipality's date, read once: one answer has one "today".
+    _today: date | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
@@ -127,8 +129,10 @@ class Context:
         activation.require_enabled(self.plugins, await self.enabled_plugins(), plugin)
 
     def today(self) -> date:
-        zone = self.resolved.municipality.timezone if self.resolved else "UTC"
-        return datetime.now(ZoneInfo(zone)).date()
+        if self._today is None:
+            zone = self.resolved.municipality.timezone if self.resolved else "UTC"
+            self._today = datetime.now(ZoneInfo(zone)).date()
+        return self._today
 
     async def close(self) -> None:
         if self._session is not None:

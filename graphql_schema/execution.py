@@ -313,17 +313,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         node = field_details_list[0].node
         info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
         try:
-            args = (
-                get_argument_values(
-                    field_def,
-                    node,
-                    self.variable_values,
-                    field_details_list[0].fragment_variable_values,
-                    self.hide_suggestions,
-                )
-                if field_def.args or node.arguments
-                else {}
-            )
+            args = self._arguments(field_def, node, field_details_list[0])
             kwargs = {python: args[name] for name, python in plain.names if name in args}
             kwargs[plain.info_name] = self._info_class(
                 _raw_info=info, _field=plain.strawberry_field
@@ -342,6 +332,23 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(completed):
             return self._guarded(completed, return_type, field_details_list, path)
         return completed
+
+    def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
+        """A field node's coerced arguments, once per execution (its variables do not change
+        while it runs; fragment arguments, which could, are not cached)."""
+        if not (field_def.args or node.arguments):
+            return {}
+        fragment_values = details.fragment_variable_values
+        cache: dict[int, Any] = self.__dict__.setdefault("_usina_arguments", {})
+        cached = cache.get(id(node)) if fragment_values is None else None
+        if cached is not None:
+            return cached[1]
+        args = get_argument_values(
+            field_def, node, self.variable_values, fragment_values, self.hide_suggestions
+        )
+        if fragment_values is None:
+            cache[id(node)] = (node, args)  # the node kept alive with its id
+        return args
 
     @property
     def _info_class(self) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from graphql_schema.relay import to_global_id
@@ -24,9 +27,39 @@ def type_name(cls: Any) -> str:
     return cls.__strawberry_definition__.name
 
 
+@cache
+def _reader(cls: Any) -> tuple[Callable[[Any], Any], tuple[str, ...], str, bool]:
+    names = _plain_fields(cls)
+    # Only a type whose fields all come from the row may skip ``__init__``.
+    direct = not hasattr(cls, "__post_init__") and {
+        f.name for f in dataclasses.fields(cls)
+    } <= {*names, "row", "id"}
+    return _read_all(names), names, type_name(cls), direct
+
+
+def _read_all(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of ``names`` of a row, as one tuple (``attrgetter``: one call, in C)."""
+    if not names:
+        return lambda _: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (getattr(row, name),)
+    return attrgetter(*names)
+
+
 def from_row(cls: type[T], row: Any) -> T:
-    kwargs = {name: getattr(row, name) for name in _plain_fields(cls)}  # type: ignore[arg-type]
-    return cls(row=row, id=to_global_id(type_name(cls), row.id), **kwargs)  # type: ignore[call-arg]
+    """The strawberry object of a row: its plain fields read from the row, the row kept. Built
+    without the dataclass ``__init__`` where nothing else is set (a hot path)."""
+    read, names, name, direct = _reader(cls)  # type: ignore[arg-type]
+    if not direct:
+        kwargs = dict(zip(names, read(row), strict=True))
+        return cls(row=row, id=to_global_id(name, row.id), **kwargs)  # type: ignore[call-arg]
+    obj: Any = object.__new__(cls)
+    values = obj.__dict__
+    values.update(zip(names, read(row), strict=True))
+    values["row"] = row
+    values["id"] = to_global_id(name, row.id)
+    return obj
 
 
 def from_rows(cls: type[T], rows: list[Any]) -> list[T]:
