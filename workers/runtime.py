@@ -3,7 +3,9 @@
 Delivery is at least once, so every step is safe to repeat:
 
 1. *claim* (own transaction): a job already ``SUCCEEDED`` or ``FAILED`` is a duplicate and
-   ends here; otherwise it becomes ``RUNNING`` and its attempt is counted;
+   ends here; otherwise it becomes ``RUNNING`` and its attempt is counted. Jobs of one
+   municipality that arrive while a claim is in flight are claimed together by the next
+   statement, so a busy worker commits one claim per batch rather than per job;
 2. *work* (own transaction, bound to the job's municipality): the body runs, then the job row
    is locked and marked ``SUCCEEDED`` with its result; a twin that finished first makes this
    one roll back. The body's database effects and the success commit together, so a worker
@@ -76,6 +78,13 @@ class Runtime:
     _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
         default_factory=dict, repr=False
     )
+    #: Claims waiting for the next statement, by (municipality, max attempts): each job's
+    #: waiters get its claimed row, or ``None``.
+    _claims: dict[tuple[uuid.UUID, int], dict[uuid.UUID, list[asyncio.Future[Any]]]] = field(
+        default_factory=dict, repr=False
+    )
+    _claiming: set[tuple[uuid.UUID, int]] = field(default_factory=set, repr=False)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     @property
     def db(self) -> Database:
@@ -123,7 +132,8 @@ class Runtime:
         try:
             async with self.uow.transaction(binding) as session:
                 context = self._context(session, job, spec, municipality)
-                result = await asyncio.wait_for(spec.run(context), spec.time_limit_seconds)
+                async with asyncio.timeout(spec.time_limit_seconds):
+                    result = await spec.run(context)
                 finished = await (await session.connection()).execute(
                     _FINISH,
                     {
@@ -166,19 +176,47 @@ class Runtime:
                 job.finished_at = datetime.now(UTC)
 
     async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Any:
-        """The job, now RUNNING with its attempt counted, in one statement; ``None`` for a
-        duplicate delivery (already finished) or a job of nobody."""
-        async with self.uow.transaction(binding) as session:
-            claimed = await (await session.connection()).execute(
-                _CLAIM,
-                {
-                    "tenant": binding.tenant_id,
-                    "job": job_id,
-                    "max_attempts": spec.max_attempts,
-                    "now": datetime.now(UTC),
-                },
-            )
-            return claimed.first()
+        """The job, now RUNNING with its attempt counted; ``None`` for a duplicate delivery
+        (already finished) or a job of nobody."""
+        key = (binding.tenant_id, spec.max_attempts)
+        claimed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._claims.setdefault(key, {}).setdefault(job_id, []).append(claimed)
+        if key not in self._claiming:
+            self._claiming.add(key)
+            task = asyncio.create_task(self._claim_batches(key, binding))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await claimed
+
+    async def _claim_batches(self, key: tuple[uuid.UUID, int], binding: TenantBinding) -> None:
+        """Claims the waiting jobs of ``key`` in one statement, then those that arrived
+        meanwhile, until none wait."""
+        try:
+            while batch := self._claims.pop(key, None):
+                try:
+                    async with self.uow.transaction(binding) as session:
+                        result = await (await session.connection()).execute(
+                            _CLAIM,
+                            {
+                                "tenant": binding.tenant_id,
+                                "jobs": list(batch),
+                                "max_attempts": key[1],
+                                "now": datetime.now(UTC),
+                            },
+                        )
+                        rows = {row.id: row for row in result}
+                except Exception as error:
+                    for waiters in batch.values():
+                        for waiter in waiters:
+                            if not waiter.done():
+                                waiter.set_exception(error)
+                    continue
+                for job_id, waiters in batch.items():
+                    for waiter in waiters:
+                        if not waiter.done():
+                            waiter.set_result(rows.get(job_id))
+        finally:
+            self._claiming.discard(key)
 
     async def _failed(
         self, binding: TenantBinding, job_id: uuid.UUID, error: BaseException, spec: JobSpec
@@ -223,14 +261,15 @@ class Runtime:
         return result.scalar_one_or_none()
 
 
-# A job's claim and its success, one statement each (the row is locked by the UPDATE itself;
-# a twin's UPDATE waits for it, then finds the status changed and matches nothing).
+# The claim of a batch of jobs and a job's success, one statement each (the rows are locked by
+# the UPDATE itself; a twin's UPDATE waits for it, then finds the status changed and matches
+# nothing).
 _JOBS: Any = Job.__table__
 _CLAIM = (
     update(_JOBS)
     .where(
         _JOBS.c.tenant_id == bindparam("tenant"),
-        _JOBS.c.id == bindparam("job"),
+        _JOBS.c.id.in_(bindparam("jobs", expanding=True)),
         _JOBS.c.status.not_in([JobStatus.SUCCEEDED, JobStatus.FAILED]),
     )
     .values(

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+#: A pooled PostgreSQL connection that sat idle longer than this is pinged before it is handed
+#: out. One back in use sooner is only checked locally: asyncpg notices on its own a socket the
+#: server closed (a restart, ``pg_terminate_backend``), and a ping costs three round trips
+#: (``BEGIN``, ``;``, ``ROLLBACK``), more than the statements of a short job or read.
+PING_AFTER_IDLE_SECONDS = 2.0
+_IDLE_SINCE = "usina_idle_since"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -22,8 +31,29 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, echo=echo, **kwargs)
+    engine = create_async_engine(url, echo=echo, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine.sync_engine, "checkin", _idle_from_now)
+        event.listen(engine.sync_engine, "checkout", _check_alive)
+    return engine
+
+
+def _idle_from_now(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Pessimistic disconnect handling, cheap when the pool is busy: a connection found dead
+    is replaced by a fresh one (``DisconnectionError`` makes the pool retry the checkout)."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return  # new, or back in use straight away
+    try:
+        dbapi_connection.ping()
+    except Exception as error:
+        raise DisconnectionError("a pooled connection did not answer a ping") from error
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -44,16 +44,27 @@ Derive = Callable[
 ]
 
 
-async def _figures(session: AsyncSession, evaluation: Evaluation) -> tuple[float, str]:
-    if evaluation.target is EvaluationTarget.COMMITMENT and evaluation.commitment_id:
-        progress = (await rollup.progress_by_commitment(session, [evaluation.commitment_id]))[
-            evaluation.commitment_id
-        ]
-    else:
-        progress = (await rollup.progress_by_plan(session, [evaluation.plan_id]))[
-            evaluation.plan_id
-        ]
-    return progress, rollup.completion_level(progress).value
+async def _progress_of(
+    session: AsyncSession, evaluations: list[Evaluation]
+) -> dict[uuid.UUID, float]:
+    """The progress each evaluation rates (its commitment's, or its plan's), by evaluation id:
+    one statement for all the commitments and one for all the plans."""
+    rated_commitment = {e.id: e.commitment_id for e in evaluations if _rates_commitment(e)}
+    commitment_ids = list(dict.fromkeys(c for c in rated_commitment.values() if c is not None))
+    plan_ids = list(dict.fromkeys(e.plan_id for e in evaluations if e.id not in rated_commitment))
+    commitments = (
+        await rollup.progress_by_commitment(session, commitment_ids) if commitment_ids else {}
+    )
+    plans = await rollup.progress_by_plan(session, plan_ids) if plan_ids else {}
+    return {
+        e.id: commitments[c] if (c := rated_commitment.get(e.id)) is not None else plans[e.plan_id]
+        for e in evaluations
+    }
+
+
+def _rates_commitment(evaluation: Evaluation) -> bool:
+    target = evaluation.target
+    return target is EvaluationTarget.COMMITMENT and evaluation.commitment_id is not None
 
 
 async def ratings_of(
@@ -68,10 +79,10 @@ async def ratings_of(
     return out
 
 
-async def _rederive(
-    session: AsyncSession, evaluation: Evaluation, ratings: dict[str, Rating], derive: Derive
+def _rederive(
+    evaluation: Evaluation, progress: float, ratings: dict[str, Rating], derive: Derive
 ) -> None:
-    progress, level = await _figures(session, evaluation)
+    level = rollup.completion_level(progress).value
     in_force = {code: r.value for code, r in ratings.items()}
     for code, value in derive(evaluation.target.value, progress, level, in_force).items():
         rating = ratings.get(code)
@@ -116,7 +127,8 @@ async def start(
         for c in criteria
     }
     session.add_all(ratings.values())
-    await _rederive(session, evaluation, ratings, derive)
+    progress = (await _progress_of(session, [evaluation]))[evaluation.id]
+    _rederive(evaluation, progress, ratings, derive)
     await session.flush()
     audit.record(session, by, "evaluation.start", evaluation)
     return evaluation
@@ -175,7 +187,8 @@ async def rate(
     rating.justification = justification
     if data is not None:
         rating.data = data
-    await _rederive(session, evaluation, ratings, derive)
+    progress = (await _progress_of(session, [evaluation]))[evaluation.id]
+    _rederive(evaluation, progress, ratings, derive)
     await session.flush()
     audit.record(session, by, "evaluation.rate", rating, before=before)
     return evaluation
@@ -205,13 +218,11 @@ async def rederive_drafts(
         statement = statement.where(Evaluation.plan_id == plan_id)
     drafts = list((await session.execute(statement.order_by(Evaluation.id))).scalars())
     ratings = await ratings_of(session, [e.id for e in drafts]) if drafts else {}
-    count = 0
-    for evaluation in drafts:
-        derive = derive_for(evaluation)
-        if derive is None:
-            continue
+    derives = {e.id: derive for e in drafts if (derive := derive_for(e)) is not None}
+    rated = [e for e in drafts if e.id in derives]
+    progress = await _progress_of(session, rated) if rated else {}
+    for evaluation in rated:
         by_code = {r.criterion: r for r in ratings.get(evaluation.id, [])}
-        await _rederive(session, evaluation, by_code, derive)
-        count += 1
+        _rederive(evaluation, progress[evaluation.id], by_code, derives[evaluation.id])
     await session.flush()
-    return count
+    return len(rated)

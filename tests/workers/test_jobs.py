@@ -8,6 +8,7 @@ role, and SQLite), a real SMTP server and a real HTTP receiver:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import uuid
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from core.audit import service as audit
 from core.evaluation.models import Rating
@@ -444,3 +445,39 @@ async def test_nothing_runs_for_a_suspended_municipality(
     assert refused.error == "the municipality is suspended" and refused.attempts == 0
     assert files_a == []
     assert done is not None and done.status is JobStatus.SUCCEEDED
+
+
+async def test_jobs_arriving_together_are_claimed_by_one_statement(
+    db: Database, world: World, worker_settings: Settings
+) -> None:
+    """Eight deliveries at once: the claims share statements, and every job runs once with
+    one attempt counted."""
+    recorder = Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+    a = world.a
+    pending = [await enqueue(db, a, RECOMPUTE, {"plan_id": str(a.plan_id)}) for _ in range(8)]
+    claims: list[int] = []
+
+    def count_claims(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE JOBS SET STATUS"):
+            claims.append(1)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count_claims)
+    try:
+        await asyncio.gather(
+            *(
+                runtime.run(job.kind, str(job.tenant_id), str(job.job_id))
+                for job in pending
+            )
+        )
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count_claims)
+    async with db.session(a.binding) as session:
+        rows = (
+            await session.execute(
+                select(Job.status, Job.attempts).where(Job.id.in_([p.job_id for p in pending]))
+            )
+        ).all()
+    assert sorted(rows) == [(JobStatus.SUCCEEDED, 1)] * 8
+    # each job's success is a statement of its own; the claims of the eight share fewer
+    assert 8 <= len(claims) < 8 + 8
