@@ -11,7 +11,7 @@ from sqlalchemy import select
 from graphql_schema import prefetch
 from graphql_schema.context import Info
 from graphql_schema.pagination import Page, PageSpec, page_args
-from graphql_schema.relay import Connection, Edge, PageInfo
+from graphql_schema.relay import Connection, Edge, PageInfo, encode_cursor
 from graphql_schema.rows import from_row, type_name
 
 T = TypeVar("T")
@@ -72,8 +72,8 @@ def _connection(
     count: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[T]:
     edges = [
-        Edge(cursor=cursor, node=from_row(node_type, row))
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
+        Edge(node=from_row(node_type, row), key=key)
+        for row, key in zip(page.rows, page.keys, strict=True)
     ]
 
     def batched_count() -> Any:
@@ -84,8 +84,8 @@ def _connection(
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=encode_cursor(page.keys[0]) if page.keys else None,
+            end_cursor=encode_cursor(page.keys[-1]) if page.keys else None,
         ),
         count=count or batched_count,
     )

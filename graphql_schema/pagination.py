@@ -20,7 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from core.errors import BadUserInput
 from core.i18n import msg
-from graphql_schema.relay import decode_cursor, encode_cursor
+from graphql_schema.relay import decode_cursor
 from tenants import reads
 
 DEFAULT_PAGE = 20
@@ -53,7 +53,8 @@ class PageArgs:
 @dataclass
 class Page:
     rows: list[Any]
-    cursors: list[str]
+    #: Each row's ordering values, from which its cursor is encoded when asked for.
+    keys: list[tuple[Any, ...]]
     has_next: bool
     has_previous: bool
 
@@ -153,7 +154,7 @@ async def _load_group(
             page.has_next = True
             continue
         page.rows.append(row)
-        page.cursors.append(encode_cursor(tuple(getattr(row, k) for k in order_keys)))
+        page.keys.append(tuple(getattr(row, k) for k in order_keys))
     return pages
 
 

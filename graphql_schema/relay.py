@@ -67,10 +67,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(root: Any) -> str:
+    return encode_cursor(root.key)
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    #: Encoded only when asked for: most clients never read an edge's cursor.
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: T
+    #: The node's ordering values, which its cursor encodes.
+    key: strawberry.Private[tuple[Any, ...]]
 
 
 @strawberry.type
