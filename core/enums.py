@@ -83,6 +83,15 @@ class ContributionKind(StrEnum):
     MEETING = "MEETING"
 
 
+class ChannelState(StrEnum):
+    """Where a channel stands in its window: not open yet, taking contributions, or closed
+    (on its closing date or by hand)."""
+
+    UPCOMING = "UPCOMING"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
 class Moderation(StrEnum):
     PENDING = "PENDING"
     PUBLISHED = "PUBLISHED"

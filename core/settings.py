@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,7 +37,18 @@ class Settings(BaseSettings):
         default="localhost",
         description="Requests to <slug>.<base_domain> are bound to that municipality.",
     )
-    issuer: str = "http://127.0.0.1:8000"
+    issuer: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The built-in token issuer's identifier (tokens' `iss`). Not a link: "
+        "changing where the API is served does not change it, and must not.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The base URL of every link the platform returns or sends (downloads, "
+        "e-mails), e.g. https://api.usina.example. Unset: a link returned in a response uses "
+        "the request's own scheme and host (behind a trusted proxy, X-Forwarded-Proto and "
+        "the Host it passes on); one sent from a worker uses the issuer.",
+    )
     audience: str = "urn:usina:api"
     token_ttl_seconds: int = 3600
     key_refresh_seconds: float = Field(
@@ -181,6 +193,21 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @field_validator("public_url")
+    @classmethod
+    def _an_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("must be an http(s) URL without a query, e.g. https://api.example")
+        return value.rstrip("/")
+
+    def link_base(self, request_base: str | None = None) -> str:
+        """Where the platform's links point: ``public_url``; else the base URL of the request
+        being answered; else (a worker, the CLI) the issuer. No trailing slash."""
+        return (self.public_url or request_base or self.issuer).rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ from core.errors import BadUserInput, NotFound, PluginDisabled
 from core.i18n import msg
 from core.identity.principal import Principal
 from plugins.manager import PluginRegistry
-from plugins.records import DomainEvent, PluginInfo
+from plugins.records import DomainEvent, Objection, PluginInfo
 from tenants.plugin_activations import PluginActivation, activations
 
 log = logging.getLogger("usina.plugins")
@@ -179,10 +179,12 @@ async def dispatch(
 
 async def transition_objections(
     registry: PluginRegistry, enabled: Iterable[str], session: Any, plan: Any, to: str
-) -> list[Any]:
-    """What the municipality's enabled plugins object to ``plan`` moving to ``to``."""
+) -> list[Objection]:
+    """What the municipality's enabled plugins object to ``plan`` moving to ``to``, each
+    reason as an ``Objection`` (a plugin may return bare messages)."""
     caller = hook_caller(registry, "check_plan_transition", enabled)
-    reasons: list[Any] = []
+    reasons: list[Objection] = []
     for result in caller(session=session, plan=plan, to=to):
-        reasons.extend(await await_me_maybe(result) or ())
+        for reason in await await_me_maybe(result) or ():
+            reasons.append(reason if isinstance(reason, Objection) else Objection(reason))
     return reasons

@@ -25,6 +25,7 @@ from plugins.records import (
     GraphQLContribution,
     InstrumentSpec,
     JobSpec,
+    Objection,
     PluginInfo,
 )
 
@@ -71,14 +72,17 @@ def register_frameworks() -> Sequence[FrameworkSpec]:  # type: ignore[empty-body
 
 
 @hookspec
-async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Message]:  # type: ignore[empty-body]
+async def check_plan_transition(  # type: ignore[empty-body]
+    session: Any, plan: Any, to: str
+) -> Sequence[Message | Objection]:
     """Object to an action plan moving to state ``to`` (for example, publishing a plan while
     proposals lack a reasoned response).
 
     Called, for the plan's municipality's enabled plugins, inside the transaction that moves
-    the plan, with the session bound to that municipality. Return the reasons (bilingual
-    messages) that block the move, or an empty sequence. Any reason refuses the move with
-    ``CONFLICT``.
+    the plan, with the session bound to that municipality. Return the reasons that block the
+    move (bilingual messages, or ``Objection``s naming the records in the way), or an empty
+    sequence. Any reason refuses the move with ``CONFLICT``; the records are listed in its
+    ``extensions.reasons[].items``.
     """
 
 

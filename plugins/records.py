@@ -200,6 +200,25 @@ class ChannelKindSpec:
 
 
 @dataclass(frozen=True)
+class ObjectionItem:
+    """A record an objection is about: its node type (``Contribution``, ``Channel``), id and
+    title, named in the refusal so a client can link to each."""
+
+    type: str
+    id: uuid.UUID
+    title: str
+
+
+@dataclass(frozen=True)
+class Objection:
+    """A reason to refuse a plan's transition (``check_plan_transition``), with the records
+    that stand in the way. A bare ``Message`` is an objection without records."""
+
+    message: Message
+    items: tuple[ObjectionItem, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScaleOption:
     code: str
     label: Message

@@ -144,7 +144,7 @@ async def test_the_full_cycle(client: Any, tokens: TokenService) -> None:
         await editor.ok(
             'mutation($p: ID!, $o: DateTime!, $c: DateTime!) { openChannel(input: {actionPlanId: $p, kind: "consultation", title: "¿Qué debería abrir el municipio?", opensAt: $o, closesAt: $c}) { channel { id isOpen } } }',
             p=plan,
-            o=(now - timedelta(hours=1)).isoformat(),
+            o=(now - timedelta(days=20)).isoformat(),  # open for 20 days when it closes below
             c=(now + timedelta(days=20)).isoformat(),
         )
     )["openChannel"]["channel"]
@@ -201,7 +201,8 @@ async def test_the_full_cycle(client: Any, tokens: TokenService) -> None:
         )
     )["createMilestone"]["milestone"]["id"]
 
-    # 3. Publishing waits for a reasoned response to every proposal.
+    # 3. Publishing waits for the consultation to close and a reasoned response to every
+    # proposal; the refusal names them.
     blocked = await gql(
         client,
         "mutation($p: ID!) { transitionActionPlan(input: {id: $p, to: PUBLISHED}) { actionPlan { status } } }",
@@ -209,7 +210,22 @@ async def test_the_full_cycle(client: Any, tokens: TokenService) -> None:
         token=editor.token,
     )
     assert error_codes(blocked) == ["CONFLICT"]
-    assert "2 proposal(s)" in blocked["errors"][0]["extensions"]["reasons"][0]["en"]
+    still_open, unanswered = blocked["errors"][0]["extensions"]["reasons"]
+    assert "1 consultation(s)" in still_open["en"]
+    assert [i["id"] for i in still_open["items"]] == [channel]
+    assert "2 proposal(s)" in unanswered["en"]
+    assert {(i["id"], i["title"]) for i in unanswered["items"]} == {
+        (open_data, "Presupuesto en datos abiertos"),
+        (stadium, "Un estadio nuevo"),
+    }
+    closed = await editor.ok(
+        "mutation($c: ID!) { closeChannel(input: {id: $c}) { channel { state isOpen } } }",
+        c=channel,
+    )
+    assert closed["closeChannel"]["channel"] == {"state": "CLOSED", "isOpen": False}
+    assert await vecina.fails(propose, c=channel, t="Tarde", b="Después del cierre.") == [
+        "CONFLICT"
+    ]
     await editor.ok(
         'mutation($id: ID!, $c: ID!) { respondToContribution(input: {id: $id, outcome: ACCEPTED, response: "Se incorpora como compromiso 1.", commitmentIds: [$c]}) { contribution { outcome } } }',
         id=open_data,

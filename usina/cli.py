@@ -62,6 +62,15 @@ def _run(coro_fn: Callable[..., Coroutine[Any, Any, T]], *, dispatcher: Any = No
 @click.group()
 def main() -> None:
     """Usina: Open Government action plans for many municipalities."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as error:  # a bad USINA_* variable: say which, no traceback
+        for problem in error.errors():
+            name = "USINA_" + "_".join(str(part) for part in problem["loc"]).upper()
+            click.echo(f"error: BAD_CONFIGURATION ({name}): {problem['msg']}", err=True)
+        sys.exit(2)
 
 
 @main.command()

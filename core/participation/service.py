@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import lookups
@@ -22,7 +22,7 @@ from core.audit import service as audit
 from core.commitments.links import CommitmentContribution
 from core.commitments.models import Commitment
 from core.db.base import utcnow
-from core.enums import ContributionKind, Moderation, ResponseOutcome
+from core.enums import ChannelState, ContributionKind, Moderation, ResponseOutcome
 from core.errors import BadUserInput, Conflict
 from core.i18n import msg
 from core.identity.principal import Principal
@@ -81,6 +81,141 @@ async def open_channel(session: AsyncSession, by: Principal, data: ChannelData) 
 
 def is_open(channel: Channel, now: datetime) -> bool:
     return channel.opens_at <= now < channel.closes_at
+
+
+def state(channel: Channel, now: datetime) -> ChannelState:
+    if now < channel.opens_at:
+        return ChannelState.UPCOMING
+    return ChannelState.OPEN if now < channel.closes_at else ChannelState.CLOSED
+
+
+def days_open(channel: Channel, until: datetime) -> int:
+    """Whole days the channel has taken contributions before ``until`` (a plan's publication,
+    or now): its window as it really was, closing early by hand included."""
+    end = min(channel.closes_at, until)
+    return max(0, (end - channel.opens_at).days)
+
+
+async def update_channel(
+    session: AsyncSession,
+    by: Principal,
+    channel_id: uuid.UUID,
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    rules: dict[str, Any] | None = None,
+    opens_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Channel:
+    """Edit a channel's texts and rules; its opening date only while it has not opened."""
+    now = now or utcnow()
+    channel = await _editable_channel(session, channel_id)
+    before = audit.snapshot(channel)
+    if title is not None:
+        channel.title = v.text("title", title, max_length=300)
+    if description is not None:
+        channel.description = v.text(
+            "description", description, max_length=20_000, required=False
+        )
+    if rules is not None:
+        channel.rules = rules
+    if opens_at is not None and opens_at != channel.opens_at:
+        if state(channel, now) is not ChannelState.UPCOMING:
+            raise Conflict(
+                msg(
+                    "The channel has opened: its opening date can no longer change.",
+                    "El canal ya abrió: su fecha de apertura ya no puede cambiar.",
+                ),
+                field="opensAt",
+            )
+        if opens_at >= channel.closes_at:
+            raise BadUserInput(
+                msg("The channel closes before it opens.", "El canal cierra antes de abrir."),
+                field="opensAt",
+            )
+        channel.opens_at = opens_at
+    await session.flush()
+    audit.record(session, by, "channel.update", channel, before=before)
+    return channel
+
+
+async def extend_channel(
+    session: AsyncSession,
+    by: Principal,
+    channel_id: uuid.UUID,
+    closes_at: datetime,
+    *,
+    now: datetime | None = None,
+) -> Channel:
+    """Push a channel's closing date later, while it has not closed (a closed channel is not
+    reopened: open a new one, so the record of when each took contributions stays true)."""
+    now = now or utcnow()
+    channel = await _editable_channel(session, channel_id)
+    if state(channel, now) is ChannelState.CLOSED:
+        raise Conflict(
+            msg(
+                f"The channel closed on {channel.closes_at:%Y-%m-%d}; open a new one instead.",
+                f"El canal cerró el {channel.closes_at:%Y-%m-%d}; abra uno nuevo.",
+            ),
+            field="id",
+        )
+    if closes_at <= channel.closes_at:
+        raise BadUserInput(
+            msg(
+                f"Extend past the current closing date ({channel.closes_at:%Y-%m-%d %H:%M}).",
+                f"Extienda más allá del cierre actual ({channel.closes_at:%Y-%m-%d %H:%M}).",
+            ),
+            field="closesAt",
+        )
+    before = audit.snapshot(channel)
+    channel.closes_at = closes_at
+    await session.flush()
+    audit.record(session, by, "channel.extend", channel, before=before)
+    return channel
+
+
+async def close_channel(
+    session: AsyncSession, by: Principal, channel_id: uuid.UUID, *, now: datetime | None = None
+) -> Channel:
+    """Close a channel now: it takes no more participants' contributions. One that has not
+    opened yet never will."""
+    now = now or utcnow()
+    channel = await lookups.get(session, Channel, channel_id, field="id")
+    current = state(channel, now)
+    if current is ChannelState.CLOSED:
+        raise Conflict(
+            msg(
+                f"The channel is already closed (since {channel.closes_at:%Y-%m-%d %H:%M}).",
+                f"El canal ya está cerrado (desde {channel.closes_at:%Y-%m-%d %H:%M}).",
+            ),
+            field="id",
+        )
+    before = audit.snapshot(channel)
+    if current is ChannelState.UPCOMING:
+        channel.opens_at = now
+    channel.closes_at = now
+    await session.flush()
+    audit.record(session, by, "channel.close", channel, before=before)
+    return channel
+
+
+async def _editable_channel(session: AsyncSession, channel_id: uuid.UUID) -> Channel:
+    channel = await lookups.get(session, Channel, channel_id, field="id")
+    plan = await lookups.get(session, ActionPlan, channel.plan_id)
+    lifecycle.require_editable(plan)
+    return channel
+
+
+async def not_closed(
+    session: AsyncSession, plan_id: uuid.UUID, kinds: Collection[str], now: datetime
+) -> list[Channel]:
+    """The plan's channels of ``kinds`` that are open or still to open at ``now``."""
+    result = await session.execute(
+        select(Channel)
+        .where(Channel.plan_id == plan_id, Channel.kind.in_(list(kinds)), Channel.closes_at > now)
+        .order_by(Channel.opens_at, Channel.id)
+    )
+    return list(result.scalars())
 
 
 async def contribute(
@@ -297,11 +432,11 @@ async def add_member(
 
 async def unanswered_proposals(
     session: AsyncSession, plan_id: uuid.UUID, kinds: Collection[str]
-) -> int:
-    """Published proposals of the plan's channels of ``kinds`` that have no response yet."""
+) -> list[Contribution]:
+    """Published proposals of the plan's channels of ``kinds`` that have no response yet,
+    oldest first."""
     result = await session.execute(
-        select(func.count())
-        .select_from(Contribution)
+        select(Contribution)
         .join(
             Channel,
             (Channel.tenant_id == Contribution.tenant_id) & (Channel.id == Contribution.channel_id),
@@ -313,5 +448,6 @@ async def unanswered_proposals(
             Contribution.outcome.is_(None),
             Channel.kind.in_(list(kinds)),
         )
+        .order_by(Contribution.created_at, Contribution.id)
     )
-    return int(result.scalar_one())
+    return list(result.scalars())

@@ -41,7 +41,8 @@ class Job(Node):
     finished_at: datetime | None
 
     @strawberry.field(
-        description="For a finished export: a link to download its file, valid for an hour."
+        description="For a finished export: a link to download its file, valid for an hour "
+        "(on the deployment's public URL, or the host this request was sent to)."
     )
     async def download_url(self, info: Info) -> str | None:
         file_id = (self.row.result or {}).get("fileId")
@@ -54,7 +55,8 @@ class Job(Node):
             {"sub": f"file:{file_id}", "file": file_id, "tenant": context.tenant().binding.slug},
             ttl_seconds=FILE_LINK_SECONDS,
         )
-        return f"{context.settings.issuer.rstrip('/')}/files/{file_id}?token={token}"
+        base = context.settings.link_base(str(context.request.base_url))
+        return f"{base}/files/{file_id}?token={token}"
 
 
 @strawberry.type(description="A URL the municipality's events are posted to, signed.")

@@ -38,6 +38,30 @@ class OpenChannelInput:
 
 
 @strawberry.input
+class UpdateChannelInput:
+    id: strawberry.ID
+    title: str | None = None
+    description: str | None = None
+    rules: JSON | None = strawberry.field(
+        default=None, description="The channel kind's rules, replaced as a whole."
+    )
+    opens_at: datetime | None = strawberry.field(
+        default=None, description="Only while the channel has not opened."
+    )
+
+
+@strawberry.input
+class ExtendChannelInput:
+    id: strawberry.ID
+    closes_at: datetime = strawberry.field(description="Later than the current closing date.")
+
+
+@strawberry.input
+class CloseChannelInput:
+    id: strawberry.ID
+
+
+@strawberry.input
 class ContributeInput:
     channel_id: strawberry.ID
     kind: ContributionKind
@@ -139,6 +163,55 @@ class ParticipationMutations:
         )
         async with context.transaction() as session:
             row = await participation.open_channel(session, context.principal, data)
+        return ChannelPayload(channel=from_row(Channel, row))
+
+    @strawberry.mutation(
+        description="Edit a channel's title, description and rules (and its opening date, "
+        "before it opens), while its plan can be edited.",
+        permission_classes=EDIT,
+    )
+    async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
+        context = info.context
+        context.tenant()
+        channel, spec = await _channel(info, input.id, field="id")
+        rules = _rules(spec, input.rules) if input.rules is not None else None
+        async with context.transaction() as session:
+            row = await participation.update_channel(
+                session,
+                context.principal,
+                channel.id,
+                title=input.title,
+                description=input.description,
+                rules=rules,
+                opens_at=input.opens_at,
+            )
+        return ChannelPayload(channel=from_row(Channel, row))
+
+    @strawberry.mutation(
+        description="Move an open or upcoming channel's closing date later.",
+        permission_classes=EDIT,
+    )
+    async def extend_channel(self, info: Info, input: ExtendChannelInput) -> ChannelPayload:
+        context = info.context
+        context.tenant()
+        channel_id = decode_id(input.id, "Channel", field="id")
+        async with context.transaction() as session:
+            row = await participation.extend_channel(
+                session, context.principal, channel_id, input.closes_at
+            )
+        return ChannelPayload(channel=from_row(Channel, row))
+
+    @strawberry.mutation(
+        description="Close a channel now: participants can no longer contribute. One that "
+        "has not opened never will.",
+        permission_classes=EDIT,
+    )
+    async def close_channel(self, info: Info, input: CloseChannelInput) -> ChannelPayload:
+        context = info.context
+        context.tenant()
+        channel_id = decode_id(input.id, "Channel", field="id")
+        async with context.transaction() as session:
+            row = await participation.close_channel(session, context.principal, channel_id)
         return ChannelPayload(channel=from_row(Channel, row))
 
     @strawberry.mutation(

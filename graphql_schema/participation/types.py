@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 from core.actors.models import Actor as ActorRow
 from core.commitments.links import CommitmentContribution
 from core.db.base import utcnow
-from core.enums import ContributionKind, Moderation, ResponseOutcome
+from core.enums import ChannelState, ContributionKind, Moderation, ResponseOutcome
 from core.participation import service as participation
 from core.participation.models import Channel as ChannelRow
 from core.participation.models import ChannelMember as MemberRow
@@ -44,6 +44,10 @@ class Channel(Node):
     @strawberry.field
     def is_open(self) -> bool:
         return participation.is_open(self.row, utcnow())
+
+    @strawberry.field(description="Upcoming, open, or closed (on its date or by hand).")
+    def state(self) -> ChannelState:
+        return participation.state(self.row, utcnow())
 
     @strawberry.field
     async def members(self, info: Info) -> list[ChannelMember]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
 
@@ -15,9 +16,10 @@ from graphql_schema.context import Info
 from graphql_schema.inputs import provided
 from graphql_schema.permissions import requires
 from graphql_schema.plans.types import ActionPlan
-from graphql_schema.relay import decode_id
+from graphql_schema.relay import decode_id, to_global_id
 from graphql_schema.rows import from_row
 from plugins import activation
+from plugins.records import Objection
 
 
 @strawberry.input
@@ -97,10 +99,23 @@ class PlanMutations:
                 context.plugins, enabled, session, plan, input.to.value
             )
             if reasons:
+                texts = [r.message for r in reasons]
                 raise Conflict(
-                    Message(en=" ".join(r.en for r in reasons), es=" ".join(r.es for r in reasons)),
+                    Message(en=" ".join(t.en for t in texts), es=" ".join(t.es for t in texts)),
                     field="to",
-                    details={"reasons": [{"en": r.en, "es": r.es} for r in reasons]},
+                    details={"reasons": [_reason(r) for r in reasons]},
                 )
             row = await plans.transition(session, context.principal, plan_id, input.to)
         return ActionPlanPayload(action_plan=from_row(ActionPlan, row))
+
+
+def _reason(objection: Objection) -> dict[str, Any]:
+    """An objection in a refusal's ``extensions``: its texts and the records in the way."""
+    return {
+        "en": objection.message.en,
+        "es": objection.message.es,
+        "items": [
+            {"id": to_global_id(item.type, item.id), "type": item.type, "title": item.title}
+            for item in objection.items
+        ],
+    }

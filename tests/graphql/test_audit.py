@@ -126,6 +126,24 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "editor",
         "channel.open",
     ),
+    "updateChannel": (
+        'mutation($c: ID!) { updateChannel(input: {id: $c, title: "Consulta renovada"}) { channel { title } } }',
+        lambda t: {"c": t.gid("Channel")},
+        "editor",
+        "channel.update",
+    ),
+    "extendChannel": (
+        'mutation($c: ID!) { extendChannel(input: {id: $c, closesAt: "2031-01-01T00:00:00Z"}) { channel { closesAt } } }',
+        lambda t: {"c": t.gid("Channel")},
+        "editor",
+        "channel.extend",
+    ),
+    "closeChannel": (
+        "mutation($c: ID!) { closeChannel(input: {id: $c}) { channel { state } } }",
+        lambda t: {"c": t.gid("Channel")},
+        "editor",
+        "channel.close",
+    ),
     "contribute": (
         'mutation($c: ID!) { contribute(input: {channelId: $c, kind: PROPOSAL, title: "Más datos", body: "Publicar contratos."}) { contribution { id } } }',
         lambda t: {"c": t.gid("Channel")},

@@ -63,6 +63,8 @@ def test_the_plugin_author_api_is_pinned() -> None:
         "JobSpec",
         "Message",
         "NotFound",
+        "Objection",
+        "ObjectionItem",
         "Permission",
         "PluginContext",
         "PluginInfo",

@@ -3,6 +3,7 @@ pre-moderation behave as the public expects."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -51,6 +52,34 @@ CASES: dict[str, tuple[str, Any, str, str, str | None]] = {
         "editor",
         "BAD_USER_INPUT",
         "closesAt",
+    ),
+    "extending a channel to an earlier date": (
+        "mutation($c: ID!) { extendChannel(input: {id: $c, closesAt: \"2026-01-02T00:00:00Z\"}) { channel { id } } }",
+        lambda w: {"c": w.a.gid("Channel")},
+        "editor",
+        "BAD_USER_INPUT",
+        "closesAt",
+    ),
+    "moving the opening date of an open channel": (
+        "mutation($c: ID!) { updateChannel(input: {id: $c, opensAt: \"2026-01-02T00:00:00Z\"}) { channel { id } } }",
+        lambda w: {"c": w.a.gid("Channel")},
+        "editor",
+        "CONFLICT",
+        "opensAt",
+    ),
+    "invalid channel rules on an edit": (
+        'mutation($c: ID!) { updateChannel(input: {id: $c, rules: {premoderated: "sometimes"}}) { channel { id } } }',
+        lambda w: {"c": w.a.gid("Channel")},
+        "editor",
+        "BAD_USER_INPUT",
+        "rules.premoderated",
+    ),
+    "an empty channel title": (
+        'mutation($c: ID!) { updateChannel(input: {id: $c, title: "  "}) { channel { id } } }',
+        lambda w: {"c": w.a.gid("Channel")},
+        "editor",
+        "BAD_USER_INPUT",
+        "title",
     ),
     "a second support": (
         CONTRIBUTE,
@@ -229,6 +258,169 @@ async def test_contributions_after_closing_are_refused(
     assert error_codes(late) == ["CONFLICT"]
     assert late["errors"][0]["extensions"]["field"] == "channelId"
     assert await snapshot(db, world.a) == before
+
+
+CHANNEL = "id title state isOpen opensAt closesAt rules"
+
+
+async def test_a_channel_is_edited_extended_and_closed(
+    client: Any, db: Database, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    participant = tokens.issue(subject="p", role="participant", tenant=world.a.slug)
+    now = datetime.now(UTC)
+
+    async def call(document: str, token: str = editor, **variables: Any) -> dict[str, Any]:
+        return await gql(client, document, variables, token=token)
+
+    opened = await call(
+        f"mutation($in: OpenChannelInput!) {{ openChannel(input: $in) {{ channel {{ {CHANNEL} }} }} }}",
+        **{
+            "in": channel_input(
+                world,
+                opensAt=(now + timedelta(days=2)).isoformat(),
+                closesAt=(now + timedelta(days=30)).isoformat(),
+            )
+        },
+    )
+    channel = opened["data"]["openChannel"]["channel"]
+    assert (channel["state"], channel["isOpen"]) == ("UPCOMING", False)
+    edited = await call(
+        f'mutation($c: ID!, $o: DateTime!) {{ updateChannel(input: {{id: $c, title: "Consulta 2027", opensAt: $o, rules: {{premoderated: true}}}}) {{ channel {{ {CHANNEL} }} }} }}',
+        c=channel["id"],
+        o=(now - timedelta(hours=1)).isoformat(),
+    )
+    channel = edited["data"]["updateChannel"]["channel"]
+    assert (channel["title"], channel["state"], channel["rules"]) == (
+        "Consulta 2027",
+        "OPEN",
+        {"premoderated": True},
+    )
+    later = (now + timedelta(days=60)).isoformat()
+    extended = await call(
+        f"mutation($c: ID!, $t: DateTime!) {{ extendChannel(input: {{id: $c, closesAt: $t}}) {{ channel {{ {CHANNEL} }} }} }}",
+        c=channel["id"],
+        t=later,
+    )
+    assert datetime.fromisoformat(
+        extended["data"]["extendChannel"]["channel"]["closesAt"]
+    ) == datetime.fromisoformat(later)
+    close = f"mutation($c: ID!) {{ closeChannel(input: {{id: $c}}) {{ channel {{ {CHANNEL} }} }} }}"
+    closed = (await call(close, c=channel["id"]))["data"]["closeChannel"]["channel"]
+    assert (closed["state"], closed["isOpen"]) == ("CLOSED", False)
+    assert datetime.fromisoformat(closed["closesAt"]) < now + timedelta(minutes=1)
+
+    # Closed stays closed: no second close, no extension, no participants' contributions.
+    before = await snapshot(db, world.a)
+    again = await call(close, c=channel["id"])
+    assert error_codes(again) == ["CONFLICT"]
+    reopened = await call(
+        "mutation($c: ID!, $t: DateTime!) { extendChannel(input: {id: $c, closesAt: $t}) { channel { id } } }",
+        c=channel["id"],
+        t=(now + timedelta(days=90)).isoformat(),
+    )
+    assert error_codes(reopened) == ["CONFLICT"]
+    assert reopened["errors"][0]["extensions"]["field"] == "id"
+    late = await call(
+        CONTRIBUTE,
+        token=participant,
+        **{"in": {"channelId": channel["id"], "kind": "PROPOSAL", "title": "t", "body": "b"}},
+    )
+    assert error_codes(late) == ["CONFLICT"]
+    assert await snapshot(db, world.a) == before
+
+
+async def test_an_upcoming_channel_closed_by_hand_never_opens(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    now = datetime.now(UTC)
+    opened = await gql(
+        client,
+        OPEN,
+        {
+            "in": channel_input(
+                world,
+                opensAt=(now + timedelta(days=2)).isoformat(),
+                closesAt=(now + timedelta(days=30)).isoformat(),
+            )
+        },
+        token=editor,
+    )
+    channel = opened["data"]["openChannel"]["channel"]["id"]
+    closed = await gql(
+        client,
+        "mutation($c: ID!) { closeChannel(input: {id: $c}) { channel { state opensAt closesAt } } }",
+        {"c": channel},
+        token=editor,
+    )
+    result = closed["data"]["closeChannel"]["channel"]
+    assert result["state"] == "CLOSED"
+    assert result["opensAt"] == result["closesAt"]
+
+
+CHECKLIST = "query($p: ID!) { cocreationChecklist(actionPlanId: $p) { items { code met detail { en } } } }"
+
+
+async def test_the_checklist_counts_the_days_a_consultation_really_took_input(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    """A consultation scheduled for 89 days that has been open an hour, or was closed after
+    an hour, took input for 0 days; one opened 20 days ago and closed now, for 20 (the
+    plugin's minimum is 14)."""
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    now = datetime.now(UTC)
+    created = await gql(
+        client,
+        'mutation { createActionPlan(input: {title: "Plan 2027", startDate: "2027-01-01", endDate: "2028-12-31"}) { actionPlan { id } } }',
+        {},
+        token=editor,
+    )
+    plan = created["data"]["createActionPlan"]["actionPlan"]["id"]
+
+    async def consultation(opened_ago: timedelta, *, close: bool = True) -> None:
+        opened = await gql(
+            client,
+            OPEN,
+            {
+                "in": channel_input(
+                    world,
+                    actionPlanId=plan,
+                    opensAt=(now - opened_ago).isoformat(),
+                    closesAt=(now + timedelta(days=89)).isoformat(),
+                )
+            },
+            token=editor,
+        )
+        channel = opened["data"]["openChannel"]["channel"]["id"]
+        if not close:
+            return
+        closed = await gql(
+            client,
+            "mutation($c: ID!) { closeChannel(input: {id: $c}) { channel { id } } }",
+            {"c": channel},
+            token=editor,
+        )
+        assert error_codes(closed) == []
+
+    async def open_long_enough() -> dict[str, Any]:
+        result = await gql(client, CHECKLIST, {"p": plan}, token=editor)
+        items = result["data"]["cocreationChecklist"]["items"]
+        return next(i for i in items if i["code"] == "CONSULTATION_OPEN_LONG_ENOUGH")
+
+    await consultation(timedelta(hours=1), close=False)  # scheduled for 89 days, open for 1 hour
+    await consultation(timedelta(hours=1))
+    item = await open_long_enough()
+    assert (item["met"], item["detail"]["en"]) == (
+        False,
+        "Longest consultation: 0 day(s) (at least 14).",
+    )
+    await consultation(timedelta(days=20))
+    item = await open_long_enough()
+    assert (item["met"], item["detail"]["en"]) == (
+        True,
+        "Longest consultation: 20 day(s) (at least 14).",
+    )
 
 
 async def test_premoderated_proposals_wait_for_a_moderator(

@@ -216,6 +216,18 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         'mutation($p: ID!) { openChannel(input: {actionPlanId: $p, kind: "consultation", title: "x", opensAt: "2026-01-01T00:00:00Z", closesAt: "2027-01-01T00:00:00Z"}) { channel { id } } }',
         lambda a, b: {"p": a.gid("ActionPlan")},
     ),
+    "updateChannel": (
+        'mutation($c: ID!) { updateChannel(input: {id: $c, title: "x"}) { channel { id } } }',
+        lambda a, b: {"c": a.gid("Channel")},
+    ),
+    "extendChannel": (
+        'mutation($c: ID!) { extendChannel(input: {id: $c, closesAt: "2031-01-01T00:00:00Z"}) { channel { id } } }',
+        lambda a, b: {"c": a.gid("Channel")},
+    ),
+    "closeChannel": (
+        "mutation($c: ID!) { closeChannel(input: {id: $c}) { channel { id } } }",
+        lambda a, b: {"c": a.gid("Channel")},
+    ),
     "addChannelMember": (
         "mutation($c: ID!, $a: ID!) { addChannelMember(input: {channelId: $c, actorId: $a}) { member { role } } }",
         lambda a, b: {"c": a.gid("Forum"), "a": a.gid("CivilSocietyActor")},

@@ -1,5 +1,6 @@
 """Public consultation: proposals, comments and one support per participant, with optional
-pre-moderation; every proposal needs a reasoned response before its plan can be published
+pre-moderation. Before its plan can be published, every consultation has closed (the plan
+published is the one people were consulted on) and every proposal has a reasoned response
 (OGP participation and co-creation standard 4)."""
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from usina import ChannelKindSpec, Message, PluginInfo, hookimpl, msg
-from usina.models import ActionPlanStatus, ContributionKind
+from usina import ChannelKindSpec, Objection, ObjectionItem, PluginInfo, hookimpl, msg
+from usina.models import ActionPlanStatus, ContributionKind, utcnow
 from usina.services import participation
 
 KIND = "consultation"
@@ -55,15 +56,33 @@ def register_channel_kinds() -> Sequence[ChannelKindSpec]:
 
 
 @hookimpl
-async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Message]:
+async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Objection]:
     if to != ActionPlanStatus.PUBLISHED:
         return []
-    missing = await participation.unanswered_proposals(session, plan.id, {KIND})
-    if not missing:
-        return []
-    return [
-        msg(
-            f"{missing} proposal(s) of the consultation have no reasoned response yet.",
-            f"{missing} propuesta(s) de la consulta aún no tienen respuesta fundamentada.",
+    objections = []
+    still_open = await participation.not_closed(session, plan.id, {KIND}, utcnow())
+    if still_open:
+        objections.append(
+            Objection(
+                msg(
+                    f"{len(still_open)} consultation(s) of the plan have not closed yet: "
+                    "close them first.",
+                    f"{len(still_open)} consulta(s) del plan aún no cerraron: ciérrelas antes.",
+                ),
+                tuple(ObjectionItem("Channel", c.id, c.title) for c in still_open),
+            )
         )
-    ]
+    missing = await participation.unanswered_proposals(session, plan.id, {KIND})
+    if missing:
+        objections.append(
+            Objection(
+                msg(
+                    f"{len(missing)} proposal(s) of the consultation have no reasoned "
+                    "response yet.",
+                    f"{len(missing)} propuesta(s) de la consulta aún no tienen respuesta "
+                    "fundamentada.",
+                ),
+                tuple(ObjectionItem("Contribution", p.id, p.title) for p in missing),
+            )
+        )
+    return objections

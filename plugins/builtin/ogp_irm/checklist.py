@@ -21,8 +21,9 @@ from usina.models import (
     ContributionKind,
     Moderation,
     ProgressReport,
+    utcnow,
 )
-from usina.services import lookups
+from usina.services import lookups, participation
 
 FORUM, CONSULTATION = "forum", "consultation"
 
@@ -88,7 +89,10 @@ async def checks(
         for data in meetings
         if year_ago <= date.fromisoformat(data.get("held_on", "1900-01-01")) <= today
     )
-    longest = max(((c.closes_at - c.opens_at).days for c in consultations), default=0)
+    # The days each consultation really took input before the plan was published (or until
+    # now): a consultation closed by hand counts until it closed, not to its scheduled date.
+    until = plan.published_at or utcnow()
+    longest = max((participation.days_open(c, until) for c in consultations), default=0)
     proposals, unanswered = (
         await session.execute(
             select(func.count(), func.count().filter(Contribution.outcome.is_(None))).where(
