@@ -75,7 +75,20 @@ def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: s
 
 def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, Any]:
     """``data`` as a plugin's pydantic ``model`` normalises it, or BAD_USER_INPUT naming the
-    first offending entry (``field: <field>.<name>``). Used for settings and channel rules."""
+    first offending entry (``field: <field>.<name>``). Used for settings and channel rules.
+    An unknown name is refused too: a misspelt setting would otherwise keep its default."""
+    fields = model.model_fields
+    known = set(fields) | {f.alias for f in fields.values() if f.alias}
+    for name in data if isinstance(data, dict) else ():
+        if name not in known:
+            listed = ", ".join(sorted(fields)) or "-"
+            raise BadUserInput(
+                msg(
+                    f"Unknown '{name}' (known: {listed}).",
+                    f"'{name}' no existe (existentes: {listed}).",
+                ),
+                field=f"{field}.{name}",
+            )
     try:
         return model.model_validate(data or {}).model_dump(mode="json")
     except ValidationError as error:

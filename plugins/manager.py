@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import pluggy
 
+from core.audit.actions import ACTIONS
 from plugins import hookspecs
 from plugins.records import (
     ChannelKindSpec,
@@ -61,6 +62,11 @@ class PluginRegistry:
 
     def framework(self, name: str) -> tuple[str, FrameworkSpec] | None:
         return self.frameworks.get(name)
+
+    def events(self) -> list[str]:
+        """Every event name a webhook can subscribe to: core's audit actions and the
+        plugins' own, sorted."""
+        return sorted(ACTIONS | {e for info in self.infos.values() for e in info.events})
 
 
 def make_plugin_manager(

@@ -19,13 +19,15 @@ from core.i18n import Message
 @dataclass(frozen=True)
 class PluginInfo:
     """A plugin's identity card. ``settings`` is the pydantic model its per-municipality
-    settings must satisfy (``None``: no settings)."""
+    settings must satisfy (``None``: no settings). ``events``: the audit actions the plugin
+    records (``kpi.record``), which webhooks may subscribe to."""
 
     name: str
     title: Message
     description: Message
     version: str
     settings: type[BaseModel] | None = None
+    events: tuple[str, ...] = ()
 
 
 # --- Diagnostic instruments ---------------------------------------------------------------
@@ -102,6 +104,14 @@ class InstrumentSpec:
 
     def indicator(self, code: str) -> Indicator | None:
         return self.indicators_by_code.get(code)
+
+    def is_gap(self, code: str, answer: str | None) -> bool | None:
+        """Whether indicator ``code``, answered ``answer`` (``None``: not answered), is a gap;
+        ``None`` when the instrument has no such indicator."""
+        if self.indicator(code) is None:
+            return None
+        option = self.answer(answer) if answer is not None else None
+        return option is None or option.value < self.gap_below
 
     @property
     def indicators_by_code(self) -> dict[str, Indicator]:

@@ -403,7 +403,7 @@ async def seed(
             SYSTEM,
             created["1"],
             [(assessment_id, "C1"), (assessment_id, "C5")],
-            lambda _assessment, code: transparency.indicator(code) is not None,
+            lambda _assessment, code, answer: transparency.is_gap(code, answer),
         )
         await plans.transition(session, SYSTEM, plan.id, ActionPlanStatus.COCREATION)
         await _cocreation(session, plan.id, start, lead.id, ngo.id, created)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import lookups
@@ -13,6 +14,8 @@ from core import validation as v
 from core.actors.models import Actor
 from core.audit import service as audit
 from core.enums import ActorKind
+from core.errors import Conflict
+from core.i18n import msg
 from core.identity.principal import Principal
 
 
@@ -37,6 +40,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 async def create(session: AsyncSession, by: Principal, data: ActorData) -> Actor:
     row = Actor(**_clean(data.__dict__))
+    await _require_unique_name(session, row.name)
     session.add(row)
     await session.flush()
     audit.record(session, by, "actor.create", row)
@@ -48,8 +52,29 @@ async def update(
 ) -> Actor:
     row = await lookups.get(session, Actor, actor_id, field="id")
     before = audit.snapshot(row)
-    for key, value in _clean(changes).items():
+    cleaned = _clean(changes)
+    if "name" in cleaned and cleaned["name"].casefold() != row.name.casefold():
+        await _require_unique_name(session, cleaned["name"], other_than=row.id)
+    for key, value in cleaned.items():
         setattr(row, key, value)
     await session.flush()
     audit.record(session, by, "actor.update", row, before=before)
     return row
+
+
+async def _require_unique_name(
+    session: AsyncSession, name: str, *, other_than: uuid.UUID | None = None
+) -> None:
+    """One actor per name in a municipality (letter case aside): a second "Secretaría de
+    Hacienda" would split its commitments and its forum seats between two records."""
+    query = select(Actor.id).where(func.lower(Actor.name) == name.lower())
+    if other_than is not None:
+        query = query.where(Actor.id != other_than)
+    if (await session.execute(query)).first() is not None:
+        raise Conflict(
+            msg(
+                f"There is already an actor named '{name}'.",
+                f"Ya existe un actor llamado '{name}'.",
+            ),
+            field="name",
+        )

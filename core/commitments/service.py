@@ -16,7 +16,7 @@ from core.actors.models import Actor
 from core.audit import service as audit
 from core.commitments.links import CommitmentGap
 from core.commitments.models import Commitment, CommitmentSupporter
-from core.diagnostics.models import Assessment
+from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.enums import OgpValue
 from core.errors import BadUserInput, Conflict
 from core.i18n import msg
@@ -185,20 +185,41 @@ async def link_gaps(
     by: Principal,
     commitment_id: uuid.UUID,
     gaps: list[tuple[uuid.UUID, str]],
-    is_indicator: Any,
+    is_gap: Any,
 ) -> Commitment:
     """Replace the diagnostic gaps (assessment, indicator) a commitment addresses.
-    ``is_indicator(assessment, code)`` tells whether the assessment's instrument has it."""
+    ``is_gap(assessment, code, answer)`` tells whether the indicator, answered ``answer`` (or
+    not at all), is a gap of the assessment's instrument, or ``None`` when it has no such
+    indicator. An indicator the assessment found fulfilled is refused: it is no gap."""
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
     for index, (assessment_id, indicator) in enumerate(gaps):
         assessment = await lookups.get(
             session, Assessment, assessment_id, field=f"gaps.{index}.assessmentId"
         )
-        if not is_indicator(assessment, indicator):
+        answer = (
+            await session.execute(
+                select(AssessmentAnswer.answer).where(
+                    AssessmentAnswer.assessment_id == assessment.id,
+                    AssessmentAnswer.indicator == indicator,
+                )
+            )
+        ).scalar_one_or_none()
+        verdict = is_gap(assessment, indicator, answer)
+        if verdict is None:
             raise BadUserInput(
                 msg(
                     f"No indicator '{indicator}' in that assessment.",
                     f"No hay indicador '{indicator}' en esa evaluación.",
+                ),
+                field=f"gaps.{index}.indicator",
+            )
+        if not verdict:
+            raise BadUserInput(
+                msg(
+                    f"Indicator '{indicator}' is not a gap of that assessment (answered "
+                    f"{answer}).",
+                    f"El indicador '{indicator}' no es una brecha de esa evaluación "
+                    f"(respuesta {answer}).",
                 ),
                 field=f"gaps.{index}.indicator",
             )

@@ -112,6 +112,26 @@ async def start(
                 msg("The commitment is not of that plan.", "El compromiso no es de ese plan."),
                 field="commitmentId",
             )
+    drafts = await session.execute(
+        select(Evaluation.id).where(
+            Evaluation.plan_id == plan.id,
+            Evaluation.framework == framework,
+            Evaluation.status == EvaluationStatus.DRAFT,
+            Evaluation.commitment_id.is_(None)
+            if commitment_id is None
+            else Evaluation.commitment_id == commitment_id,
+        )
+    )
+    if drafts.first() is not None:
+        raise Conflict(
+            msg(
+                f"A draft {framework} evaluation of this "
+                f"{'commitment' if commitment_id else 'plan'} is under way: rate or publish it.",
+                f"Ya hay una evaluación {framework} en borrador de este "
+                f"{'compromiso' if commitment_id else 'plan'}: califíquela o publíquela.",
+            ),
+            field="commitmentId" if commitment_id else "actionPlanId",
+        )
     evaluation = Evaluation(
         plan_id=plan.id,
         framework=framework,

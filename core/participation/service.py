@@ -206,6 +206,34 @@ async def _editable_channel(session: AsyncSession, channel_id: uuid.UUID) -> Cha
     return channel
 
 
+async def require_members(
+    session: AsyncSession, channel_id: uuid.UUID, actor_ids: Sequence[uuid.UUID]
+) -> None:
+    """BAD_USER_INPUT unless every actor holds a seat in the channel (a forum's attendance)."""
+    if not actor_ids:
+        return
+    seated = set(
+        (
+            await session.execute(
+                select(ChannelMember.actor_id).where(
+                    ChannelMember.channel_id == channel_id, ChannelMember.actor_id.in_(actor_ids)
+                )
+            )
+        ).scalars()
+    )
+    missing = [a for a in actor_ids if a not in seated]
+    if missing:
+        raise BadUserInput(
+            msg(
+                f"{len(missing)} attendee(s) hold no seat in this channel: seat them first "
+                "(addChannelMember).",
+                f"{len(missing)} asistente(s) no tienen lugar en este canal: incorpórelos antes "
+                "(addChannelMember).",
+            ),
+            field="attendeeIds",
+        )
+
+
 async def not_closed(
     session: AsyncSession, plan_id: uuid.UUID, kinds: Collection[str], now: datetime
 ) -> list[Channel]:

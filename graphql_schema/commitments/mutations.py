@@ -139,12 +139,12 @@ class CommitmentLinkMutations:
             for i, g in enumerate(input.gaps)
         ]
 
-        def is_indicator(assessment: Any, code: str) -> bool:
+        def is_gap(assessment: Any, code: str, answer: str | None) -> bool | None:
             found = context.plugins.instrument(assessment.instrument)
-            return found is not None and found[1].indicator(code) is not None
+            return found[1].is_gap(code, answer) if found is not None else None
 
         async with context.transaction() as session:
             row = await commitments.link_gaps(
-                session, context.principal, commitment_id, gaps, is_indicator
+                session, context.principal, commitment_id, gaps, is_gap
             )
         return CommitmentPayload(commitment=from_row(Commitment, row))

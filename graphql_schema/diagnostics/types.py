@@ -189,12 +189,13 @@ class Assessment(Node):
         if spec is None:
             return []
         rows: list[AnswerRow] = await info.context.loaders.assessment_answers.load(self.row.id)
-        given = {row.indicator: spec.answer(row.answer) for row in rows}
+        given = {row.indicator: row.answer for row in rows}
         out = []
         for dimension in spec.dimensions:
             for indicator in dimension.indicators:
-                option = given.get(indicator.code)
-                if option is None or option.value < spec.gap_below:
+                answer = given.get(indicator.code)
+                if spec.is_gap(indicator.code, answer):
+                    option = spec.answer(answer) if answer is not None else None
                     out.append(
                         Gap(
                             indicator=indicator_type(indicator),

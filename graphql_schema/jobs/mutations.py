@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 
 from core import lookups
+from core.errors import BadUserInput
+from core.i18n import msg
 from core.identity.roles import Permission
 from core.ids import decode_id
 from core.jobs import service as jobs
@@ -110,6 +112,16 @@ class JobMutations:
         self, info: Info, input: RegisterWebhookInput
     ) -> RegisterWebhookPayload:
         info.context.tenant()
+        known = set(info.context.plugins.events())
+        for index, name in enumerate(input.events):
+            if name not in known:
+                raise BadUserInput(
+                    msg(
+                        f"No event is called '{name}' (see the webhookEvents query).",
+                        f"Ningún evento se llama '{name}' (vea la consulta webhookEvents).",
+                    ),
+                    field=f"events.{index}",
+                )
         async with info.context.transaction() as session:
             row, secret = await notifications.register_webhook(
                 session, info.context.principal, input.url, input.events

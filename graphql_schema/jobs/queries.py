@@ -40,3 +40,10 @@ class JobQueries:
     )
     async def webhooks(self, info: Info) -> list[WebhookEndpoint]:
         return await every_row(info, WebhookRow, WebhookEndpoint)
+
+    @strawberry.field(
+        description="The event names a webhook can subscribe to (registerWebhook's events): "
+        "the audit actions of the core and of the installed plugins."
+    )
+    def webhook_events(self, info: Info) -> list[str]:
+        return info.context.plugins.events()

@@ -323,10 +323,20 @@ class ParticipationMutations:
         context = info.context
         context.tenant()
         channel, spec = await _channel(info, input.channel_id)
+        if input.held_on > context.today():
+            raise BadUserInput(
+                msg(
+                    "A meeting is recorded once it has been held, not before.",
+                    "Una reunión se registra después de celebrada, no antes.",
+                ),
+                field="heldOn",
+            )
         attendees = [decode_id(a, "Actor", field="attendeeIds") for a in input.attendee_ids]
         async with context.transaction() as session:
             for attendee in attendees:
                 await lookups.get(session, ActorRow, attendee, field="attendeeIds")
+            if spec.has_members:
+                await participation.require_members(session, channel.id, attendees)
             data = participation.ContributionData(
                 channel_id=channel.id,
                 kind=ContributionKind.MEETING,

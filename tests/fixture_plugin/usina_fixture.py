@@ -68,6 +68,7 @@ def register_plugin() -> PluginInfo:
         description=msg("Exists only in the tests.", "Solo existe en las pruebas."),
         version="1.0",
         settings=FixtureSettings,
+        events=("fixture.target",),
     )
 
 

@@ -126,6 +126,7 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
     "municipalities": ("{ municipalities(first: 1) { totalCount } }", PLATFORM),
     "jobs": ("{ jobs(first: 1, status: [FAILED]) { totalCount } }", EDITORS),
     "webhooks": ("{ webhooks { url } }", ADMINS),
+    "webhookEvents": ("{ webhookEvents }", EVERYONE),
     "municipality": ("{ municipality { slug } }", EVERYONE),
     "node": ("query($p: ID!) { node(id: $p) { id } }", EVERYONE),
     "viewer": ("{ viewer { subject } }", EVERYONE),

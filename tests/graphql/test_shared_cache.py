@@ -196,6 +196,7 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
                     params={"query": query, "variables": variables},
                     headers={"X-Tenant": world.a.slug},
                 )
+                assert answer.status_code == 200, (answer.status_code, answer.text)
                 return sorted(e["framework"] for e in answer.json()["data"]["node"]["evaluations"])
 
             assert "fixture_targets" not in await frameworks()
@@ -211,6 +212,7 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
                     json={"query": "query($id: ID!) { node(id: $id) { ... on Job { status } } }", "variables": {"id": job_gid}},
                     headers={"Authorization": f"Bearer {editor}"},
                 )
+                assert state.status_code == 200, (state.status_code, state.text)
                 if state.json()["data"]["node"]["status"] in ("SUCCEEDED", "FAILED"):
                     break
                 await asyncio.sleep(0.1)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from plugins.builtin.kpi import service
 from plugins.builtin.kpi.graphql import KpiMutations, KpiQuery
@@ -39,6 +40,7 @@ def register_plugin() -> PluginInfo:
             "Indicadores con línea de base, meta y valores medidos por compromiso.",
         ),
         version="1.0",
+        events=("kpi.define", "kpi.record"),
     )
 
 
@@ -80,6 +82,9 @@ async def record_value(ctx: JobContext) -> dict[str, Any]:
         str(ctx.args["code"]),
         float(ctx.args["value"]),
         date.fromisoformat(str(ctx.args["measured_on"])),
+        today=datetime.now(ZoneInfo(ctx.municipality.timezone)).date()
+        if ctx.municipality is not None
+        else None,
     )
     return {"code": kpi.code, "achievement": kpi.achievement}
 

@@ -112,6 +112,12 @@ class KpiMutations:
         cid = decode_id(input.commitment_id, "Commitment", field="commitmentId")
         async with context.transaction() as session:
             kpi = await service.record(
-                session, context.principal, cid, input.code, input.value, input.measured_on
+                session,
+                context.principal,
+                cid,
+                input.code,
+                input.value,
+                input.measured_on,
+                today=context.today(),
             )
         return KpiPayload(kpi=kpi_type(kpi))

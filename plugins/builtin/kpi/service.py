@@ -119,11 +119,19 @@ async def define(
             plan_id=commitment.plan_id, evaluation_id=evaluation.id, criterion=code, data={}
         )
         session.add(rating)
+    if _finite("target", target) == _finite("baseline", baseline):
+        raise BadUserInput(
+            msg(
+                "The target equals the baseline: there is no change to measure.",
+                "La meta es igual a la línea de base: no hay cambio que medir.",
+            ),
+            field="target",
+        )
     rating.data = {
         "name": v.text("name", name, max_length=300),
         "unit": v.text("unit", unit, max_length=50, required=False),
-        "baseline": _finite("baseline", baseline),
-        "target": _finite("target", target),
+        "baseline": baseline,
+        "target": target,
         "measurements": list(rating.data.get("measurements", [])),
     }
     await session.flush()
@@ -138,7 +146,20 @@ async def record(
     code: str,
     value: float,
     measured_on: date,
+    *,
+    today: date | None = None,
 ) -> Kpi:
+    """Record the value measured on a day (one per day: a second replaces the first); not a
+    day after ``today`` (the municipality's, default the UTC date)."""
+    today = today or utcnow().date()
+    if measured_on > today:
+        raise BadUserInput(
+            msg(
+                f"A value cannot be measured in the future ({measured_on}, today is {today}).",
+                f"Un valor no se puede medir en el futuro ({measured_on}; hoy es {today}).",
+            ),
+            field="measuredOn",
+        )
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
     evaluation = await _evaluation(session, by, commitment, create=False)
     rating = None
