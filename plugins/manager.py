@@ -63,6 +63,11 @@ class PluginRegistry:
     def framework(self, name: str) -> tuple[str, FrameworkSpec] | None:
         return self.frameworks.get(name)
 
+    def measuring_frameworks(self) -> frozenset[str]:
+        """The frameworks that measure (KPIs) rather than rate: their records are no
+        evaluations."""
+        return frozenset(name for name, (_, spec) in self.frameworks.items() if spec.measures)
+
     def events(self) -> list[str]:
         """Every event name a webhook can subscribe to: core's audit actions and the
         plugins' own, sorted."""

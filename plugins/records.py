@@ -272,6 +272,10 @@ class FrameworkSpec:
     #: target ("PLAN" / "COMMITMENT") -> its criteria
     criteria: Mapping[str, tuple[Criterion, ...]]
     derive: Deriver
+    #: True: the framework keeps measured values (KPIs: baseline, target, measurements), not
+    #: reviewers' ratings. Its records are no evaluations: they are left out of
+    #: ``evaluations`` and of exports' ``ratings`` (exports list them as ``indicators``).
+    measures: bool = False
 
     def criterion(self, target: str, code: str) -> Criterion | None:
         return next((c for c in self.criteria.get(target, ()) if c.code == code), None)

@@ -23,7 +23,7 @@ __all__ = ["DELAYS", "DELIVER", "DIGEST", "EXPORT", "RECOMPUTE", "all_specs", "b
 def builtin_specs(registry: PluginRegistry) -> list[JobSpec]:
     return [
         recompute(registry),
-        JobSpec(name=EXPORT, run=export_plan, max_attempts=3, time_limit_seconds=300),
+        export_plan(registry),
         JobSpec(
             name=DELIVER,
             run=deliver,

@@ -13,7 +13,8 @@ import html
 import io
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -80,9 +81,19 @@ class PlanData:
     actors: dict[uuid.UUID, Actor]
     supporters: dict[uuid.UUID, list[uuid.UUID]]
     ratings: dict[uuid.UUID, dict[str, str | None]]
+    #: Measured indicators (KPIs) per commitment: {framework, code, and the framework's data}.
+    indicators: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-async def load(session: AsyncSession, municipality: Municipality, plan_id: uuid.UUID) -> PlanData:
+async def load(
+    session: AsyncSession,
+    municipality: Municipality,
+    plan_id: uuid.UUID,
+    *,
+    measuring: Collection[str] = (),
+) -> PlanData:
+    """The plan's data for an export. ``measuring``: frameworks that measure (KPIs) rather
+    than rate; their records become ``indicators``, not ``ratings``."""
     plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
     commitments = list(
         (
@@ -112,8 +123,15 @@ async def load(session: AsyncSession, municipality: Municipality, plan_id: uuid.
     ).scalars():
         supporters[s.commitment_id].append(s.actor_id)
     ratings: dict[uuid.UUID, dict[str, str | None]] = {}
+    indicators: dict[uuid.UUID, list[dict[str, Any]]] = {}
     published = await session.execute(
-        select(Evaluation.commitment_id, Rating.criterion, Rating.value)
+        select(
+            Evaluation.commitment_id,
+            Evaluation.framework,
+            Rating.criterion,
+            Rating.value,
+            Rating.data,
+        )
         .join(
             Rating,
             (Rating.tenant_id == Evaluation.tenant_id) & (Rating.evaluation_id == Evaluation.id),
@@ -125,8 +143,14 @@ async def load(session: AsyncSession, municipality: Municipality, plan_id: uuid.
         )
         .order_by(Evaluation.id)  # later evaluations overwrite earlier ones
     )
-    for commitment_id, criterion, value in published:
-        if commitment_id is not None:
+    for commitment_id, framework, criterion, value, rating_data in published:
+        if commitment_id is None:
+            continue
+        if framework in measuring:
+            indicators.setdefault(commitment_id, []).append(
+                {"framework": framework, "code": criterion, **(rating_data or {})}
+            )
+        else:
             ratings.setdefault(commitment_id, {})[criterion] = value
     return PlanData(
         municipality=municipality,
@@ -138,6 +162,7 @@ async def load(session: AsyncSession, municipality: Municipality, plan_id: uuid.
         actors=actors,
         supporters=supporters,
         ratings=ratings,
+        indicators=indicators,
     )
 
 
@@ -213,6 +238,7 @@ def to_json(data: PlanData) -> bytes:
                 "endDate": _iso(c.end_date),
                 "progress": round(data.progress.get(c.id, 0.0), 2),
                 "ratings": data.ratings.get(c.id, {}),
+                "indicators": data.indicators.get(c.id, []),
                 "milestones": [
                     {
                         "id": str(ms.id),

@@ -104,7 +104,8 @@ class Commitment(Node):
         from graphql_schema.evaluation.types import Evaluation
 
         rows = await info.context.loaders.children(EvaluationRow, "commitment_id").load(self.row.id)
-        return from_rows(Evaluation, rows)
+        measuring = info.context.plugins.measuring_frameworks()  # KPIs are no evaluations
+        return from_rows(Evaluation, [r for r in rows if r.framework not in measuring])
 
     @strawberry.field
     async def action_plan(

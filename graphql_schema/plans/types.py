@@ -64,7 +64,15 @@ class ActionPlan(Node):
         from graphql_schema.evaluation.types import Evaluation
 
         rows = await info.context.loaders.children(EvaluationRow, "plan_id").load(self.row.id)
-        return from_rows(Evaluation, [r for r in rows if r.target is EvaluationTarget.PLAN])
+        measuring = info.context.plugins.measuring_frameworks()  # KPIs are no evaluations
+        return from_rows(
+            Evaluation,
+            [
+                r
+                for r in rows
+                if r.target is EvaluationTarget.PLAN and r.framework not in measuring
+            ],
+        )
 
     @strawberry.field(description="Commitments ordered by code.")
     def commitments(

@@ -532,3 +532,41 @@ async def test_kpis_measure_progress_toward_the_target(
             "measurements": [{"value": 10.0}, {"value": 30.0}],
         }
     ]
+
+
+async def test_kpis_are_not_evaluations_in_the_api_or_the_exports(
+    client: Any, db: Database, world: World, tokens: TokenService
+) -> None:
+    """The world's commitment has a draft IRM evaluation and a KPI (K1): the KPI is listed by
+    ``commitmentKpis`` and the export's ``indicators``, never as an evaluation or a rating."""
+    import json
+
+    from core.exports import plan as exports
+    from core.municipalities.models import Municipality
+    from plugins.manager import make_plugin_manager
+
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    seen = await gql(
+        client,
+        "query($c: ID!) { node(id: $c) { ... on Commitment { evaluations { framework ratings { code } } } } commitmentKpis(commitmentId: $c) { code } }",
+        {"c": world.a.gid("Commitment")},
+        token=editor,
+    )
+    frameworks = [e["framework"] for e in seen["data"]["node"]["evaluations"]]
+    assert frameworks == ["ogp_irm"]
+    assert all(r["code"] != "K1" for e in seen["data"]["node"]["evaluations"] for r in e["ratings"])
+    assert [k["code"] for k in seen["data"]["commitmentKpis"]] == ["K1"]
+
+    async with db.session(world.a.binding) as session:
+        municipality = await session.get(Municipality, world.a.municipality.id)
+        data = await exports.load(
+            session,
+            municipality,
+            world.a.plan_id,
+            measuring=make_plugin_manager().measuring_frameworks(),
+        )
+    commitment = json.loads(exports.BUILDERS["json"](data))["commitments"][0]
+    assert "K1" not in commitment["ratings"]
+    assert [(i["framework"], i["code"], i["target"]) for i in commitment["indicators"]] == [
+        ("kpi", "K1", 40)
+    ]

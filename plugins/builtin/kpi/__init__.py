@@ -61,6 +61,7 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
             ),
             criteria={"COMMITMENT": ()},
             derive=_derive,
+            measures=True,
         )
     ]
 
