@@ -117,7 +117,7 @@ def page_statement(
     if parent is not None:
         inner = inner.where(parent.in_(bindparam("parents", expanding=True)))
     for name in filters:
-        inner = inner.where(table.c[name].in_(bindparam(f"filter_{name}", expanding=True)))
+        inner = inner.where(_filter(table, name))
     if after:
         position = tuple_(*order)
         cursor = tuple_(*(bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(order)))
@@ -138,8 +138,7 @@ async def _load_group(
     params: dict[str, Any] = {"limit": args.first + 1}
     if spec.parent is not None:
         params["parents"] = list(dict.fromkeys(parent_ids))
-    for name, values in args.filters:
-        params[f"filter_{name}"] = list(values)
+    params |= _filter_params(args.filters)
     for i, value in enumerate(args.after or ()):
         params[f"after_{i}"] = value
     parent_key = spec.parent.key if spec.parent is not None else None
@@ -169,8 +168,28 @@ def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]
         .where(parent.in_(bindparam("parents", expanding=True)))
     )
     for name in filters:
-        statement = statement.where(table.c[name].in_(bindparam(f"filter_{name}", expanding=True)))
+        statement = statement.where(_filter(table, name))
     return statement.group_by(parent)
+
+
+#: A filter named ``<column>__null`` keeps the rows where the column is null (its values are
+#: ``(True,)``) or not null (``(False,)``); any other filter keeps the rows whose column holds
+#: one of its values.
+NULL = "__null"
+
+
+def _filter(table: Any, name: str) -> Any:
+    if name.endswith(NULL):
+        column = table.c[name.removesuffix(NULL)]
+        return (column.is_(None)) == bindparam(f"filter_{name}")
+    return table.c[name].in_(bindparam(f"filter_{name}", expanding=True))
+
+
+def _filter_params(filters: tuple[tuple[str, tuple[Any, ...]], ...]) -> dict[str, Any]:
+    return {
+        f"filter_{name}": values[0] if name.endswith(NULL) else list(values)
+        for name, values in filters
+    }
 
 
 async def load_counts(
@@ -186,8 +205,7 @@ async def load_counts(
     for filters, parent_ids in groups.items():
         statement = count_statement(spec, shape, tuple(name for name, _ in filters))
         params: dict[str, Any] = {"parents": list(dict.fromkeys(parent_ids))}
-        for name, values in filters:
-            params[f"filter_{name}"] = list(values)
+        params |= _filter_params(filters)
         for row in await reads.fetch(session, statement, params):
             counts[(row[0], filters)] = row[1]
     return [counts.get((parent_id, filters), 0) for parent_id, filters in keys]

@@ -303,6 +303,14 @@ async def contribute(
                 field="parentId",
             )
     if kind is ContributionKind.SUPPORT and parent is not None:
+        if parent.author_subject == by.subject:
+            raise Conflict(
+                msg(
+                    "You cannot support your own proposal.",
+                    "No puede apoyar su propia propuesta.",
+                ),
+                field="parentId",
+            )
         await _require_no_support_yet(session, parent.id, by.subject)
     title = data.title
     if kind is ContributionKind.PROPOSAL:

@@ -11,6 +11,7 @@ from core.actors.models import Actor as ActorRow
 from core.enums import ContributionKind, Moderation, ResponseOutcome
 from core.errors import BadUserInput
 from core.i18n import msg
+from core.identity.principal import Principal
 from core.identity.roles import Permission
 from core.participation import service as participation
 from core.participation.models import Channel as ChannelRow
@@ -70,7 +71,11 @@ class ContributeInput:
     )
     title: str = ""
     body: str = ""
-    author_name: str = ""
+    author_name: str = strawberry.field(
+        default="",
+        deprecation_reason="The author's name comes from their identity (the name claim of "
+        "their token); a value given here is not used.",
+    )
 
 
 @strawberry.input
@@ -141,6 +146,16 @@ async def _channel(
 
 
 EDIT = [requires(Permission.EDIT_PLANS)]
+
+
+def display_name(principal: Principal) -> str:
+    """How a participant signs: the name their identity provider (or the issuer) vouches for."""
+    claims = principal.claims
+    for claim in ("name", "preferred_username", "nickname"):
+        value = claims.get(claim)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return ""
 
 
 @strawberry.type
@@ -230,7 +245,8 @@ class ParticipationMutations:
             else None,
             title=input.title,
             body=input.body,
-            author_name=input.author_name,
+            # Never from the input: a participant could sign as "the Mayor's office".
+            author_name=display_name(context.principal),
         )
         async with context.transaction() as session:
             row = await participation.contribute(

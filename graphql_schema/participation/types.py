@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,6 +10,7 @@ from core.actors.models import Actor as ActorRow
 from core.commitments.links import CommitmentContribution
 from core.db.base import utcnow
 from core.enums import ChannelState, ContributionKind, Moderation, ResponseOutcome
+from core.identity.roles import Permission
 from core.participation import service as participation
 from core.participation.models import Channel as ChannelRow
 from core.participation.models import ChannelMember as MemberRow
@@ -18,6 +19,7 @@ from graphql_schema.actors.types import Actor
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import CONTRIBUTIONS
+from graphql_schema.pagination import NULL
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows
 
@@ -60,17 +62,37 @@ class Channel(Node):
             for m, a in zip(members, actors, strict=True)
         ]
 
-    @strawberry.field(description="Contributions, oldest first. The public sees published ones.")
+    @strawberry.field(
+        description="Contributions, oldest first, optionally only of a kind, of moderation "
+        "states, of response outcomes, or answered or not. The public sees published ones."
+    )
     async def contributions(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         kind: ContributionKind | None = None,
+        moderation: list[Moderation] | None = None,
+        outcome: list[ResponseOutcome] | None = None,
+        answered: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: proposals with a reasoned response; false: those still "
+                "waiting for one."
+            ),
+        ] = None,
     ) -> Connection[Contribution]:
-        filters = (("kind", (kind,)),) if kind else ()
+        filters: list[tuple[str, tuple[Any, ...]]] = []
+        if kind:
+            filters.append(("kind", (kind,)))
+        if moderation:
+            filters.append(("moderation", tuple(sorted(set(moderation)))))
+        if outcome:
+            filters.append(("outcome", tuple(sorted(set(outcome)))))
+        if answered is not None:
+            filters.append((f"outcome{NULL}", (not answered,)))
         return await connection(
-            info, CONTRIBUTIONS, Contribution, self.row.id, first, after, filters
+            info, CONTRIBUTIONS, Contribution, self.row.id, first, after, tuple(filters)
         )
 
 
@@ -92,6 +114,15 @@ class Contribution(Node):
     response: str = strawberry.field(description="The reasons given.")
     responded_at: datetime | None
     created_at: datetime
+
+    @strawberry.field(
+        description="The account that wrote it (issuer subject), for moderators; null for "
+        "everyone else."
+    )
+    def author_account(self, info: Info) -> str | None:
+        if not info.context.principal.can(Permission.MODERATE):
+            return None
+        return self.row.author_subject
 
     @strawberry.field
     async def channel(self, info: Info) -> Channel:

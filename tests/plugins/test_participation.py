@@ -94,6 +94,19 @@ CASES: dict[str, tuple[str, Any, str, str, str | None]] = {
         "CONFLICT",
         "parentId",
     ),
+    "supporting one's own proposal": (
+        CONTRIBUTE,
+        lambda w: {
+            "in": {
+                "channelId": w.a.gid("Channel"),
+                "kind": "SUPPORT",
+                "parentId": w.a.gid("Contribution"),
+            }
+        },
+        "participant:vecina-a",  # the proposal's author in the world
+        "CONFLICT",
+        "parentId",
+    ),
     "a support without its proposal": (
         CONTRIBUTE,
         lambda w: {"in": {"channelId": w.a.gid("Channel"), "kind": "SUPPORT"}},
@@ -570,3 +583,68 @@ async def test_kpis_are_not_evaluations_in_the_api_or_the_exports(
     assert [(i["framework"], i["code"], i["target"]) for i in commitment["indicators"]] == [
         ("kpi", "K1", 40)
     ]
+
+
+CONTRIBUTIONS = """query($c: ID!, $m: [Moderation!], $o: [ResponseOutcome!], $a: Boolean) {
+  node(id: $c) { ... on Channel { contributions(kind: PROPOSAL, moderation: $m, outcome: $o, answered: $a) {
+    totalCount nodes { title authorName authorAccount } } } } }"""
+
+
+async def test_staff_filter_contributions_by_state_and_outcome(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    channel = world.a.gid("Channel")
+
+    async def titles(**variables: Any) -> list[str]:
+        result = await gql(client, CONTRIBUTIONS, {"c": channel, **variables}, token=editor)
+        page = result["data"]["node"]["contributions"]
+        assert page["totalCount"] == len(page["nodes"])
+        return [n["title"] for n in page["nodes"]]
+
+    participant = tokens.issue(
+        subject="vecino-b", role="participant", tenant=world.a.slug, extra={"name": "Juan Pérez"}
+    )
+    posed = await gql(
+        client,
+        CONTRIBUTE,
+        {
+            "in": {
+                "channelId": channel,
+                "kind": "PROPOSAL",
+                "title": "Más bancos",
+                "body": "En la plaza.",
+                "authorName": "Intendente Municipal",
+            }
+        },
+        token=participant,
+    )
+    assert error_codes(posed) == []
+    assert await titles(a=False) == ["Datos abiertos", "Más bancos"]
+    answered = await gql(
+        client,
+        RESPOND,
+        {
+            "in": {
+                "id": posed["data"]["contribute"]["contribution"]["id"],
+                "outcome": "DECLINED",
+                "response": "Fuera del alcance del plan.",
+            }
+        },
+        token=editor,
+    )
+    assert error_codes(answered) == []
+    assert await titles(a=False) == ["Datos abiertos"]
+    assert await titles(a=True) == ["Más bancos"]
+    assert await titles(o=["DECLINED"]) == ["Más bancos"]
+    assert await titles(o=["ACCEPTED", "MERGED"]) == []
+    assert await titles(m=["PENDING", "HIDDEN"]) == []
+    assert await titles(m=["PUBLISHED"], a=True) == ["Más bancos"]
+
+    # The name is the identity's, never the input's; only moderators see the account.
+    staff_view = await gql(client, CONTRIBUTIONS, {"c": channel, "a": True}, token=editor)
+    public_view = await gql(client, CONTRIBUTIONS, {"c": channel, "a": True}, tenant=world.a.slug)
+    [seen] = staff_view["data"]["node"]["contributions"]["nodes"]
+    assert (seen["authorName"], seen["authorAccount"]) == ("Juan Pérez", "vecino-b")
+    [public] = public_view["data"]["node"]["contributions"]["nodes"]
+    assert (public["authorName"], public["authorAccount"]) == ("Juan Pérez", None)
