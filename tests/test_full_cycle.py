@@ -165,8 +165,9 @@ async def test_the_full_cycle(client: Any, tokens: TokenService) -> None:
     )["contribute"]["contribution"]["id"]
     support = "mutation($c: ID!, $p: ID!) { contribute(input: {channelId: $c, kind: SUPPORT, parentId: $p}) { contribution { id } } }"
     await vecino.ok(support, c=channel, p=open_data)
-    await vecina.ok(support, c=channel, p=open_data)
-    assert await vecina.fails(support, c=channel, p=open_data) == ["CONFLICT"]  # one support each
+    assert await vecino.fails(support, c=channel, p=open_data) == ["CONFLICT"]  # one support each
+    assert await vecina.fails(support, c=channel, p=open_data) == ["CONFLICT"]  # not one's own
+    await vecina.ok(support, c=channel, p=stadium)
     await vecino.ok(
         'mutation($c: ID!, $p: ID!) { contribute(input: {channelId: $c, kind: COMMENT, parentId: $p, body: "¡Sí!"}) { contribution { id } } }',
         c=channel,
@@ -311,7 +312,7 @@ async def test_the_full_cycle(client: Any, tokens: TokenService) -> None:
     )
     assert [g["indicatorCode"] for g in seen_commitment["addressesGaps"]] == ["C1", "C5"]
     assert seen_commitment["takesUp"] == [
-        {"title": "Presupuesto en datos abiertos", "supportCount": 2, "outcome": "ACCEPTED"}
+        {"title": "Presupuesto en datos abiertos", "supportCount": 1, "outcome": "ACCEPTED"}
     ]
     assert seen_commitment["evaluations"][0]["status"] == "PUBLISHED"
     published = {
