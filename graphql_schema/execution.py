@@ -284,6 +284,19 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         assert field_def is not None
         return_type = field_def.type
         info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        return self._complete(return_type, field_details_list, info, path, value, position_context)
+
+    def _complete(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """The end of graphql-core's ``execute_field``: complete a resolved value (or await
+        it), reporting an error at the field's path."""
         try:
             if self.is_awaitable(value):
                 return self.complete_awaitable_value(
@@ -319,19 +332,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 _raw_info=info, _field=plain.strawberry_field
             )
             value = plain.call(source, **kwargs)
-            if self.is_awaitable(value):
-                return self.complete_awaitable_value(
-                    return_type, field_details_list, info, path, value, None
-                )
-            completed = self.complete_value(
-                return_type, field_details_list, info, path, value, None
-            )
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
-            return self._guarded(completed, return_type, field_details_list, path)
-        return completed
+        return self._complete(return_type, field_details_list, info, path, value, None)
 
     def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
         """A field node's coerced arguments, once per execution (its variables do not change

@@ -24,6 +24,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -206,15 +207,15 @@ class Runtime:
                         )
                         rows = {row.id: row for row in result}
                 except Exception as error:
-                    for waiters in batch.values():
-                        for waiter in waiters:
-                            if not waiter.done():
-                                waiter.set_exception(error)
+                    for _, waiter in _waiting(batch):
+                        waiter.set_exception(error)
                     continue
-                for job_id, waiters in batch.items():
-                    for waiter in waiters:
-                        if not waiter.done():
-                            waiter.set_result(rows.get(job_id))
+                except BaseException:  # cancelled (the worker stops): so are its waiters
+                    for _, waiter in _waiting(batch):
+                        waiter.cancel()
+                    raise
+                for job_id, waiter in _waiting(batch):
+                    waiter.set_result(rows.get(job_id))
         finally:
             self._claiming.discard(key)
 
@@ -259,6 +260,16 @@ class Runtime:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
+
+
+def _waiting(
+    batch: dict[uuid.UUID, list[asyncio.Future[Any]]],
+) -> Iterator[tuple[uuid.UUID, asyncio.Future[Any]]]:
+    """The (job, waiter) pairs of ``batch`` whose waiter still waits (not cancelled)."""
+    for job_id, waiters in batch.items():
+        for waiter in waiters:
+            if not waiter.done():
+                yield job_id, waiter
 
 
 # The claim of a batch of jobs and a job's success, one statement each (the rows are locked by

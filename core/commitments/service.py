@@ -192,18 +192,19 @@ async def link_gaps(
     not at all), is a gap of the assessment's instrument, or ``None`` when it has no such
     indicator. An indicator the assessment found fulfilled is refused: it is no gap."""
     commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
+    answers = {
+        (row.assessment_id, row.indicator): row.answer
+        for row in await session.execute(
+            select(
+                AssessmentAnswer.assessment_id, AssessmentAnswer.indicator, AssessmentAnswer.answer
+            ).where(AssessmentAnswer.assessment_id.in_({a for a, _ in gaps}))
+        )
+    }
     for index, (assessment_id, indicator) in enumerate(gaps):
         assessment = await lookups.get(
             session, Assessment, assessment_id, field=f"gaps.{index}.assessmentId"
         )
-        answer = (
-            await session.execute(
-                select(AssessmentAnswer.answer).where(
-                    AssessmentAnswer.assessment_id == assessment.id,
-                    AssessmentAnswer.indicator == indicator,
-                )
-            )
-        ).scalar_one_or_none()
+        answer = answers.get((assessment.id, indicator))
         verdict = is_gap(assessment, indicator, answer)
         if verdict is None:
             raise BadUserInput(
