@@ -18,8 +18,9 @@ from starlette.routing import Route
 
 from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
+from core.notifications.participants import CONFIRM_PATH, UNSUBSCRIBE_PATH
 from core.settings import Settings, get_settings
-from graphql_schema import files, health, ide, oauth
+from graphql_schema import files, health, ide, notices, oauth
 from graphql_schema.authentication import Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
@@ -163,6 +164,17 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
+            *(
+                Route(
+                    path + "{slug}/{token}",
+                    notices.endpoint(notice, uow=uow, directory=directory),
+                    methods=["GET", "HEAD", "POST"],
+                )
+                for path, notice in (
+                    (UNSUBSCRIBE_PATH, notices.UNSUBSCRIBE),
+                    (CONFIRM_PATH, notices.CONFIRM),
+                )
+            ),
             Route(ide.PREFIX + "{path:path}", ide.asset_endpoint(Path(settings.ide_assets_dir))),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -19,6 +19,7 @@ from core.errors import TenantRequired
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
+from core.notifications.participants import Sender
 from core.settings import Settings
 from graphql_schema.loaders import Loaders
 from graphql_schema.persisted import PersistedQueries
@@ -79,6 +80,16 @@ class Context:
                 field="X-Tenant",
             )
         return self.resolved
+
+    def sender(self) -> Sender:
+        """The bound municipality as the sender of e-mails, with links to this server."""
+        municipality = self.tenant().municipality
+        return Sender(
+            slug=municipality.slug,
+            name=municipality.name,
+            locale=municipality.locale.value,
+            link_base=self.settings.link_base(str(self.request.base_url)),
+        )
 
     @property
     def session(self) -> AsyncSession:

@@ -35,6 +35,10 @@ from graphql_schema.municipalities.queries import MunicipalityQueries
 from graphql_schema.nodes import TENANT_NODES
 from graphql_schema.observability import OperationMetrics
 from graphql_schema.participation.mutations import ParticipationMutations
+from graphql_schema.participation.preferences import (
+    NotificationPreferencesMutations,
+    NotificationPreferencesQueries,
+)
 from graphql_schema.plans.mutations import PlanMutations
 from graphql_schema.plugins.mutations import PluginMutations
 from graphql_schema.plugins.queries import PluginQueries
@@ -53,6 +57,7 @@ CORE_QUERIES: tuple[type, ...] = (
     EvaluationQueries,
     IdentityQueries,
     JobQueries,
+    NotificationPreferencesQueries,
 )
 CORE_MUTATIONS: tuple[type, ...] = (
     MunicipalityMutations,
@@ -63,6 +68,7 @@ CORE_MUTATIONS: tuple[type, ...] = (
     PluginMutations,
     DiagnosticMutations,
     ParticipationMutations,
+    NotificationPreferencesMutations,
     CommitmentLinkMutations,
     EvaluationMutations,
     IdentityMutations,

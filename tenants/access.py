@@ -255,10 +255,11 @@ class Authenticator:
     ) -> Principal:
         subject = str(claims["sub"])
         email = claims.get(provider.email_claim)
+        verified = claims.get("email_verified") is not False
         email = email if isinstance(email, str) and "@" in email else None
         async with self.uow.transaction(None) as session:
             person = await identity.find_person(session, provider.issuer, subject)
-            if person is None and email and claims.get("email_verified") is not False:
+            if person is None and email and verified:
                 # A first sign-in: an invitation by this e-mail becomes this person.
                 person = await identity.claim_invitation(session, provider.issuer, subject, email)
             now = datetime.now(UTC)
@@ -294,6 +295,7 @@ class Authenticator:
             claims=claims,
             issuer=provider.issuer,
             person_id=person.id,
+            email=email if verified else None,
         )
 
 

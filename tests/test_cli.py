@@ -148,6 +148,17 @@ def test_tokens_issue_prints_a_token_the_api_accepts(migrated: dict[str, str]) -
     assert (principal.subject, principal.role.value, principal.tenant) == ("ana", "editor", "demo")
 
 
+def test_tokens_issue_vouches_for_an_email_and_a_name(migrated: dict[str, str]) -> None:
+    usina(migrated, "demo", "seed")
+    issue = ("tokens", "issue", "--tenant", "demo", "--role", "participant", "--subject", "sol")
+    result = usina(migrated, *issue, "--email", "sol@demo.example", "--name", "Sol Ruiz")
+    assert result.returncode == 0, result.stderr
+    principal = asyncio.run(_verify(migrated, result.stdout.strip()))
+    assert (principal.email, principal.claims["name"]) == ("sol@demo.example", "Sol Ruiz")
+    refused = usina(migrated, *issue, "--email", "no-address")
+    assert (refused.returncode, "BAD_USER_INPUT (email)" in refused.stderr) == (2, True)
+
+
 async def _verify(env: dict[str, str], token: str) -> Any:
     """Verify as the API would: with the keys in the database the CLI signed with."""
     db = Database.from_url(env["USINA_DATABASE_URL"])

@@ -259,10 +259,26 @@ def tokens() -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--subject", required=True, help="Who the token is for.")
 @click.option("--ttl", type=int, help="Lifetime in seconds.")
+@click.option("--email", help="The e-mail the token vouches for (where notices go).")
+@click.option("--name", help="The name the token vouches for (how contributions are signed).")
 @_fail_cleanly
-def tokens_issue(tenant: str | None, role: str, subject: str, ttl: int | None) -> None:
+def tokens_issue(
+    tenant: str | None,
+    role: str,
+    subject: str,
+    ttl: int | None,
+    email: str | None,
+    name: str | None,
+) -> None:
     """Print a signed access token."""
+    from core import validation
     from core.municipalities import service as municipalities
+
+    extra: dict[str, str] = {}
+    if email:
+        extra["email"] = validation.email("email", email) or ""
+    if name:
+        extra["name"] = validation.text("name", name, max_length=200)
 
     if tenant:
 
@@ -271,11 +287,14 @@ def tokens_issue(tenant: str | None, role: str, subject: str, ttl: int | None) -
                 await municipalities.get_by_slug(session, tenant)
 
         _run(check)
+
     async def issue(uow: Any) -> str:
         service = TokenService.from_settings(get_settings())
         async with uow.db.session(None) as session:
             await service.refresh(session)
-        return service.issue(subject=subject, role=role, tenant=tenant, ttl_seconds=ttl)
+        return service.issue(
+            subject=subject, role=role, tenant=tenant, ttl_seconds=ttl, extra=extra
+        )
 
     click.echo(_run(issue))
 

@@ -23,6 +23,9 @@ class Principal:
     scopes: frozenset[str] | None = None
     client_id: str | None = None
     person_id: uuid.UUID | None = None
+    #: The e-mail address the identity vouches for (a provider's e-mail claim, verified, or
+    #: the built-in issuer's ``email`` claim); ``None`` when it vouches for none.
+    email: str | None = None
     authenticated: bool = True
 
     @property

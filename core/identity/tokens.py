@@ -260,10 +260,12 @@ class TokenService:
         tenant = claims.get("tenant")
         if role in MUNICIPAL_ROLES and not isinstance(tenant, str):
             raise invalid_token("no municipality")
+        email = claims.get("email")
         return Principal(
             subject=str(claims["sub"]),
             role=role,
             tenant=tenant if role in MUNICIPAL_ROLES else None,
             claims=claims,
             issuer=self.issuer,
+            email=email if isinstance(email, str) and "@" in email else None,
         )

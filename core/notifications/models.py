@@ -65,3 +65,38 @@ class Delivery(Timestamped, TenantOwned, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class ParticipantContact(Timestamped, TenantOwned, Base):
+    """How a participant hears back about their contributions: the address (one they gave and
+    confirmed, else the one their identity vouches for) and whether they want to.
+
+    Notices are about the participant's own contributions (an answer to a proposal they made or
+    supported), so they are on by default once an address is known; every e-mail carries an
+    unsubscribe link (``unsubscribe_token``) that switches them off without signing in.
+    """
+
+    __bookkeeping__: ClassVar[bool] = True
+    __tablename__ = "participant_contacts"
+    __table_args__ = (
+        Index("uq_participant_contacts_subject", "tenant_id", "subject", unique=True),
+        Index("uq_participant_contacts_unsubscribe", "tenant_id", "unsubscribe_token", unique=True),
+    )
+
+    #: The participant, as contributions name them (``Contribution.author_subject``).
+    subject: Mapped[str] = mapped_column(String(255))
+    #: What their identity vouches for, refreshed whenever they contribute.
+    identity_email: Mapped[str | None] = mapped_column(String(320))
+    #: An address they gave and confirmed through the link sent to it.
+    email: Mapped[str | None] = mapped_column(String(320))
+    #: An address they gave, until they confirm it.
+    pending_email: Mapped[str | None] = mapped_column(String(320))
+    #: SHA-256 of the confirmation link's token (the token itself is only in the e-mail).
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64))
+    notify: Mapped[bool] = mapped_column(default=True)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def address(self) -> str | None:
+        """Where notices go: the confirmed address they gave, else their identity's."""
+        return self.email or self.identity_email

@@ -145,15 +145,21 @@ async def queue_email(
     recipient: str,
     values: dict[str, object],
     dedupe_key: str,
+    headers: dict[str, str] | None = None,
 ) -> Delivery | None:
+    """One e-mail in the outbox (once per ``dedupe_key``), rendered now in ``locale``;
+    ``headers`` are added to the message (``List-Unsubscribe``)."""
     subject, body = render(template, locale, values)
+    payload: dict[str, Any] = {"subject": subject, "text": body}
+    if headers:
+        payload["headers"] = headers
     row = await _new_delivery(
         session,
         channel=DeliveryChannel.EMAIL,
         dedupe_key=dedupe_key,
         event_type=template,
         recipient=recipient,
-        payload={"subject": subject, "text": body},
+        payload=payload,
     )
     if row is not None:
         await _deliver(session, row)

@@ -52,6 +52,45 @@ TEMPLATES: dict[str, dict[str, EmailTemplate]] = {
             ),
         ),
     },
+    "proposal.answered": {
+        "es": EmailTemplate(
+            Template("[$municipality] Su propuesta recibió respuesta: $proposal"),
+            Template(
+                "Hola:\n\nLa propuesta «$proposal», que usted $relation en «$channel» del "
+                "plan «$plan», recibió una respuesta razonada.\n\n$outcome\n\n"
+                "La respuesta:\n$response\n\n--\nRecibe este aviso por su participación. "
+                "Para no recibir más avisos: $unsubscribe_url\n"
+            ),
+        ),
+        "en": EmailTemplate(
+            Template("[$municipality] Your proposal was answered: $proposal"),
+            Template(
+                'Hello,\n\nThe proposal "$proposal", which you $relation in "$channel" of '
+                'the plan "$plan", received a reasoned response.\n\n$outcome\n\n'
+                "The response:\n$response\n\n--\nYou receive this notice because you took "
+                "part. To receive no more notices: $unsubscribe_url\n"
+            ),
+        ),
+    },
+    "participant.confirm_email": {
+        "es": EmailTemplate(
+            Template("[$municipality] Confirme su correo electrónico"),
+            Template(
+                "Hola:\n\nAlguien pidió recibir en esta dirección los avisos de su "
+                "participación en $municipality. Para confirmarlo, abra este enlace:\n"
+                "$confirm_url\n\nSi no fue usted, ignore este mensaje: no recibirá nada más.\n"
+            ),
+        ),
+        "en": EmailTemplate(
+            Template("[$municipality] Confirm your e-mail address"),
+            Template(
+                "Hello,\n\nSomeone asked for the notices of their participation in "
+                "$municipality to be sent to this address. To confirm, open this link:\n"
+                "$confirm_url\n\nIf it was not you, ignore this message: nothing else will "
+                "be sent.\n"
+            ),
+        ),
+    },
 }
 
 

@@ -13,6 +13,7 @@ from core.errors import BadUserInput
 from core.i18n import msg
 from core.identity.principal import Principal
 from core.identity.roles import Permission
+from core.notifications import participants
 from core.participation import service as participation
 from core.participation.models import Channel as ChannelRow
 from graphql_schema.actors.types import Actor
@@ -258,6 +259,8 @@ class ParticipationMutations:
                 is_staff=False,
                 premoderated=bool(channel.rules.get("premoderated")),
             )
+            # Where the answer to it will be told (their identity's address, refreshed).
+            await participants.remember(session, context.principal)
         return ContributionPayload(contribution=from_row(Contribution, row))
 
     @strawberry.mutation(
@@ -284,7 +287,7 @@ class ParticipationMutations:
         self, info: Info, input: RespondToContributionInput
     ) -> ContributionPayload:
         context = info.context
-        context.tenant()
+        sender = context.sender()
         contribution_id = decode_id(input.id, "Contribution", field="id")
         commitment_ids = [
             decode_id(c, "Commitment", field="commitmentIds") for c in input.commitment_ids
@@ -304,6 +307,8 @@ class ParticipationMutations:
                 commitment_ids=commitment_ids,
                 merged_into_id=merged,
             )
+            # Its author and supporters hear back, in the same commit (the outbox).
+            await participants.notify_answered(session, sender, row)
         return ContributionPayload(contribution=from_row(Contribution, row))
 
     @strawberry.mutation(

@@ -150,6 +150,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "participant",
         "contribution.proposal",
     ),
+    "setNotificationPreferences": (
+        "mutation { setNotificationPreferences(input: {notify: false}) { notificationPreferences { notify } } }",
+        lambda t: {},
+        "participant",
+        "participant.preferences",
+    ),
     "moderateContribution": (
         'mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: HIDDEN, reason: "Ofensiva"}) { contribution { moderation } } }',
         lambda t: {"id": t.gid("Contribution")},

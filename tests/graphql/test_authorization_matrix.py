@@ -70,6 +70,7 @@ MUTATION_ALLOWED: dict[str, set[str]] = {name: EDITORS for name in MUTATIONS} | 
     "revokeConsultantGrant": PLATFORM,
     "configurePlugin": {"consultant", "platform_admin"},
     "contribute": SIGNED_IN,
+    "setNotificationPreferences": SIGNED_IN,
     "startEvaluation": EVALUATORS,
     "rateCriterion": EVALUATORS,
     "publishEvaluation": EVALUATORS,
@@ -130,6 +131,7 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
     "municipality": ("{ municipality { slug } }", EVERYONE),
     "node": ("query($p: ID!) { node(id: $p) { id } }", EVERYONE),
     "viewer": ("{ viewer { subject } }", EVERYONE),
+    "notificationPreferences": ("{ notificationPreferences { notify email } }", SIGNED_IN),
 }
 
 
