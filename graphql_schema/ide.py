@@ -50,9 +50,7 @@ class Asset:
 def assets(html: str) -> list[Asset]:
     found = []
     for match in ASSET.finditer(html):
-        found.append(
-            Asset(match["package"], match["version"], match["path"], match["integrity"])
-        )
+        found.append(Asset(match["package"], match["version"], match["path"], match["integrity"]))
     return found
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from strawberry.dataloader import DataLoader
 
 from core.actors.models import Actor
@@ -17,12 +17,20 @@ from core.audit.models import AuditEvent
 from core.commitments.models import Commitment, CommitmentSupporter
 from core.diagnostics import service as diagnostics
 from core.diagnostics.models import Assessment, AssessmentAnswer
-from core.milestones.models import Milestone
+from core.milestones.models import FINISHED, Milestone
 from core.participation.models import Contribution
+from core.plans import lifecycle
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
-from graphql_schema.pagination import Page, PageArgs, PageSpec, load_counts, load_pages
+from graphql_schema.pagination import (
+    Page,
+    PageArgs,
+    PageSpec,
+    load_counts,
+    load_pages,
+    predicate,
+)
 from tenants import reads
 
 if TYPE_CHECKING:
@@ -44,6 +52,31 @@ ACTORS = PageSpec(Actor, Actor.tenant_id, (Actor.name, Actor.id))
 ASSESSMENTS = PageSpec(
     Assessment, Assessment.tenant_id, (Assessment.assessed_on, Assessment.id), descending=True
 )
+#: Delayed milestones of a plan, and of the whole municipality: the most overdue first.
+DELAYED_IN_PLAN = PageSpec(Milestone, Milestone.plan_id, (Milestone.end_date, Milestone.id))
+DELAYED_IN_MUNICIPALITY = PageSpec(
+    Milestone, Milestone.tenant_id, (Milestone.end_date, Milestone.id)
+)
+#: The filter of both: ``(DELAYED_ON, (today,))``.
+DELAYED_ON = "delayed_on"
+
+
+@predicate(DELAYED_ON)
+def _delayed_on(table: Any, today: Any) -> Any:
+    """The milestones past their end date and unfinished on ``today``, in plans being
+    implemented (a draft is not monitored yet, a closed plan no longer)."""
+    plans = ActionPlan.__table__
+    return and_(
+        table.c.end_date < today,
+        table.c.status.not_in(list(FINISHED)),
+        exists().where(
+            plans.c.tenant_id == table.c.tenant_id,
+            plans.c.id == table.c.plan_id,
+            plans.c.status.in_(list(lifecycle.REPORTING)),
+        ),
+    )
+
+
 AUDIT_EVENTS = PageSpec(
     AuditEvent, AuditEvent.tenant_id, (AuditEvent.occurred_at, AuditEvent.id), descending=True
 )

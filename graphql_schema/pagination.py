@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -178,7 +178,22 @@ def count_statement(spec: PageSpec, shape: reads.Shape, filters: tuple[str, ...]
 NULL = "__null"
 
 
+#: Filters that are not a column's values: name -> the condition, given the table and the bound
+#: parameter of the filter's one value (``delayed_on``: the milestones delayed on a date).
+PREDICATES: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def predicate(name: str) -> Callable[[Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]:
+    def register(condition: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        PREDICATES[name] = condition
+        return condition
+
+    return register
+
+
 def _filter(table: Any, name: str) -> Any:
+    if name in PREDICATES:
+        return PREDICATES[name](table, bindparam(f"filter_{name}"))
     if name.endswith(NULL):
         column = table.c[name.removesuffix(NULL)]
         return (column.is_(None)) == bindparam(f"filter_{name}")
@@ -187,7 +202,7 @@ def _filter(table: Any, name: str) -> Any:
 
 def _filter_params(filters: tuple[tuple[str, tuple[Any, ...]], ...]) -> dict[str, Any]:
     return {
-        f"filter_{name}": values[0] if name.endswith(NULL) else list(values)
+        f"filter_{name}": values[0] if name.endswith(NULL) or name in PREDICATES else list(values)
         for name, values in filters
     }
 

@@ -62,9 +62,7 @@ class MemoryStore:
         self._documents[digest] = (document, trusted)
         self._documents.move_to_end(digest)
         while len(self._documents) > self.entries:
-            oldest = next(
-                (k for k, (_, kept) in self._documents.items() if not kept), None
-            )
+            oldest = next((k for k, (_, kept) in self._documents.items() if not kept), None)
             if oldest is None:
                 break
             del self._documents[oldest]

@@ -31,9 +31,11 @@ def type_name(cls: Any) -> str:
 def _reader(cls: Any) -> tuple[Callable[[Any], Any], tuple[str, ...], str, bool]:
     names = _plain_fields(cls)
     # Only a type whose fields all come from the row may skip ``__init__``.
-    direct = not hasattr(cls, "__post_init__") and {
-        f.name for f in dataclasses.fields(cls)
-    } <= {*names, "row", "id"}
+    direct = not hasattr(cls, "__post_init__") and {f.name for f in dataclasses.fields(cls)} <= {
+        *names,
+        "row",
+        "id",
+    }
     return _read_all(names), names, type_name(cls), direct
 
 

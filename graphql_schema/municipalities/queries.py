@@ -7,6 +7,8 @@ from core.identity.roles import Permission
 from core.municipalities.models import Municipality as MunicipalityRow
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
+from graphql_schema.loaders import DELAYED_IN_MUNICIPALITY, DELAYED_ON
+from graphql_schema.milestones.types import Milestone
 from graphql_schema.municipalities.types import Municipality, Viewer, plans_connection
 from graphql_schema.nodes import resolve_node
 from graphql_schema.pagination import PageSpec, count_root
@@ -38,6 +40,20 @@ class MunicipalityQueries:
     ) -> Connection[ActionPlan]:
         tenant_id = info.context.tenant().binding.tenant_id
         return await plans_connection(info, tenant_id, first, after, status)
+
+    @strawberry.field(
+        description="Milestones delayed today across the municipality's plans being "
+        "implemented (published or in implementation), the most overdue first."
+    )
+    async def delayed_milestones(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Milestone]:
+        context = info.context
+        tenant_id = context.tenant().binding.tenant_id
+        today = ((DELAYED_ON, (context.today(),)),)
+        return await connection(
+            info, DELAYED_IN_MUNICIPALITY, Milestone, tenant_id, first, after, today
+        )
 
     @strawberry.field(description="Who is asking; null when anonymous.")
     def viewer(self, info: Info) -> Viewer | None:

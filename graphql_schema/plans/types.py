@@ -5,15 +5,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from core.enums import ActionPlanStatus
+from core.enums import ActionPlanStatus, CompletionLevel, OgpValue
 from core.plans import lifecycle
 from core.plans.models import ActionPlan as PlanRow
+from graphql_schema.commitments.filters import CommitmentFilter, filtered_commitments
 from graphql_schema.commitments.types import Commitment
-from graphql_schema.connections import nested_connection
+from graphql_schema.connections import connection, nested_connection
 from graphql_schema.context import Info
-from graphql_schema.loaders import COMMITMENTS
+from graphql_schema.loaders import COMMITMENTS, DELAYED_IN_PLAN, DELAYED_ON
+from graphql_schema.milestones.types import Milestone
 from graphql_schema.prefetch import now_or_later
-from graphql_schema.relay import Connection, Node
+from graphql_schema.relay import Connection, Node, decode_id
 from graphql_schema.rows import from_rows
 
 if TYPE_CHECKING:
@@ -67,15 +69,49 @@ class ActionPlan(Node):
         measuring = info.context.plugins.measuring_frameworks()  # KPIs are no evaluations
         return from_rows(
             Evaluation,
-            [
-                r
-                for r in rows
-                if r.target is EvaluationTarget.PLAN and r.framework not in measuring
-            ],
+            [r for r in rows if r.target is EvaluationTarget.PLAN and r.framework not in measuring],
         )
 
-    @strawberry.field(description="Commitments ordered by code.")
+    @strawberry.field(
+        description="Commitments ordered by code; optionally only those with a tag, led by an "
+        "actor, for an OGP value, at a completion level, or with milestones delayed or not."
+    )
     def commitments(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        tag: str | None = None,
+        lead_agency_id: strawberry.ID | None = None,
+        ogp_value: OgpValue | None = None,
+        completion_level: list[CompletionLevel] | None = None,
+        delayed: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: commitments with a milestone delayed today; false: none."
+            ),
+        ] = None,
     ) -> Connection[Commitment]:
-        return nested_connection(info, COMMITMENTS, Commitment, self.row.id, first, after)
+        wanted = CommitmentFilter(
+            tag=tag,
+            lead_agency_id=decode_id(lead_agency_id, "Actor", field="leadAgencyId")
+            if lead_agency_id
+            else None,
+            ogp_value=ogp_value,
+            completion_levels=frozenset(completion_level or ()),
+            delayed=delayed,
+        )
+        if wanted.is_empty:
+            return nested_connection(info, COMMITMENTS, Commitment, self.row.id, first, after)
+        return filtered_commitments(info, self.row.id, wanted, first, after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Milestones of this plan delayed today (past their end date, neither "
+        "completed nor cancelled), the most overdue first; empty unless the plan is published "
+        "or being implemented."
+    )
+    async def delayed_milestones(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Milestone]:
+        today = ((DELAYED_ON, (info.context.today(),)),)
+        return await connection(info, DELAYED_IN_PLAN, Milestone, self.row.id, first, after, today)
