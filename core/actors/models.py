@@ -16,3 +16,5 @@ class Actor(Timestamped, TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(300))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(320))
+    #: The contact person agreed to be shown to the public (else staff alone see the contact).
+    contact_public: Mapped[bool] = mapped_column(default=False)

@@ -25,6 +25,7 @@ class ActorData:
     name: str
     contact_name: str | None = None
     contact_email: str | None = None
+    contact_public: bool = False
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:

@@ -72,4 +72,3 @@ def take_pending(session: AsyncSession) -> list[AuditEvent]:
     """The audit events written since the last call (call after commit)."""
     pending: list[AuditEvent] = session.info.pop(PENDING_EVENTS, [])
     return pending
-

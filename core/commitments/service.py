@@ -217,8 +217,7 @@ async def link_gaps(
         if not verdict:
             raise BadUserInput(
                 msg(
-                    f"Indicator '{indicator}' is not a gap of that assessment (answered "
-                    f"{answer}).",
+                    f"Indicator '{indicator}' is not a gap of that assessment (answered {answer}).",
                     f"El indicador '{indicator}' no es una brecha de esa evaluación "
                     f"(respuesta {answer}).",
                 ),

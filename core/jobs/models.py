@@ -52,6 +52,7 @@ class Job(Timestamped, TenantOwned, Base):
 
 class ExportFile(TenantOwned, Base):
     """A file an export job produced (kept in the database, so every replica serves it)."""
+
     __bookkeeping__: ClassVar[bool] = True
 
     __tablename__ = "export_files"

@@ -114,9 +114,7 @@ async def update_channel(
     if title is not None:
         channel.title = v.text("title", title, max_length=300)
     if description is not None:
-        channel.description = v.text(
-            "description", description, max_length=20_000, required=False
-        )
+        channel.description = v.text("description", description, max_length=20_000, required=False)
     if rules is not None:
         channel.rules = rules
     if opens_at is not None and opens_at != channel.opens_at:
@@ -359,9 +357,15 @@ async def _require_no_support_yet(
 
 
 async def moderate(
-    session: AsyncSession, by: Principal, contribution_id: uuid.UUID, to: Moderation, reason: str
+    session: AsyncSession,
+    by: Principal,
+    contribution_id: uuid.UUID,
+    to: Moderation,
+    reason: str,
+    *,
+    field: str = "id",
 ) -> Contribution:
-    contribution = await lookups.get(session, Contribution, contribution_id, field="id")
+    contribution = await lookups.get(session, Contribution, contribution_id, field=field)
     reason = v.text("reason", reason, max_length=5000, required=to is Moderation.HIDDEN)
     before = audit.snapshot(contribution)
     contribution.moderation = to
@@ -369,6 +373,31 @@ async def moderate(
     await session.flush()
     audit.record(session, by, "contribution.moderate", contribution, before=before)
     return contribution
+
+
+#: How many contributions one bulk moderation may change.
+MODERATE_AT_ONCE = 100
+
+
+async def moderate_many(
+    session: AsyncSession,
+    by: Principal,
+    contribution_ids: Sequence[uuid.UUID],
+    to: Moderation,
+    reason: str,
+) -> list[Contribution]:
+    """One moderation decision for several contributions (the pending supports of a
+    consultation, a wave of spam), all or none; each change audited on its own."""
+    ids = list(dict.fromkeys(contribution_ids))
+    if not ids or len(ids) > MODERATE_AT_ONCE:
+        raise BadUserInput(
+            msg(
+                f"Moderate between 1 and {MODERATE_AT_ONCE} contributions at once.",
+                f"Modere entre 1 y {MODERATE_AT_ONCE} contribuciones a la vez.",
+            ),
+            field="ids",
+        )
+    return [await moderate(session, by, cid, to, reason, field="ids") for cid in ids]
 
 
 async def respond(

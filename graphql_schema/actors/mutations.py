@@ -19,6 +19,10 @@ class CreateActorInput:
     name: str
     contact_name: str | None = None
     contact_email: str | None = None
+    contact_public: bool = strawberry.field(
+        default=False,
+        description="The contact person agreed to be shown to the public (default: staff only).",
+    )
 
 
 @strawberry.input
@@ -28,6 +32,7 @@ class UpdateActorInput:
     name: str | None = strawberry.UNSET
     contact_name: str | None = strawberry.UNSET
     contact_email: str | None = strawberry.UNSET
+    contact_public: bool | None = strawberry.UNSET
 
 
 @strawberry.type
@@ -48,6 +53,7 @@ class ActorMutations:
             name=input.name,
             contact_name=input.contact_name,
             contact_email=input.contact_email,
+            contact_public=input.contact_public,
         )
         async with info.context.transaction() as session:
             row = await actors.create(session, info.context.principal, data)
@@ -58,7 +64,9 @@ class ActorMutations:
         info.context.tenant()
         actor_id = decode_id(input.id, "Actor", field="id")
         changes = provided(input)
-        changes = {k: v for k, v in changes.items() if v is not None or k.startswith("contact")}
+        # A contact's name and e-mail can be cleared (null); everything else keeps its value.
+        clearable = ("contact_name", "contact_email")
+        changes = {k: v for k, v in changes.items() if v is not None or k in clearable}
         async with info.context.transaction() as session:
             row = await actors.update(session, info.context.principal, actor_id, changes)
         return ActorPayload(actor=from_row(Actor, row))

@@ -87,6 +87,13 @@ class ModerateContributionInput:
 
 
 @strawberry.input
+class ModerateContributionsInput:
+    ids: list[strawberry.ID] = strawberry.field(description="Up to 100 contributions.")
+    moderation: Moderation
+    reason: str = strawberry.field(default="", description="Required to hide.")
+
+
+@strawberry.input
 class RespondToContributionInput:
     id: strawberry.ID
     outcome: ResponseOutcome
@@ -121,6 +128,11 @@ class ChannelPayload:
 @strawberry.type
 class ContributionPayload:
     contribution: Contribution
+
+
+@strawberry.type
+class ContributionsPayload:
+    contributions: list[Contribution]
 
 
 @strawberry.type
@@ -278,6 +290,23 @@ class ParticipationMutations:
                 session, context.principal, contribution_id, input.moderation, input.reason
             )
         return ContributionPayload(contribution=from_row(Contribution, row))
+
+    @strawberry.mutation(
+        description="Publish, hold or hide several contributions at once (all or none), with "
+        "one reason.",
+        permission_classes=[requires(Permission.MODERATE)],
+    )
+    async def moderate_contributions(
+        self, info: Info, input: ModerateContributionsInput
+    ) -> ContributionsPayload:
+        context = info.context
+        context.tenant()
+        ids = [decode_id(i, "Contribution", field="ids") for i in input.ids]
+        async with context.transaction() as session:
+            rows = await participation.moderate_many(
+                session, context.principal, ids, input.moderation, input.reason
+            )
+        return ContributionsPayload(contributions=[from_row(Contribution, r) for r in rows])
 
     @strawberry.mutation(
         description="The reasoned response to a proposal: accepted, merged or declined.",

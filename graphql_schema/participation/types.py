@@ -96,6 +96,13 @@ class Channel(Node):
         )
 
 
+async def _supports(info: Info, proposal_id: Any, moderation: Moderation) -> int:
+    count: int = await info.context.loaders.counts_by(
+        ContributionRow, "parent_id", kind=ContributionKind.SUPPORT, moderation=moderation
+    ).load(proposal_id)
+    return count
+
+
 @strawberry.type(
     description="A proposal, comment, support, vote or meeting, and what became of it."
 )
@@ -144,11 +151,28 @@ class Contribution(Node):
         row = await info.context.loaders.get(ContributionRow).load(self.row.merged_into_id)
         return from_row(Contribution, row) if row else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Supports the public sees (published): the same number for everyone."
+    )
     async def support_count(self, info: Info) -> int:
-        return await info.context.loaders.counts_by(
-            ContributionRow, "parent_id", kind=ContributionKind.SUPPORT
-        ).load(self.row.id)
+        return await _supports(info, self.row.id, Moderation.PUBLISHED)
+
+    @strawberry.field(
+        description="Supports waiting for moderation (premoderated channels); null for those "
+        "who do not moderate."
+    )
+    async def pending_support_count(self, info: Info) -> int | None:
+        if not info.context.principal.can(Permission.MODERATE):
+            return None
+        return await _supports(info, self.row.id, Moderation.PENDING)
+
+    @strawberry.field(
+        description="Supports hidden by moderation; null for those who do not moderate."
+    )
+    async def hidden_support_count(self, info: Info) -> int | None:
+        if not info.context.principal.can(Permission.MODERATE):
+            return None
+        return await _supports(info, self.row.id, Moderation.HIDDEN)
 
     @strawberry.field
     async def comments(self, info: Info) -> list[Contribution]:

@@ -162,6 +162,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "editor",
         "contribution.moderate",
     ),
+    "moderateContributions": (
+        'mutation($id: ID!) { moderateContributions(input: {ids: [$id], moderation: HIDDEN, reason: "Ofensiva"}) { contributions { moderation } } }',
+        lambda t: {"id": t.gid("Contribution")},
+        "editor",
+        "contribution.moderate",
+    ),
     "respondToContribution": (
         'mutation($id: ID!, $c: ID!) { respondToContribution(input: {id: $id, outcome: ACCEPTED, response: "Se incorpora.", commitmentIds: [$c]}) { contribution { outcome } } }',
         lambda t: {"id": t.gid("Contribution"), "c": t.gid("Commitment")},

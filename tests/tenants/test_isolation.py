@@ -204,6 +204,14 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         'mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: HIDDEN, reason: "x"}) { contribution { id } } }',
         lambda a, b: {"id": a.gid("Contribution")},
     ),
+    "moderateContributions": (
+        'mutation($id: ID!) { moderateContributions(input: {ids: [$id], moderation: HIDDEN, reason: "x"}) { contributions { id } } }',
+        lambda a, b: {"id": a.gid("Contribution")},
+    ),
+    "moderateForeignAmongOwn": (
+        'mutation($id: ID!, $own: ID!) { moderateContributions(input: {ids: [$own, $id], moderation: HIDDEN, reason: "x"}) { contributions { id } } }',
+        lambda a, b: {"id": a.gid("Contribution"), "own": b.gid("Contribution")},
+    ),
     "respondToContribution": (
         'mutation($id: ID!) { respondToContribution(input: {id: $id, outcome: DECLINED, response: "x"}) { contribution { id } } }',
         lambda a, b: {"id": a.gid("Contribution")},
