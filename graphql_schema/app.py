@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -37,18 +38,22 @@ from tenants.directory import MunicipalityDirectory
 from tenants.unit_of_work import UnitOfWork
 from tenants.versions import make_versions
 from workers.broker import Jobs
-from workers.periodic import enqueue_periodic
+from workers.periodic import QUEUED_GRACE, enqueue_periodic
 
 PERIODIC_SECONDS = 300.0
 log = logging.getLogger("usina.app")
 
 
 async def _every(seconds: float, uow: UnitOfWork) -> None:
+    # The embedded broker keeps messages in memory: at start-up every queued job's message
+    # (a retry waiting for its backoff included) went with the previous process.
+    grace = timedelta(0)
     while True:
         try:
-            await enqueue_periodic(uow)
+            await enqueue_periodic(uow, queued_grace=grace)
         except Exception:
             log.exception("enqueueing the periodic jobs failed")
+        grace = QUEUED_GRACE
         await asyncio.sleep(seconds)
 
 

@@ -193,3 +193,46 @@ def test_keys_rotate_keeps_old_tokens_valid_and_signs_with_the_new_key(
 def test_schema_export_check_passes_on_the_committed_snapshot(env: dict[str, str]) -> None:
     result = usina(env, "schema", "export", "--check")
     assert result.returncode == 0, result.stderr
+
+
+def test_periodic_jobs_run_at_once_on_the_embedded_default(
+    migrated: dict[str, str], tmp_path: Path
+) -> None:
+    """No worker runs outside the web process on the embedded default, so the command runs
+    the day's monitoring itself: when it returns, the jobs are done and the e-mails sent."""
+    from aiosmtpd.controller import Controller
+
+    from tests.identity.oidc import free_port
+    from tests.workers.conftest import Mailbox
+
+    usina(migrated, "demo", "seed")
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = usina(
+            migrated | {"USINA_SMTP_PORT": str(port)}, "jobs", "enqueue-periodic", "--wait", "60"
+        )
+    finally:
+        controller.stop()
+    assert result.returncode == 0, result.stderr
+    assert "run here" in result.stdout, result.stdout
+    statuses = asyncio.run(_job_statuses(migrated))
+    # Every job is done, the seed's own (left queued by a command with no worker) included.
+    assert statuses["monitoring.delays"] == statuses["monitoring.digest"] == {"SUCCEEDED"}
+    assert set().union(*statuses.values()) == {"SUCCEEDED"}, statuses
+
+
+async def _job_statuses(env: dict[str, str]) -> dict[str, set[str]]:
+    from sqlalchemy import text
+
+    db = Database.from_url(env["USINA_DATABASE_URL"])
+    try:
+        async with db.engine.connect() as connection:
+            rows = await connection.execute(text("SELECT kind, status FROM jobs"))
+            out: dict[str, set[str]] = {}
+            for kind, status in rows:
+                out.setdefault(kind, set()).add(status)
+            return out
+    finally:
+        await db.dispose()

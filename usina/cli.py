@@ -140,24 +140,49 @@ def jobs() -> None:
 
 
 @jobs.command("enqueue-periodic")
+@click.option(
+    "--wait",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Embedded default: how long to run the jobs here before leaving the rest to the "
+    "web process.",
+)
 @_fail_cleanly
-def jobs_enqueue_periodic() -> None:
+def jobs_enqueue_periodic(wait: float) -> None:
     """Enqueue today's monitoring and this week's digest for every active municipality, and
-    re-send jobs that should have started (what a scheduler such as a CronJob calls)."""
+    re-send jobs that should have started (what a scheduler such as a CronJob calls).
+
+    With Redis, the workers run them. On the embedded default there is no worker outside the
+    web process, so this command runs them itself, now, and waits for them (``--wait``)."""
+    from datetime import timedelta
+
     from plugins.manager import make_plugin_manager
     from workers.broker import Jobs
-    from workers.periodic import enqueue_periodic
+    from workers.periodic import QUEUED_GRACE, enqueue_periodic
 
     settings = get_settings()
     background = Jobs.create(settings, make_plugin_manager())
+    embedded = settings.workers == "embedded"
+    if embedded:
+        background.start_worker()
+    # Embedded: a queued job's message is only in a web process's memory, if anywhere; run it
+    # here too (a second delivery of a job does its work once).
+    grace = timedelta(0) if embedded else QUEUED_GRACE
+
+    async def periodic(uow: Any) -> Any:
+        return await enqueue_periodic(uow, queued_grace=grace)
 
     try:
-        report = _run(enqueue_periodic, dispatcher=background)
+        report = _run(periodic, dispatcher=background)
+        drained = background.drain(wait) if embedded else True
     finally:
         background.close()
     click.echo(
         f"{report.municipalities} municipalities: {report.enqueued} jobs enqueued, "
         f"{report.resent} re-sent"
+        + ("; run here" if embedded and drained else "")
+        + ("; some still running, left to the web process" if not drained else "")
     )
 
 

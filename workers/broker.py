@@ -99,6 +99,18 @@ class Jobs:
         self.worker.start()
         return self.worker
 
+    def drain(self, seconds: float) -> bool:
+        """Wait (embedded broker) until every message sent so far, and those the jobs send in
+        turn, has been handled, for at most ``seconds``; whether the queue emptied. Retries
+        waiting for their backoff are not waited for: the web process's sweep sends them."""
+        if not isinstance(self.broker, StubBroker):
+            return True
+        try:
+            self.broker.join(QUEUE, timeout=int(seconds * 1000))
+        except dramatiq.errors.QueueJoinTimeout:
+            return False
+        return True
+
     def stop_worker(self) -> None:
         if self.worker is None:
             return

@@ -18,6 +18,7 @@ from core.enums import MunicipalityStatus
 from core.identity.principal import SYSTEM
 from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
+from core.jobs.service import iso_week
 from core.municipalities.models import Municipality
 from tenants.unit_of_work import UnitOfWork
 from workers.builtin import DELAYS, DIGEST
@@ -35,14 +36,15 @@ class PeriodicReport:
     resent: int
 
 
-def iso_week(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-async def enqueue_periodic(uow: UnitOfWork, today: date | None = None) -> PeriodicReport:
+async def enqueue_periodic(
+    uow: UnitOfWork, today: date | None = None, *, queued_grace: timedelta = QUEUED_GRACE
+) -> PeriodicReport:
     """Today's monitoring and this week's digest for every active municipality, and the jobs
-    that should have started, re-sent (by ``uow``'s dispatcher, after each commit)."""
+    that should have started, re-sent (by ``uow``'s dispatcher, after each commit).
+
+    ``queued_grace`` is how long a queued job may wait before its message counts as lost:
+    none where messages live in memory and the process holding them is gone (the embedded
+    default starting up, or its CLI)."""
     today = today or datetime.now(UTC).date()
     now = datetime.now(UTC)
     async with uow.db.session(None) as session:
@@ -70,7 +72,7 @@ async def enqueue_periodic(uow: UnitOfWork, today: date | None = None) -> Period
             stale = await session.execute(
                 select(Job).where(
                     or_(
-                        (Job.status == JobStatus.QUEUED) & (Job.updated_at < now - QUEUED_GRACE),
+                        (Job.status == JobStatus.QUEUED) & (Job.updated_at <= now - queued_grace),
                         (Job.status == JobStatus.RUNNING) & (Job.started_at < now - RUNNING_GRACE),
                     )
                 )

@@ -11,7 +11,8 @@ Delivery is at least once, so every step is safe to repeat:
    one roll back. The body's database effects and the success commit together, so a worker
    killed mid-job leaves nothing behind and the redelivered message does the work once;
 3. on an error: the error is recorded; with attempts left the job goes back to ``QUEUED`` and
-   the exception propagates (dramatiq retries with backoff), otherwise it is ``FAILED``.
+   the exception propagates (dramatiq retries with backoff), otherwise it is ``FAILED``. A
+   :class:`PermanentError` (retrying cannot fix it) fails the job at once.
 
 Every transaction goes through the unit of work (``tenants/unit_of_work.py``), so what a job
 writes is audited, announced to webhooks and plugins, and followed up exactly as the same
@@ -60,6 +61,11 @@ def worker_binding(municipality: Municipality) -> TenantBinding:
         sees_drafts=True,
         sees_evaluation_drafts=True,
     )
+
+
+class PermanentError(Exception):
+    """A failure that retrying cannot fix (a webhook receiver that refuses the request, a
+    destination the platform may not call): the job fails now, without further attempts."""
 
 
 @dataclass
@@ -227,7 +233,7 @@ class Runtime:
             job = await self._locked(session, job_id)
             if job is None or job.status is JobStatus.SUCCEEDED:
                 return True
-            final = job.attempts >= spec.max_attempts
+            final = job.attempts >= spec.max_attempts or isinstance(error, PermanentError)
             job.error = text
             job.status = JobStatus.FAILED if final else JobStatus.QUEUED
             if final:

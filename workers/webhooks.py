@@ -12,10 +12,20 @@ import httpx
 from core.notifications import service as notifications
 from core.notifications.models import Delivery
 from core.settings import Settings
+from workers.runtime import PermanentError
 
 
-class ForbiddenDestination(RuntimeError):
+class ForbiddenDestination(PermanentError):
     """A webhook URL that resolves into a network the platform keeps to itself."""
+
+
+class Refused(PermanentError):
+    """The receiver refused the request itself (a 4xx other than a timeout or a rate limit):
+    sending the same request again gets the same answer."""
+
+
+#: Client errors that are worth retrying: a timeout, "too early", a rate limit.
+TRANSIENT_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
 async def check_destination(settings: Settings, url: str) -> None:
@@ -46,5 +56,8 @@ async def post_webhook(settings: Settings, delivery: Delivery, secret: str) -> N
     }
     async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as http:
         response = await http.post(delivery.recipient, content=body, headers=headers)
-    if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"the receiver answered HTTP {response.status_code}")
+    status = response.status_code
+    if 400 <= status < 500 and status not in TRANSIENT_CLIENT_ERRORS:
+        raise Refused(f"the receiver refused the delivery: HTTP {status}")
+    if not 200 <= status < 300:
+        raise RuntimeError(f"the receiver answered HTTP {status}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -33,6 +34,12 @@ class Dispatcher(Protocol):
     """Sends a job's message to the workers (``workers/broker.py`` implements it)."""
 
     def send(self, pending: Pending) -> None: ...
+
+
+def iso_week(day: date) -> str:
+    """``2026-W49``: the week a digest covers."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 async def enqueue(

@@ -8,7 +8,8 @@ from core.i18n import msg
 from core.identity.roles import Permission
 from core.ids import decode_id
 from core.jobs import service as jobs
-from core.jobs.kinds import EXPORT, RECOMPUTE
+from core.jobs.kinds import DELAYS, DIGEST, EXPORT, RECOMPUTE
+from core.jobs.service import iso_week
 from core.notifications import service as notifications
 from core.plans.models import ActionPlan
 from graphql_schema.context import Info
@@ -33,6 +34,18 @@ class RecomputeScoresInput:
 @strawberry.type
 class JobPayload:
     job: Job
+
+
+@strawberry.input
+class RunMonitoringInput:
+    digest: bool = strawberry.field(
+        default=False, description="Also this week's digest to the admins."
+    )
+
+
+@strawberry.type
+class RunMonitoringPayload:
+    jobs: list[Job]
 
 
 @strawberry.input
@@ -98,6 +111,26 @@ class JobMutations:
                 args["plan_id"] = str(plan.id)
             job = await jobs.enqueue(session, info.context.principal, RECOMPUTE, args, audited=True)
         return JobPayload(job=from_row(Job, job))
+
+    @strawberry.mutation(
+        permission_classes=MANAGE,
+        description="Run monitoring now, without waiting for the daily run: delayed milestones "
+        "to the editors (and the week's digest to the admins, if asked). Nobody gets the same "
+        "notice twice: each e-mail is sent once per milestone and end date, or plan and week.",
+    )
+    async def run_monitoring(self, info: Info, input: RunMonitoringInput) -> RunMonitoringPayload:
+        context = info.context
+        context.tenant()
+        today = context.today()
+        wanted = [(DELAYS, {"date": today.isoformat()})]
+        if input.digest:
+            wanted.append((DIGEST, {"week": iso_week(today), "date": today.isoformat()}))
+        async with context.transaction() as session:
+            queued = [
+                await jobs.enqueue(session, context.principal, kind, args, audited=True)
+                for kind, args in wanted
+            ]
+        return RunMonitoringPayload(jobs=[from_row(Job, job) for job in queued])
 
     @strawberry.mutation(permission_classes=MANAGE, description="Queue a failed job again.")
     async def retry_job(self, info: Info, id: strawberry.ID) -> JobPayload:

@@ -294,6 +294,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "editor",
         "job.enqueue",
     ),
+    "runMonitoring": (
+        "mutation { runMonitoring(input: {digest: true}) { jobs { kind status } } }",
+        lambda t: {},
+        "tenant_admin",
+        "job.enqueue",
+    ),
     "retryJob": (
         "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
         lambda t: {"id": t.gid("Job")},

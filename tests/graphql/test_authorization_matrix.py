@@ -83,6 +83,7 @@ MUTATION_ALLOWED: dict[str, set[str]] = {name: EDITORS for name in MUTATIONS} | 
     "addIdentityProvider": ADMINS,
     "removeIdentityProvider": ADMINS,
     "retryJob": ADMINS,
+    "runMonitoring": ADMINS,
     "registerWebhook": ADMINS,
     "removeWebhook": ADMINS,
     "setPortalOrigins": ADMINS,

@@ -25,7 +25,7 @@ from core.jobs import service as jobs
 from core.jobs.models import ExportFile, Job, JobStatus
 from core.milestones.models import Milestone
 from core.notifications import service as notifications
-from core.notifications.models import Delivery, WebhookEndpoint
+from core.notifications.models import Delivery, DeliveryStatus, WebhookEndpoint
 from core.plans.models import ActionPlan
 from core.settings import Settings
 from plugins.manager import make_plugin_manager
@@ -34,7 +34,7 @@ from tenants.unit_of_work import UnitOfWork
 from tests.factories import Tenant, World
 from tests.workers.conftest import Mailbox, Receiver, Recorder
 from workers.builtin import DELAYS, DELIVER, DIGEST, EXPORT, RECOMPUTE, all_specs
-from workers.periodic import iso_week
+from workers.periodic import enqueue_periodic, iso_week
 from workers.runtime import Runtime
 
 REGISTRY = make_plugin_manager()
@@ -411,16 +411,66 @@ async def test_webhooks_cannot_reach_the_platforms_own_network(
     db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
 ) -> None:
     """Without the opt-in, a webhook aimed at loopback (or any private address) is refused
-    at delivery, and the receiver never hears from us."""
+    at delivery, and the receiver never hears from us. Retrying cannot change that: the job
+    fails at its first attempt, and the failure counts against the endpoint."""
     _, receiver = outside
     strict = worker_settings.model_copy(update={"webhook_allow_private_networks": False})
     recorder = Recorder()
     first = await prepare("deliver:webhook", db, world, receiver)
-    with pytest.raises(Exception, match="non-public address"):
-        await runtime_for(strict, db, recorder).run(
-            DELIVER, str(first.tenant_id), str(first.job_id)
-        )
+    await runtime_for(strict, db, recorder).run(DELIVER, str(first.tenant_id), str(first.job_id))
     assert receiver.calls == []
+    job, delivery, endpoint = await delivery_outcome(db, world, first, receiver)
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)
+    assert "non-public address" in (job.error or "")
+    assert delivery.status is DeliveryStatus.FAILED
+    assert endpoint.consecutive_failures == 1
+
+
+async def delivery_outcome(
+    db: Database, world: World, pending: jobs.Pending, receiver: Receiver
+) -> tuple[Job, Delivery, WebhookEndpoint]:
+    async with db.session(world.a.binding) as session:
+        job = await session.get(Job, (world.a.municipality.id, pending.job_id))
+        delivery = (
+            await session.execute(select(Delivery).where(Delivery.recipient == receiver.url))
+        ).scalar_one()
+        endpoint = (
+            await session.execute(
+                select(WebhookEndpoint).where(WebhookEndpoint.url == receiver.url)
+            )
+        ).scalar_one()
+    assert job is not None
+    return job, delivery, endpoint
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(410, True), (400, True), (429, False)])
+async def test_a_receiver_that_refuses_is_not_asked_again(
+    db: Database,
+    world: World,
+    worker_settings: Settings,
+    outside: tuple[Mailbox, Receiver],
+    status: int,
+    permanent: bool,
+) -> None:
+    """A 4xx answer is the receiver's final word (410 Gone, 400 Bad Request): the delivery
+    fails at once and counts against the endpoint. A rate limit (429) is retried."""
+    _, receiver = outside
+    receiver.status = status
+    first = await prepare("deliver:webhook", db, world, receiver)
+    runtime = runtime_for(worker_settings, db, Recorder())
+    if permanent:
+        await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+    else:
+        with pytest.raises(RuntimeError, match=f"HTTP {status}"):
+            await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+    assert len(receiver.calls) == 1
+    job, delivery, endpoint = await delivery_outcome(db, world, first, receiver)
+    if permanent:
+        assert (job.status, delivery.status) == (JobStatus.FAILED, DeliveryStatus.FAILED)
+        assert endpoint.consecutive_failures == 1
+    else:
+        assert (job.status, delivery.status) == (JobStatus.QUEUED, DeliveryStatus.PENDING)
+        assert endpoint.consecutive_failures == 0
 
 
 async def test_nothing_runs_for_a_suspended_municipality(
@@ -465,10 +515,7 @@ async def test_jobs_arriving_together_are_claimed_by_one_statement(
     event.listen(db.engine.sync_engine, "before_cursor_execute", count_claims)
     try:
         await asyncio.gather(
-            *(
-                runtime.run(job.kind, str(job.tenant_id), str(job.job_id))
-                for job in pending
-            )
+            *(runtime.run(job.kind, str(job.tenant_id), str(job.job_id)) for job in pending)
         )
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count_claims)
@@ -481,3 +528,39 @@ async def test_jobs_arriving_together_are_claimed_by_one_statement(
     assert sorted(rows) == [(JobStatus.SUCCEEDED, 1)] * 8
     # each job's success is a statement of its own; the claims of the eight share fewer
     assert 8 <= len(claims) < 8 + 8
+
+
+async def test_a_retry_lost_with_its_process_is_sent_again(
+    db: Database, world: World, worker_settings: Settings, outside: tuple[Mailbox, Receiver]
+) -> None:
+    """A job waiting for its retry when the process holding its message stops (the embedded
+    broker keeps messages in memory) is sent again by the next sweep: at once where messages
+    live in memory, after the grace period otherwise; and its retry then succeeds."""
+    _, receiver = outside
+    receiver.status = 503
+    first = await prepare("deliver:webhook", db, world, receiver)
+    runtime = runtime_for(worker_settings, db, Recorder())
+    with pytest.raises(RuntimeError, match="HTTP 503"):
+        await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+    job, _, _ = await delivery_outcome(db, world, first, receiver)
+    assert (job.status, job.attempts) == (JobStatus.QUEUED, 1)
+    # The process stops here: the retry's message is gone.
+
+    def resent(recorder: Recorder) -> list[uuid.UUID]:
+        return [p.job_id for p in recorder.sent if p.kind == DELIVER]
+
+    later = Recorder()
+    await enqueue_periodic(UnitOfWork(db, later))
+    assert first.job_id not in resent(later)  # within the grace period
+    at_once = Recorder()
+    await enqueue_periodic(UnitOfWork(db, at_once), queued_grace=timedelta(0))
+    assert first.job_id in resent(at_once)
+
+    receiver.status = 200
+    await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+    job, delivery, _ = await delivery_outcome(db, world, first, receiver)
+    assert (job.status, job.attempts, delivery.status) == (
+        JobStatus.SUCCEEDED,
+        2,
+        DeliveryStatus.SENT,
+    )

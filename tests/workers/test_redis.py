@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,13 +23,14 @@ import pytest
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO, CurrentMessage
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.exports.plan import OGP_COLUMNS
 from core.identity.principal import SYSTEM
 from core.identity.tokens import TokenService
 from core.jobs import service as jobs
 from core.jobs.models import ExportFile, Job, JobStatus
+from core.milestones.models import Milestone
 from core.settings import Settings
 from graphql_schema.app import create_app
 from plugins.manager import make_plugin_manager
@@ -149,7 +151,9 @@ async def test_a_change_reaches_webhooks_and_monitoring_reaches_mailboxes(
     )
     assert error_codes(updated) == []
 
-    report = await enqueue_periodic(UnitOfWork(db, background))  # today's monitoring, this week's digest
+    report = await enqueue_periodic(
+        UnitOfWork(db, background)
+    )  # today's monitoring, this week's digest
     assert report.enqueued >= 2
     await eventually(
         lambda: bool(receiver.calls) and any(world.a.slug in m["To"] for m in mailbox.messages)
@@ -157,6 +161,37 @@ async def test_a_change_reaches_webhooks_and_monitoring_reaches_mailboxes(
     assert [c["headers"]["usina-event"] for c in receiver.calls] == ["action_plan.update"]
     digests = [m for m in mailbox.messages if m["To"] == f"admin@{world.a.slug}.example"]
     assert digests and "Resumen semanal" in str(digests[0]["Subject"])
+
+
+async def test_an_admin_runs_monitoring_now(
+    api: httpx.AsyncClient,
+    db: Database,
+    world: World,
+    tokens: TokenService,
+    outside: tuple[Mailbox, Receiver],
+) -> None:
+    """No waiting for the daily run: the editors hear of a delay as soon as an admin asks,
+    and asking again sends nobody the same notice twice."""
+    mailbox, _ = outside
+    a = world.a
+    async with db.session(a.binding) as session:
+        await session.execute(
+            update(Milestone)
+            .where(Milestone.id == a.milestone_id)
+            .values(end_date=datetime.now(UTC).date() - timedelta(days=2))
+        )
+    admin = tokens.issue(subject="adm", role="tenant_admin", tenant=a.slug)
+    run = "mutation { runMonitoring(input: {}) { jobs { id kind } } }"
+    for _ in range(2):
+        asked = await gql(api, run, token=admin)
+        assert error_codes(asked) == [], asked
+        (job,) = asked["data"]["runMonitoring"]["jobs"]
+        assert job["kind"] == "monitoring.delays"
+        assert (await wait_for(api, job["id"], admin))["status"] == "SUCCEEDED"
+    await eventually(lambda: any(m["To"] == f"editor@{a.slug}.example" for m in mailbox.messages))
+    await asyncio.sleep(0.5)
+    delayed = [m for m in mailbox.messages if "Hito demorado" in str(m["Subject"])]
+    assert [m["To"] for m in delayed] == [f"editor@{a.slug}.example"]
 
 
 WORKER_WITH_A_SLOW_EXPORT = """
