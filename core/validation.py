@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import BadUserInput
@@ -81,6 +82,32 @@ def url(field: str, value: str | None) -> str | None:
     if len(value) > 500 or not URL_RE.match(value):
         raise BadUserInput(msg("Use an http(s) URL.", "Use una URL http(s)."), field=field)
     return value
+
+
+class Link(Protocol):
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+def links(field: str, items: Sequence[Link], *, max_items: int) -> list[dict[str, str]]:
+    """``[{url, title}]`` of links to evidence or documents: each an http(s) URL."""
+    if len(items) > max_items:
+        raise BadUserInput(
+            msg(f"At most {max_items} links.", f"Como máximo {max_items} enlaces."), field=field
+        )
+    out = []
+    for item in items:
+        link = url(f"{field}.url", item.url)
+        if link is None:
+            raise BadUserInput(
+                msg("A link needs a URL.", "Un enlace necesita una URL."), field=f"{field}.url"
+            )
+        title = text(f"{field}.title", item.title, max_length=300, required=False)
+        out.append({"url": link, "title": title})
+    return out
 
 
 def email(field: str, value: str | None) -> str | None:

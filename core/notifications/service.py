@@ -23,6 +23,7 @@ from core.identity.principal import SYSTEM, Principal
 from core.identity.roles import Role
 from core.jobs import service as jobs
 from core.jobs.kinds import DELIVER
+from core.notifications import payloads
 from core.notifications.models import Delivery, DeliveryChannel, WebhookEndpoint
 from core.notifications.templates import render
 
@@ -112,16 +113,7 @@ async def queue_webhooks(
         for endpoint in endpoints:
             if endpoint.events and event.action not in endpoint.events:
                 continue
-            body = {
-                "type": event.action,
-                "municipality": municipality,
-                "occurredAt": event.occurred_at.isoformat(),
-                "data": {
-                    "entityType": event.entity_type,
-                    "entityId": event.entity_id,
-                    "after": event.after,
-                },
-            }
+            body = payloads.webhook_body(event, municipality)
             row = await _new_delivery(
                 session,
                 channel=DeliveryChannel.WEBHOOK,

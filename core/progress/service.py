@@ -61,27 +61,7 @@ def derive_status(percent: float, status: MilestoneStatus | None) -> MilestoneSt
 
 
 def _evidence(items: list[Evidence]) -> list[dict[str, str]]:
-    if len(items) > MAX_EVIDENCE:
-        raise BadUserInput(
-            msg(
-                f"At most {MAX_EVIDENCE} evidence links.", f"Como máximo {MAX_EVIDENCE} evidencias."
-            ),
-            field="evidence",
-        )
-    out = []
-    for item in items:
-        link = v.url("evidence.url", item.url)
-        if link is None:
-            raise BadUserInput(
-                msg("Evidence needs a URL.", "La evidencia necesita una URL."), field="evidence.url"
-            )
-        out.append(
-            {
-                "url": link,
-                "title": v.text("evidence.title", item.title, max_length=300, required=False),
-            }
-        )
-    return out
+    return v.links("evidence", items, max_items=MAX_EVIDENCE)
 
 
 async def report(

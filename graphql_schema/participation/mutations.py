@@ -7,6 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from core import lookups
+from core import validation as v
 from core.actors.models import Actor as ActorRow
 from core.enums import ContributionKind, Moderation, ResponseOutcome
 from core.errors import BadUserInput
@@ -110,13 +111,25 @@ class AddChannelMemberInput:
 
 
 @strawberry.input
+class MeetingDocumentInput:
+    url: str
+    title: str = ""
+
+
+@strawberry.input
 class RecordMeetingInput:
     channel_id: strawberry.ID
     held_on: date
     agenda: str
+    title: str = strawberry.field(default="", description="Default: the meeting's date.")
+    place: str = ""
     minutes: str = ""
     attendee_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Actors present."
+        default_factory=list,
+        description="Actors present (in a channel with members, members only).",
+    )
+    documents: list[MeetingDocumentInput] = strawberry.field(
+        default_factory=list, description="Links to the minutes, presentations, recordings."
     )
 
 
@@ -169,6 +182,22 @@ def display_name(principal: Principal) -> str:
         if isinstance(value, str) and value.strip():
             return value.strip()[:200]
     return ""
+
+
+#: Documents one meeting record may link to.
+MAX_DOCUMENTS = 20
+
+
+def meeting_data(input: RecordMeetingInput, attendees: list[Any]) -> dict[str, Any]:
+    """What a meeting record keeps (read back as ``Contribution.meeting``)."""
+    return {
+        "held_on": input.held_on.isoformat(),
+        "place": v.text("place", input.place, max_length=300, required=False),
+        "agenda": v.text("agenda", input.agenda, max_length=20_000),
+        "minutes": v.text("minutes", input.minutes, max_length=100_000, required=False),
+        "attendee_ids": [str(a) for a in dict.fromkeys(attendees)],
+        "documents": v.links("documents", input.documents, max_items=MAX_DOCUMENTS),
+    }
 
 
 @strawberry.type
@@ -390,14 +419,10 @@ class ParticipationMutations:
             data = participation.ContributionData(
                 channel_id=channel.id,
                 kind=ContributionKind.MEETING,
-                title=f"{input.held_on:%Y-%m-%d}",
+                title=v.text("title", input.title, max_length=300, required=False)
+                or f"{input.held_on:%Y-%m-%d}",
                 body=input.agenda,
-                data={
-                    "held_on": input.held_on.isoformat(),
-                    "agenda": input.agenda,
-                    "minutes": input.minutes,
-                    "attendee_ids": [str(a) for a in attendees],
-                },
+                data=meeting_data(input, attendees),
             )
             row = await participation.contribute(
                 session,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -96,6 +97,28 @@ class Channel(Node):
         )
 
 
+@strawberry.type(description="A link to a meeting's minutes, presentation or recording.")
+class MeetingDocument:
+    url: str
+    title: str
+
+
+@strawberry.type(description="A meeting of a channel (a forum's session), as recorded by staff.")
+class Meeting:
+    title: str
+    held_on: date
+    place: str
+    agenda: str
+    minutes: str
+    documents: list[MeetingDocument]
+    attendee_ids: strawberry.Private[list[uuid.UUID]]
+
+    @strawberry.field(description="The actors present.")
+    async def attendees(self, info: Info) -> list[Actor]:
+        rows = await info.context.loaders.get(ActorRow).load_many(self.attendee_ids)
+        return [from_row(Actor, row) for row in rows if row is not None]
+
+
 async def _supports(info: Info, proposal_id: Any, moderation: Moderation) -> int:
     count: int = await info.context.loaders.counts_by(
         ContributionRow, "parent_id", kind=ContributionKind.SUPPORT, moderation=moderation
@@ -112,7 +135,7 @@ class Contribution(Node):
     title: str
     body: str
     author_name: str
-    data: JSON
+    data: JSON = strawberry.field(deprecation_reason="A meeting's record is typed: read `meeting`.")
     moderation: Moderation
     moderation_reason: str
     outcome: ResponseOutcome | None = strawberry.field(
@@ -121,6 +144,24 @@ class Contribution(Node):
     response: str = strawberry.field(description="The reasons given.")
     responded_at: datetime | None
     created_at: datetime
+
+    @strawberry.field(description="A meeting's record; null for other contributions.")
+    def meeting(self) -> Meeting | None:
+        if self.row.kind is not ContributionKind.MEETING:
+            return None
+        data = self.row.data
+        return Meeting(
+            title=self.row.title,
+            held_on=date.fromisoformat(data["held_on"]),
+            place=data.get("place", ""),
+            agenda=data.get("agenda", self.row.body),
+            minutes=data.get("minutes", ""),
+            documents=[
+                MeetingDocument(url=d["url"], title=d.get("title", ""))
+                for d in data.get("documents", ())
+            ],
+            attendee_ids=[uuid.UUID(a) for a in data.get("attendee_ids", ())],
+        )
 
     @strawberry.field(
         description="The account that wrote it (issuer subject), for moderators; null for "

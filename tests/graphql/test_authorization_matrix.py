@@ -132,6 +132,7 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
     "municipality": ("{ municipality { slug } }", EVERYONE),
     "node": ("query($p: ID!) { node(id: $p) { id } }", EVERYONE),
     "viewer": ("{ viewer { subject } }", EVERYONE),
+    "channelKinds": ("{ channelKinds { name } }", EVERYONE),
     "delayedMilestones": ("{ delayedMilestones(first: 1) { totalCount } }", EVERYONE),
     "notificationPreferences": ("{ notificationPreferences { notify email } }", SIGNED_IN),
 }

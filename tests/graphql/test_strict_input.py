@@ -82,6 +82,20 @@ CASES: dict[str, tuple[str, Any, str, str, str]] = {
         "BAD_USER_INPUT",
         "attendeeIds",
     ),
+    "a meeting document that is no link": (
+        'mutation($c: ID!, $d: Date!) { recordMeeting(input: {channelId: $c, heldOn: $d, agenda: "x", documents: [{url: "acta.pdf"}]}) { contribution { id } } }',
+        lambda w: {"c": w.a.gid("Forum"), "d": str(date.today())},
+        "editor",
+        "BAD_USER_INPUT",
+        "documents.url",
+    ),
+    "a meeting without an agenda": (
+        'mutation($c: ID!, $d: Date!) { recordMeeting(input: {channelId: $c, heldOn: $d, agenda: " "}) { contribution { id } } }',
+        lambda w: {"c": w.a.gid("Forum"), "d": str(date.today())},
+        "editor",
+        "BAD_USER_INPUT",
+        "agenda",
+    ),
     "a second draft evaluation of one commitment": (
         'mutation($p: ID!, $c: ID!) { startEvaluation(input: {framework: "ogp_irm", actionPlanId: $p, commitmentId: $c}) { evaluation { id } } }',
         lambda w: {"p": w.a.gid("ActionPlan"), "c": w.a.gid("Commitment")},

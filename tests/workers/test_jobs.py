@@ -221,6 +221,52 @@ async def test_a_webhook_call_is_signed(
     assert call["json"]["id"] == headers["usina-delivery"]
     assert call["json"]["municipality"] == world.a.slug
     assert abs(int(headers["usina-timestamp"]) - datetime.now(UTC).timestamp()) < 60
+    # Version 1: the API's vocabulary, not the table's.
+    body = call["json"]
+    assert (body["version"], body["type"]) == (1, "action_plan.update")
+    data = body["data"]
+    assert (data["entityType"], data["entityId"]) == ("ActionPlan", world.a.gid("ActionPlan"))
+    assert data["entity"]["id"] == world.a.gid("ActionPlan")
+    assert data["entity"]["title"] == "Plan a" and "startDate" in data["entity"]
+    assert "tenantId" not in data["entity"] and "tenant_id" not in data["entity"]
+
+
+def test_webhook_payloads_name_references_by_global_id() -> None:
+    """Every reference of a snapshot becomes the global ID ``node(id:)`` takes, nested JSON
+    included, and internal columns and secrets stay home."""
+    from core.ids import to_global_id
+    from core.notifications import payloads
+
+    ids = {name: uuid.uuid4() for name in ("m", "c", "p", "ch", "a", "parent", "k")}
+    meeting = payloads.entity(
+        "Contribution",
+        {
+            "tenant_id": str(ids["m"]),
+            "id": str(ids["c"]),
+            "plan_id": str(ids["p"]),
+            "channel_id": str(ids["ch"]),
+            "parent_id": str(ids["parent"]),
+            "author_subject": "ed",
+            "data": {"held_on": "2026-11-30", "attendee_ids": [str(ids["a"])]},
+        },
+    )
+    assert meeting == {
+        "id": to_global_id("Contribution", ids["c"]),
+        "planId": to_global_id("ActionPlan", ids["p"]),
+        "channelId": to_global_id("Channel", ids["ch"]),
+        "parentId": to_global_id("Contribution", ids["parent"]),
+        "authorSubject": "ed",
+        "data": {"heldOn": "2026-11-30", "attendeeIds": [to_global_id("Actor", ids["a"])]},
+    }
+    commitment = payloads.entity(
+        "Commitment", {"lead_agency_id": str(ids["a"]), "ogp_values": ["CIVIC_PARTICIPATION"]}
+    )
+    assert commitment == {
+        "leadAgencyId": to_global_id("Actor", ids["a"]),
+        "ogpValues": ["CIVIC_PARTICIPATION"],
+    }
+    client = payloads.entity("ApiClient", {"client_id": "a-portal", "secret_hash": "ab" * 32})
+    assert client == {"clientId": "a-portal"}
 
 
 async def test_a_failing_webhook_is_retried_then_its_endpoint_disabled(
