@@ -36,6 +36,7 @@ from core.identity.principal import ANONYMOUS, Principal
 from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Permission, Role
 from core.identity.tokens import TokenService, invalid_token
 from core.municipalities.models import Municipality
+from core.notifications import participants
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.directory import MunicipalityDirectory
@@ -128,6 +129,8 @@ async def enter_municipality(
     return Resolved(binding=binding, municipality=municipality)
 
 
+#: The roles monitoring writes to (delays to editors, digests to admins).
+REMINDED_ROLES = frozenset({Role.EDITOR, Role.TENANT_ADMIN})
 #: How stale ``people.last_seen_at`` may get before a request refreshes it (one write per
 #: person per interval, not one per request).
 SEEN_INTERVAL = timedelta(hours=1)
@@ -263,6 +266,7 @@ class Authenticator:
                 # A first sign-in: an invitation by this e-mail becomes this person.
                 person = await identity.claim_invitation(session, provider.issuer, subject, email)
             now = datetime.now(UTC)
+            refreshed = True
             if person is None:  # first sight
                 person = await identity.person_for(session, provider.issuer, subject, email=email)
                 person.last_seen_at = now
@@ -273,6 +277,8 @@ class Authenticator:
             ):
                 person.email = email or person.email
                 person.last_seen_at = now
+            else:
+                refreshed = False
             role: Role | None = None
             if person.staff_role is Role.PLATFORM_ADMIN:
                 role = Role.PLATFORM_ADMIN
@@ -284,8 +290,17 @@ class Authenticator:
             probe = binding_for(ANONYMOUS, municipality)
             async with self.db.session(probe) as session:
                 role = await identity.membership_role(session, person.id)
+        mapped = None
         if role is None:
-            role = identity.mapped_role(provider, claims) or provider.default_role
+            role = mapped = identity.mapped_role(provider, claims) or provider.default_role
+        if refreshed:  # at most hourly: where staff reminders reach them
+            async with self.uow.transaction(binding_for(ANONYMOUS, municipality)) as session:
+                await participants.seen_through_provider(
+                    session,
+                    subject,
+                    email if verified else None,
+                    mapped if mapped in REMINDED_ROLES else None,
+                )
         return Principal(
             subject=subject,
             role=role,

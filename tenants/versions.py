@@ -92,5 +92,3 @@ def make_versions(settings: Settings) -> DataVersions:
     if backend == "redis":
         return RedisVersions(aioredis.Redis.from_url(settings.redis_url), settings.cache_prefix)
     return MemoryVersions()
-
-

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, TenantOwned, Timestamped
 from core.enums import db_enum
+from core.identity.roles import Role
 
 
 class DeliveryStatus(StrEnum):
@@ -95,6 +96,10 @@ class ParticipantContact(Timestamped, TenantOwned, Base):
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64))
     notify: Mapped[bool] = mapped_column(default=True)
     unsubscribe_token: Mapped[str] = mapped_column(String(64))
+    #: The municipal role the municipality's identity provider gave them when last seen, for
+    #: people who hold it through the provider's role mapping rather than a membership: staff
+    #: reminders reach them too. ``None`` otherwise.
+    provider_role: Mapped[Role | None] = mapped_column(db_enum(Role, "contact_provider_role"))
 
     @property
     def address(self) -> str | None:

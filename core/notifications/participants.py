@@ -27,6 +27,7 @@ from core.enums import ContributionKind, Moderation, ResponseOutcome
 from core.errors import BadUserInput, NotFound
 from core.i18n import msg
 from core.identity.principal import Principal
+from core.identity.roles import Role
 from core.notifications import service as notifications
 from core.notifications.models import ParticipantContact
 from core.participation.models import Channel, Contribution
@@ -90,6 +91,26 @@ async def remember(session: AsyncSession, by: Principal) -> ParticipantContact |
         contact.identity_email = by.email
         await session.flush()
     return contact
+
+
+async def seen_through_provider(
+    session: AsyncSession, subject: str, email: str | None, role: Role | None
+) -> None:
+    """Someone the municipality's identity provider vouched for has signed in: keep their
+    address and the role the provider's mapping gave them (``None`` when their role comes from
+    elsewhere), so staff reminders reach editors and admins who hold no membership."""
+    contact = await contact_of(session, subject)
+    if contact is None:
+        if email is None and role is None:
+            return
+        contact = ParticipantContact(
+            subject=subject, unsubscribe_token=secrets.token_urlsafe(24), notify=True
+        )
+        session.add(contact)
+    if email is not None:
+        contact.identity_email = email
+    contact.provider_role = role
+    await session.flush()
 
 
 def _audit(session: AsyncSession, by: Principal, action: str, contact: ParticipantContact) -> None:

@@ -24,7 +24,12 @@ from core.identity.roles import Role
 from core.jobs import service as jobs
 from core.jobs.kinds import DELIVER
 from core.notifications import payloads
-from core.notifications.models import Delivery, DeliveryChannel, WebhookEndpoint
+from core.notifications.models import (
+    Delivery,
+    DeliveryChannel,
+    ParticipantContact,
+    WebhookEndpoint,
+)
 from core.notifications.templates import render
 
 #: A webhook endpoint is switched off after this many deliveries failed in a row.
@@ -159,11 +164,19 @@ async def queue_email(
 
 
 async def member_emails(session: AsyncSession, roles: Sequence[Role]) -> list[str]:
-    """E-mail addresses of the bound municipality's members with one of ``roles``."""
-    rows = await session.execute(
+    """E-mail addresses of the bound municipality's people with one of ``roles``: members
+    (their address from the invitation or from their identity provider's claims at sign-in),
+    and those the municipality's identity provider gives the role by its mapping."""
+    members = await session.execute(
         select(Person.email)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.role.in_(list(roles)), Person.email.is_not(None))
-        .order_by(Person.email)
     )
-    return [email for email in rows.scalars() if email]
+    mapped = await session.execute(
+        select(ParticipantContact.identity_email).where(
+            ParticipantContact.provider_role.in_(list(roles)),
+            ParticipantContact.identity_email.is_not(None),
+        )
+    )
+    found = {email.lower(): email for email in [*members.scalars(), *mapped.scalars()] if email}
+    return sorted(found.values())

@@ -34,6 +34,8 @@ PEOPLE_A = {
     "member": {"roles": ["staff"]},
     "invitee": {"roles": ["staff"], "email": "Invitee@A.example"},
     "unverified": {"email": "unverified@a.example", "email_verified": False},
+    "editora": {"email": "editora@a.example"},
+    "sinrol": {"roles": ["staff"], "email": "sinrol@a.example", "email_verified": False},
 }
 VIEWER = "{ viewer { subject issuer role municipality } }"
 PLAN = (
@@ -278,3 +280,29 @@ async def test_a_membership_needs_a_subject_or_an_e_mail(
     )
     assert error_codes(result) == ["BAD_USER_INPUT"]
     assert result["errors"][0]["extensions"]["field"] == "subject"
+
+
+async def test_staff_reminders_reach_addresses_from_the_providers_claims(
+    client: Any, db: Database, sso_world: World, provider_a: OidcProvider
+) -> None:
+    """A member invited by subject alone, and an editor by the provider's role mapping (no
+    membership), both get their address from the provider's e-mail claim at sign-in, and
+    monitoring writes to both; an unverified address gets nothing."""
+    from core.identity.roles import Role
+    from core.notifications import service as notifications
+
+    a = sso_world.a
+    async with db.session(a.binding) as session:
+        await identity.set_membership(
+            session, SYSTEM, issuer=provider_a.issuer, subject="editora", role="editor"
+        )
+    for person in ("editora", "ana", "sinrol", "jefa"):
+        result = await gql(client, VIEWER, token=provider_a.token(person), tenant=a.slug)
+        assert error_codes(result) == [], result
+    async with db.session(a.binding) as session:
+        editors = await notifications.member_emails(session, [Role.EDITOR])
+        admins = await notifications.member_emails(session, [Role.TENANT_ADMIN])
+    # (The factories' own members, shared by every world of the database, come too.)
+    assert {"ana@a.example", "editora@a.example"} <= set(editors)
+    assert "sinrol@a.example" not in editors  # an address the provider did not verify
+    assert not any(email.endswith("@a.example") for email in admins)  # jefa has none
