@@ -269,6 +269,11 @@ LABELS = {
         "lead": "Institución responsable",
         "milestones": "Hitos",
         "end": "Fin",
+        "indicators": "Indicadores",
+        "indicator": "Indicador",
+        "baseline": "Línea de base",
+        "target": "Meta",
+        "latest": "Última medición",
     },
     "en": {
         "report": "Action plan report",
@@ -279,8 +284,41 @@ LABELS = {
         "lead": "Lead institution",
         "milestones": "Milestones",
         "end": "End",
+        "indicators": "Indicators",
+        "indicator": "Indicator",
+        "baseline": "Baseline",
+        "target": "Target",
+        "latest": "Latest measurement",
     },
 }
+
+
+def _measure(value: Any, unit: str) -> str:
+    if not isinstance(value, int | float):
+        return "—"
+    return f"{value:g} {unit}".strip()
+
+
+def _indicator_table(indicators: list[dict[str, Any]], t: dict[str, str]) -> str:
+    """A commitment's measured indicators (KPIs): baseline, target, latest measurement."""
+    e = html.escape
+    rows = []
+    for item in indicators:
+        unit = str(item.get("unit") or "")
+        measured = sorted(item.get("measurements") or [], key=lambda m: str(m.get("on", "")))
+        latest = measured[-1] if measured else None
+        when = f" ({e(str(latest.get('on', '')))})" if latest else ""
+        rows.append(
+            f"<tr><td>{e(str(item.get('code', '')))} {e(str(item.get('name', '')))}</td>"
+            f"<td>{e(_measure(item.get('baseline'), unit))}</td>"
+            f"<td>{e(_measure(item.get('target'), unit))}</td>"
+            f"<td>{e(_measure(latest.get('value') if latest else None, unit))}{when}</td></tr>"
+        )
+    return (
+        f"<h3>{e(t['indicators'])}</h3><table><tr><th>{e(t['indicator'])}</th>"
+        f"<th>{e(t['baseline'])}</th><th>{e(t['target'])}</th><th>{e(t['latest'])}</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
 
 
 def to_html(data: PlanData) -> bytes:
@@ -320,6 +358,9 @@ def to_html(data: PlanData) -> bytes:
             f"<h3>{e(t['milestones'])}</h3><table><tr><th></th><th>{e(t['end'])}</th>"
             f"<th>{e(t['status'])}</th><th>{e(t['progress'])}</th></tr>{rows}</table>"
         )
+        indicators = data.indicators.get(c.id, [])
+        if indicators:
+            parts.append(_indicator_table(indicators, t))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts).encode("utf-8")

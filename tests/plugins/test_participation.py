@@ -583,6 +583,12 @@ async def test_kpis_are_not_evaluations_in_the_api_or_the_exports(
     assert [(i["framework"], i["code"], i["target"]) for i in commitment["indicators"]] == [
         ("kpi", "K1", 40)
     ]
+    report = exports.BUILDERS["html"](data).decode()  # in the municipality's Spanish
+    assert "<h3>Indicadores</h3>" in report
+    assert (
+        "<tr><td>K1 Conjuntos publicados</td><td>0 datasets</td><td>40 datasets</td>"
+        "<td>—</td></tr>"
+    ) in report
 
 
 CONTRIBUTIONS = """query($c: ID!, $m: [Moderation!], $o: [ResponseOutcome!], $a: Boolean) {
