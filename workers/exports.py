@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.exports import plan as exports
+from core.i18n import Message
 from core.jobs.kinds import EXPORT
 from core.jobs.models import ExportFile
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
 
 
+def rating_words(registry: PluginRegistry) -> exports.Scales:
+    """The words of every commitment criterion's scale, from the frameworks that rate."""
+    scales: dict[str, dict[str, Message]] = {}
+    for _, spec in registry.frameworks.values():
+        if spec.measures:
+            continue
+        for criterion in spec.criteria.get("COMMITMENT", ()):
+            words = scales.setdefault(criterion.code, {})
+            words.update({option.code: option.label for option in criterion.scale})
+    return scales
+
+
 def export_plan(registry: PluginRegistry) -> JobSpec:
     async def run(ctx: JobContext) -> dict[str, Any]:
-        return await _export(ctx, registry.measuring_frameworks())
+        return await _export(ctx, registry.measuring_frameworks(), rating_words(registry))
 
     return JobSpec(name=EXPORT, run=run, max_attempts=3, time_limit_seconds=300)
 
 
-async def _export(ctx: JobContext, measuring: frozenset[str]) -> dict[str, Any]:
+async def _export(
+    ctx: JobContext, measuring: frozenset[str], scales: exports.Scales
+) -> dict[str, Any]:
     plan_id = ctx.uuid_arg("plan_id")
     fmt = str(ctx.args.get("format", "csv")).lower()
     if plan_id is None or fmt not in exports.BUILDERS:
         raise ValueError(f"bad export arguments: {dict(ctx.args)}")
-    data = await exports.load(ctx.session, ctx.municipality, plan_id, measuring=measuring)
+    data = await exports.load(
+        ctx.session,
+        ctx.municipality,
+        plan_id,
+        measuring=measuring,
+        scales=scales,
+        today=datetime.now(ZoneInfo(ctx.municipality.timezone)).date(),
+    )
     content = exports.BUILDERS[fmt](data)
     row = ExportFile(
         job_id=ctx.job_id,

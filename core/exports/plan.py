@@ -13,7 +13,7 @@ import html
 import io
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -24,8 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import lookups
 from core.actors.models import Actor
 from core.commitments.models import Commitment, CommitmentSupporter
-from core.enums import EvaluationStatus, OgpValue
+from core.enums import (
+    ActionPlanStatus,
+    CompletionLevel,
+    EvaluationStatus,
+    MilestoneStatus,
+    OgpValue,
+)
 from core.evaluation.models import Evaluation, Rating
+from core.i18n import Message, msg
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
 from core.plans.models import ActionPlan
@@ -63,6 +70,38 @@ RATING_COLUMNS = {
     "Completion": "COMPLETION",
     "Did It Open Government": "DID_IT_OPEN_GOVERNMENT",
 }
+#: Columns of ours after OGP's: where the commitment stands, in the export's language.
+STATUS_COLUMNS = ["Status", "Progress", "Completion Level", "Start Date", "End Date"]
+CSV_COLUMNS = OGP_COLUMNS + STATUS_COLUMNS
+#: A commitment's standing, from its progress and its milestones' dates.
+STANDING = {
+    "NOT_STARTED": msg("Not started", "No iniciado"),
+    "IN_PROGRESS": msg("In progress", "En curso"),
+    "DELAYED": msg("Delayed", "Demorado"),
+    "COMPLETED": msg("Completed", "Cumplido"),
+}
+COMPLETION_LEVELS = {
+    CompletionLevel.NOT_STARTED: msg("Not started", "No iniciado"),
+    CompletionLevel.LIMITED: msg("Limited", "Limitado"),
+    CompletionLevel.SUBSTANTIAL: msg("Substantial", "Sustancial"),
+    CompletionLevel.COMPLETE: msg("Complete", "Completo"),
+}
+PLAN_STATUSES = {
+    ActionPlanStatus.DRAFT: msg("Draft", "Borrador"),
+    ActionPlanStatus.COCREATION: msg("Co-creation", "Cocreación"),
+    ActionPlanStatus.PUBLISHED: msg("Published", "Publicado"),
+    ActionPlanStatus.IMPLEMENTATION: msg("In implementation", "En implementación"),
+    ActionPlanStatus.CLOSED: msg("Closed", "Cerrado"),
+    ActionPlanStatus.ARCHIVED: msg("Archived", "Archivado"),
+}
+MILESTONE_STATUSES = {
+    MilestoneStatus.NOT_STARTED: msg("Not started", "No iniciado"),
+    MilestoneStatus.IN_PROGRESS: msg("In progress", "En curso"),
+    MilestoneStatus.COMPLETED: msg("Completed", "Completado"),
+    MilestoneStatus.CANCELLED: msg("Cancelled", "Cancelado"),
+}
+#: A rating's words: criterion code -> scale option code -> label (the frameworks' own).
+Scales = Mapping[str, Mapping[str, Message]]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -83,6 +122,28 @@ class PlanData:
     ratings: dict[uuid.UUID, dict[str, str | None]]
     #: Measured indicators (KPIs) per commitment: {framework, code, and the framework's data}.
     indicators: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    #: The words of ratings, from the frameworks that rate.
+    scales: Scales = field(default_factory=dict)
+    #: The day the export describes (a milestone past its end date then is delayed).
+    today: date = field(default_factory=date.today)
+
+    @property
+    def locale(self) -> str:
+        return self.municipality.locale.value
+
+    def standing(self, c: Commitment) -> str:
+        progress = self.progress.get(c.id, 0.0)
+        if rollup.completion_level(progress) is CompletionLevel.COMPLETE:
+            return "COMPLETED"
+        if any(m.is_delayed_on(self.today) for m in self.milestones.get(c.id, [])):
+            return "DELAYED"
+        return "IN_PROGRESS" if progress > 0 else "NOT_STARTED"
+
+    def rating_words(self, criterion: str, value: str | None) -> str:
+        if value is None:
+            return ""
+        label = self.scales.get(criterion, {}).get(value)
+        return label.text(self.locale) if label is not None else value
 
 
 async def load(
@@ -91,9 +152,12 @@ async def load(
     plan_id: uuid.UUID,
     *,
     measuring: Collection[str] = (),
+    scales: Scales | None = None,
+    today: date | None = None,
 ) -> PlanData:
     """The plan's data for an export. ``measuring``: frameworks that measure (KPIs) rather
-    than rate; their records become ``indicators``, not ``ratings``."""
+    than rate; their records become ``indicators``, not ``ratings``. ``scales``: the words of
+    ratings (else codes are written)."""
     plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
     commitments = list(
         (
@@ -163,10 +227,14 @@ async def load(
         supporters=supporters,
         ratings=ratings,
         indicators=indicators,
+        scales=scales or {},
+        today=today or date.today(),
     )
 
 
-def _ogp_row(data: PlanData, c: Commitment) -> dict[str, Any]:
+def _ogp_row(data: PlanData, c: Commitment, *, words: bool = True) -> dict[str, Any]:
+    """OGP's dataset row; ``words``: ratings as the scale's words in the export's language
+    (and completion known from progress when unrated), else as codes as rated."""
     m, p = data.municipality, data.plan
     lead = data.actors.get(c.lead_agency_id) if c.lead_agency_id else None
     values = set(c.ogp_values)
@@ -192,18 +260,38 @@ def _ogp_row(data: PlanData, c: Commitment) -> dict[str, Any]:
         "URL": m.website or "",
     }
     rated = data.ratings.get(c.id, {})
+    level = rollup.completion_level(data.progress.get(c.id, 0.0))
     for column, criterion in RATING_COLUMNS.items():
-        row[column] = rated.get(criterion) or ""
+        value = rated.get(criterion)
+        if not words:
+            row[column] = value or ""
+            continue
+        if value is None and criterion == "COMPLETION":  # known without an evaluation
+            value = level.value
+        row[column] = data.rating_words(criterion, value)
     return {column: row[column] for column in OGP_COLUMNS}
 
 
+def _csv_row(data: PlanData, c: Commitment) -> dict[str, Any]:
+    level = rollup.completion_level(data.progress.get(c.id, 0.0))
+    return _ogp_row(data, c) | {
+        "Status": STANDING[data.standing(c)].text(data.locale),
+        "Progress": f"{data.progress.get(c.id, 0.0):.2f}",
+        "Completion Level": COMPLETION_LEVELS[level].text(data.locale),
+        "Start Date": _iso(c.start_date),
+        "End Date": _iso(c.end_date),
+    }
+
+
 def to_csv(data: PlanData) -> bytes:
+    """OGP's commitment-dataset columns, then ours; UTF-8 with a byte-order mark, so that a
+    spreadsheet opens the accents right."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=OGP_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for commitment in data.commitments:
-        writer.writerow(_ogp_row(data, commitment))
-    return buffer.getvalue().encode("utf-8")
+        writer.writerow(_csv_row(data, commitment))
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _iso(value: date | None) -> str | None:
@@ -251,7 +339,7 @@ def to_json(data: PlanData) -> bytes:
                     }
                     for ms in data.milestones.get(c.id, [])
                 ],
-                "ogpDataset": _ogp_row(data, c),
+                "ogpDataset": _ogp_row(data, c, words=False),
             }
             for c in data.commitments
         ],
@@ -268,6 +356,7 @@ LABELS = {
         "commitment": "Compromiso",
         "lead": "Institución responsable",
         "milestones": "Hitos",
+        "milestone": "Hito",
         "end": "Fin",
         "indicators": "Indicadores",
         "indicator": "Indicador",
@@ -283,6 +372,7 @@ LABELS = {
         "commitment": "Commitment",
         "lead": "Lead institution",
         "milestones": "Milestones",
+        "milestone": "Milestone",
         "end": "End",
         "indicators": "Indicators",
         "indicator": "Indicator",
@@ -335,7 +425,8 @@ def to_html(data: PlanData) -> bytes:
         f"<p>{e(t['report'])} · {e(m.name)}</p>",
         f"<h1>{e(p.title)}</h1>",
         f"<p>{e(t['period'])}: {p.start_date} &ndash; {p.end_date} · {e(t['status'])}: "
-        f"{e(p.status.value)} · {e(t['progress'])}: {data.plan_progress:.0f} %</p>",
+        f"{e(PLAN_STATUSES[p.status].text(m.locale.value))} · {e(t['progress'])}: "
+        f"{data.plan_progress:.0f} %</p>",
     ]
     if p.summary:
         parts.append(f"<p>{e(p.summary)}</p>")
@@ -345,17 +436,20 @@ def to_html(data: PlanData) -> bytes:
         parts.append(f"<h2>{e(t['commitment'])} {e(c.code)}: {e(c.title)}</h2>")
         parts.append(
             f"<p>{e(t['lead'])}: {e(lead.name) if lead else '—'} · {e(t['progress'])}: "
-            f"{data.progress.get(c.id, 0.0):.0f} %</p>"
+            f"{data.progress.get(c.id, 0.0):.0f} % · {e(t['status'])}: "
+            f"{e(STANDING[data.standing(c)].text(m.locale.value))}</p>"
         )
         if c.objective:
             parts.append(f"<p>{e(c.objective)}</p>")
         rows = "".join(
-            f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td><td>{e(ms.status.value)}</td>"
+            f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td>"
+            f"<td>{e(MILESTONE_STATUSES[ms.status].text(m.locale.value))}</td>"
             f"<td>{ms.progress:.0f} %</td></tr>"
             for ms in data.milestones.get(c.id, [])
         )
         parts.append(
-            f"<h3>{e(t['milestones'])}</h3><table><tr><th></th><th>{e(t['end'])}</th>"
+            f"<h3>{e(t['milestones'])}</h3><table><tr><th>{e(t['milestone'])}</th>"
+            f"<th>{e(t['end'])}</th>"
             f"<th>{e(t['status'])}</th><th>{e(t['progress'])}</th></tr>{rows}</table>"
         )
         indicators = data.indicators.get(c.id, [])

@@ -25,7 +25,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO, CurrentMessage
 from sqlalchemy import func, select, update
 
-from core.exports.plan import OGP_COLUMNS
+from core.exports.plan import CSV_COLUMNS, OGP_COLUMNS
 from core.identity.principal import SYSTEM
 from core.identity.tokens import TokenService
 from core.jobs import service as jobs
@@ -106,13 +106,15 @@ async def test_an_export_runs_on_a_worker_and_downloads(
     response = await api.get(link.removeprefix("http://testserver"))
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
-    body = response.content.decode()
+    body = response.content.decode("utf-8-sig")  # the CSV starts with a byte-order mark
     if fmt == "CSV":
+        assert response.content.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(body)))
-        assert list(rows[0]) == OGP_COLUMNS
+        assert list(rows[0]) == CSV_COLUMNS
         assert [r["Commitment Title"] for r in rows] and rows[0]["Country/Locality"].startswith(
             "Municipio"
         )
+        assert (rows[0]["Completion"], rows[0]["Status"]) == ("Limitado", "En curso")
     elif fmt == "JSON":
         document = json.loads(body)
         assert document["format"] == "usina.plan/1"

@@ -1,0 +1,94 @@
+"""Open data that people open: the CSV read back with Python's ``csv`` module (the byte-order
+mark, OGP's columns then ours, ratings in words of the municipality's language), and the HTML
+report with every label translated (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from core.exports import plan as exports
+from core.milestones.models import Milestone
+from core.municipalities.models import Municipality
+from plugins.manager import make_plugin_manager
+from tenants.database import Database
+from tests.factories import TODAY, World
+from workers.exports import rating_words
+
+REGISTRY = make_plugin_manager()
+
+
+async def plan_data(db: Database, world: World, **ratings: str) -> exports.PlanData:
+    a = world.a
+    async with db.session(a.binding) as session:
+        municipality = await session.get(Municipality, a.municipality.id)
+        assert municipality is not None
+        data = await exports.load(
+            session,
+            municipality,
+            a.plan_id,
+            measuring=REGISTRY.measuring_frameworks(),
+            scales=rating_words(REGISTRY),
+        )
+    if ratings:
+        data.ratings[a.commitment_id] = dict(ratings)
+    return data
+
+
+def rows_of(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith(b"\xef\xbb\xbf")  # so a spreadsheet reads UTF-8
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+async def test_the_csv_has_ogps_columns_then_ours_with_ratings_in_words(
+    db: Database, world: World
+) -> None:
+    data = await plan_data(db, world)
+    (row,) = rows_of(exports.to_csv(data))
+    assert list(row) == exports.OGP_COLUMNS + exports.STATUS_COLUMNS
+    # No published evaluation: completion is still known from progress (one milestone, 30 %).
+    assert row["Completion"] == "Limitado"
+    assert (row["Specificity"], row["Potential Impact"]) == ("", "")
+    assert row["Status"] == "En curso"
+    assert (row["Progress"], row["Completion Level"]) == ("30.00", "Limitado")
+    assert row["Start Date"] < row["End Date"]
+    assert row["Lead Institution"] == "Secretaría a"
+
+    rated = await plan_data(
+        db, world, VERIFIABILITY="VERIFIABLE", POTENTIAL_FOR_RESULTS="MODEST", COMPLETION="COMPLETE"
+    )
+    (row,) = rows_of(exports.to_csv(rated))
+    assert (row["Specificity"], row["Potential Impact"], row["Completion"]) == (
+        "Verificable",
+        "Modesto",
+        "Completo",
+    )
+    # JSON keeps the codes it always had.
+    assert exports._ogp_row(rated, rated.commitments[0], words=False)["Specificity"] == (
+        "VERIFIABLE"
+    )
+
+
+async def test_a_delayed_commitment_says_so(db: Database, world: World) -> None:
+    async with db.session(world.a.binding) as session:
+        await session.execute(
+            update(Milestone)
+            .where(Milestone.id == world.a.milestone_id)
+            .values(end_date=TODAY - timedelta(days=1))
+        )
+    (row,) = rows_of(exports.to_csv(await plan_data(db, world)))
+    assert row["Status"] == "Demorado"
+
+
+async def test_the_html_report_speaks_the_municipalitys_language(
+    db: Database, world: World
+) -> None:
+    report = exports.to_html(await plan_data(db, world)).decode()
+    assert "Estado: Publicado" in report
+    assert "<th>Hito</th>" in report and "<th></th>" not in report
+    assert "<td>En curso</td>" in report  # the milestone's status, in words
+    for code in ("PUBLISHED", "IN_PROGRESS", "NOT_STARTED", "COMPLETED"):
+        assert code not in report
