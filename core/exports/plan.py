@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +38,7 @@ from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
 from core.plans.models import ActionPlan
 from core.progress import rollup
+from core.progress.models import ProgressReport
 
 FORMAT = "usina.plan/1"
 OGP_COLUMNS = [
@@ -70,9 +72,33 @@ RATING_COLUMNS = {
     "Completion": "COMPLETION",
     "Did It Open Government": "DID_IT_OPEN_GOVERNMENT",
 }
-#: Columns of ours after OGP's: where the commitment stands, in the export's language.
+#: Columns of ours after OGP's: where the commitment stands, in the export's language...
 STATUS_COLUMNS = ["Status", "Progress", "Completion Level", "Start Date", "End Date"]
-CSV_COLUMNS = OGP_COLUMNS + STATUS_COLUMNS
+#: ... and the template's texts one by one (OGP's "Full Text" joins them), so that the file
+#: imports back (``core/exports/imports.py``).
+TEXT_COLUMNS = ["Problem", "Status Quo", "Objective", "Contribution"]
+CSV_COLUMNS = OGP_COLUMNS + STATUS_COLUMNS + TEXT_COLUMNS
+MILESTONE_COLUMNS = [
+    "Commitment Number",
+    "Milestone",
+    "Deliverable",
+    "Start Date",
+    "End Date",
+    "Weight",
+    "Status",
+    "Progress",
+]
+REPORT_COLUMNS = [
+    "Commitment Number",
+    "Milestone",
+    "Reported At",
+    "Percent",
+    "Status",
+    "Narrative",
+    "Evidence",
+]
+#: The XLSX workbook's sheets, in order: one per level.
+SHEETS = {"Commitments": CSV_COLUMNS, "Milestones": MILESTONE_COLUMNS, "Reports": REPORT_COLUMNS}
 #: A commitment's standing, from its progress and its milestones' dates.
 STANDING = {
     "NOT_STARTED": msg("Not started", "No iniciado"),
@@ -104,6 +130,7 @@ MILESTONE_STATUSES = {
 Scales = Mapping[str, Mapping[str, Message]]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
     "html": "text/html; charset=utf-8",
 }
@@ -122,6 +149,8 @@ class PlanData:
     ratings: dict[uuid.UUID, dict[str, str | None]]
     #: Measured indicators (KPIs) per commitment: {framework, code, and the framework's data}.
     indicators: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Each milestone's latest progress report (none for a milestone never reported on).
+    latest_reports: dict[uuid.UUID, ProgressReport] = field(default_factory=dict)
     #: The words of ratings, from the frameworks that rate.
     scales: Scales = field(default_factory=dict)
     #: The day the export describes (a milestone past its end date then is delayed).
@@ -216,6 +245,17 @@ async def load(
             )
         else:
             ratings.setdefault(commitment_id, {})[criterion] = value
+    latest: dict[uuid.UUID, ProgressReport] = {}
+    milestone_ids = [m.id for ms in milestones.values() for m in ms]
+    if milestone_ids:
+        for report in (
+            await session.execute(
+                select(ProgressReport)
+                .where(ProgressReport.milestone_id.in_(milestone_ids))
+                .order_by(ProgressReport.reported_at, ProgressReport.id)
+            )
+        ).scalars():
+            latest[report.milestone_id] = report  # the last one wins
     return PlanData(
         municipality=municipality,
         plan=plan,
@@ -227,6 +267,7 @@ async def load(
         supporters=supporters,
         ratings=ratings,
         indicators=indicators,
+        latest_reports=latest,
         scales=scales or {},
         today=today or date.today(),
     )
@@ -280,7 +321,77 @@ def _csv_row(data: PlanData, c: Commitment) -> dict[str, Any]:
         "Completion Level": COMPLETION_LEVELS[level].text(data.locale),
         "Start Date": _iso(c.start_date),
         "End Date": _iso(c.end_date),
+        "Problem": c.problem,
+        "Status Quo": c.status_quo,
+        "Objective": c.objective,
+        "Contribution": c.contribution,
     }
+
+
+def _milestone_rows(data: PlanData) -> list[list[Any]]:
+    return [
+        [
+            c.code,
+            m.title,
+            m.deliverable,
+            _iso(m.start_date),
+            _iso(m.end_date),
+            m.weight,
+            MILESTONE_STATUSES[m.status].text(data.locale),
+            round(m.progress, 2),
+        ]
+        for c in data.commitments
+        for m in data.milestones.get(c.id, [])
+    ]
+
+
+def _report_rows(data: PlanData) -> list[list[Any]]:
+    rows = []
+    for c in data.commitments:
+        for m in data.milestones.get(c.id, []):
+            report = data.latest_reports.get(m.id)
+            if report is None:
+                continue
+            rows.append(
+                [
+                    c.code,
+                    m.title,
+                    report.reported_at.isoformat(timespec="seconds"),
+                    round(report.percent, 2),
+                    MILESTONE_STATUSES[report.status].text(data.locale),
+                    report.narrative,
+                    " ".join(e["url"] for e in report.evidence),
+                ]
+            )
+    return rows
+
+
+def to_xlsx(data: PlanData) -> bytes:
+    """A workbook with a sheet per level: commitments (the CSV's columns), milestones, and
+    each milestone's latest report. Cells are text and numbers; dates are ISO text, as in the
+    CSV, so both files read and import alike."""
+    book = Workbook()
+    sheets = iter(SHEETS.items())
+    title, columns = next(sheets)
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(columns)
+    for c in data.commitments:
+        row = _csv_row(data, c)
+        sheet.append([row[column] for column in columns])
+    for (title, columns), rows in zip(
+        sheets, (_milestone_rows(data), _report_rows(data)), strict=True
+    ):
+        sheet = book.create_sheet(title)
+        sheet.append(columns)
+        for values in rows:
+            sheet.append(values)
+    for sheet in book.worksheets:
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def to_csv(data: PlanData) -> bytes:
@@ -460,7 +571,7 @@ def to_html(data: PlanData) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-BUILDERS = {"csv": to_csv, "json": to_json, "html": to_html}
+BUILDERS = {"csv": to_csv, "json": to_json, "html": to_html, "xlsx": to_xlsx}
 
 
 def filename(data: PlanData, fmt: str) -> str:

@@ -23,6 +23,7 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     HTML = "html"
+    XLSX = "xlsx"
 
 
 @strawberry.type(description="A background job: an export, a recompute, a notification, ...")

@@ -15,8 +15,6 @@ from tenants.database import Database
 pytestmark = pytest.mark.asyncio
 
 
-
-
 async def _backend_pid(db: Database) -> int:
     async with db.engine.connect() as conn:
         return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())

@@ -48,7 +48,7 @@ async def test_the_csv_has_ogps_columns_then_ours_with_ratings_in_words(
 ) -> None:
     data = await plan_data(db, world)
     (row,) = rows_of(exports.to_csv(data))
-    assert list(row) == exports.OGP_COLUMNS + exports.STATUS_COLUMNS
+    assert list(row) == exports.OGP_COLUMNS + exports.STATUS_COLUMNS + exports.TEXT_COLUMNS
     # No published evaluation: completion is still known from progress (one milestone, 30 %).
     assert row["Completion"] == "Limitado"
     assert (row["Specificity"], row["Potential Impact"]) == ("", "")
@@ -92,3 +92,25 @@ async def test_the_html_report_speaks_the_municipalitys_language(
     assert "<td>En curso</td>" in report  # the milestone's status, in words
     for code in ("PUBLISHED", "IN_PROGRESS", "NOT_STARTED", "COMPLETED"):
         assert code not in report
+
+
+async def test_the_workbook_has_a_sheet_per_level(db: Database, world: World) -> None:
+    from openpyxl import load_workbook
+
+    data = await plan_data(db, world)
+    book = load_workbook(io.BytesIO(exports.to_xlsx(data)), read_only=True)
+    assert book.sheetnames == ["Commitments", "Milestones", "Reports"]
+    commitments = list(book["Commitments"].iter_rows(values_only=True))
+    assert list(commitments[0]) == exports.CSV_COLUMNS
+    (csv_row,) = rows_of(exports.to_csv(data))
+    # The same cells as the CSV (as text, where the workbook keeps a number).
+    cells = {
+        k: "" if v is None else str(v) for k, v in zip(commitments[0], commitments[1], strict=True)
+    }
+    assert cells == csv_row
+    milestones = list(book["Milestones"].iter_rows(values_only=True))
+    assert list(milestones[0]) == exports.MILESTONE_COLUMNS
+    assert milestones[1][:2] == ("1", "Hito") and milestones[1][6:] == ("En curso", 30)
+    reports = list(book["Reports"].iter_rows(values_only=True))
+    assert list(reports[0]) == exports.REPORT_COLUMNS
+    assert (reports[1][0], reports[1][1], reports[1][3]) == ("1", "Hito", 30)

@@ -167,7 +167,9 @@ class FixtureTarget:
 @strawberry.type
 class FixtureTargetsQuery:
     @strawberry.field(description="A commitment's targets kept by the fixture plugin.")
-    async def fixture_targets(self, info: Info, commitment_id: strawberry.ID) -> list[FixtureTarget]:
+    async def fixture_targets(
+        self, info: Info, commitment_id: strawberry.ID
+    ) -> list[FixtureTarget]:
         context = info.context
         context.tenant()
         cid = decode_id(commitment_id, "Commitment", field="commitmentId")

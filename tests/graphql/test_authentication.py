@@ -65,7 +65,9 @@ def calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[Any,
     yield seen
 
 
-@pytest.mark.parametrize("case", ["garbage", "expired", "not bearer", "another municipality's", "unknown municipality"])
+@pytest.mark.parametrize(
+    "case", ["garbage", "expired", "not bearer", "another municipality's", "unknown municipality"]
+)
 async def test_the_same_bad_credentials_are_refused_the_same_way_on_every_endpoint(
     client: Any, world: World, tokens: TokenService, case: str
 ) -> None:

@@ -28,8 +28,24 @@ def test_the_reference_portal_renders_in_chromium_only_where_allowed(tmp_path: P
         pytest.skip("chromium is not installed")
     env = seeded(tmp_path)
     token = subprocess.run(
-        [sys.executable, "-m", "usina", "tokens", "issue", "--tenant", "demo", "--role", "tenant_admin", "--subject", "adm"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "usina",
+            "tokens",
+            "issue",
+            "--tenant",
+            "demo",
+            "--role",
+            "tenant_admin",
+            "--subject",
+            "adm",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.strip()
     allowed, other = _free_port(), _free_port()
     # USINA_PORTAL_SCREENSHOT=docs/img/portal.png refreshes the picture in docs/portals.md.
@@ -43,8 +59,19 @@ def test_the_reference_portal_renders_in_chromium_only_where_allowed(tmp_path: P
         ).json()
         assert "errors" not in granted, granted
         ran = subprocess.run(
-            [node, str(NODE_TOOLS / "portal" / "browser.mjs"), api, "demo", str(allowed), str(other), str(screenshot)],
-            capture_output=True, text=True, timeout=180, cwd=NODE_TOOLS,
+            [
+                node,
+                str(NODE_TOOLS / "portal" / "browser.mjs"),
+                api,
+                "demo",
+                str(allowed),
+                str(other),
+                str(screenshot),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=NODE_TOOLS,
         )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     result = json.loads(ran.stdout)

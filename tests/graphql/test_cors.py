@@ -16,7 +16,9 @@ SET = "mutation($o: [String!]!) { setPortalOrigins(input: {origins: $o}) { munic
 PORTAL_A = "https://gobiernoabierto.a.example"
 
 
-async def allow(client: Any, tokens: TokenService, world: World, origins: list[str]) -> dict[str, Any]:
+async def allow(
+    client: Any, tokens: TokenService, world: World, origins: list[str]
+) -> dict[str, Any]:
     admin = tokens.issue(subject="adm", role="tenant_admin", tenant=world.a.slug)
     return await gql(client, SET, {"o": origins}, token=admin)
 
@@ -97,7 +99,13 @@ async def test_bad_origins_are_refused_and_change_nothing(
     client: Any, world: World, tokens: TokenService
 ) -> None:
     await allow(client, tokens, world, [PORTAL_A])
-    for bad in ("*", "https://a.example/portal", "ftp://a.example", "a.example", "https://*.a.example"):
+    for bad in (
+        "*",
+        "https://a.example/portal",
+        "ftp://a.example",
+        "a.example",
+        "https://*.a.example",
+    ):
         result = await allow(client, tokens, world, [bad])
         assert error_codes(result) == ["BAD_USER_INPUT"], bad
         assert result["errors"][0]["extensions"]["field"] == "origins"
@@ -121,7 +129,9 @@ async def test_the_platform_may_allow_an_origin_for_every_municipality(
 ) -> None:
     console = "https://console.consultora.example"
     app = create_app(settings.model_copy(update={"cors_origins": [console]}), db=db)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
         for tenant in (world.a.slug, world.b.slug):
             read = await http.post(
                 "/graphql",

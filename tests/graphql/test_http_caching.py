@@ -15,7 +15,9 @@ from tests.factories import World, error_codes, gql
 from tests.graphql.test_audit import MUTATIONS
 
 PLANS = "{ municipality { name actionPlans { totalCount nodes { title } } } }"
-CREATE_ACTOR = 'mutation { createActor(input: {kind: ACADEMIA, name: "Universidad"}) { actor { id } } }'
+CREATE_ACTOR = (
+    'mutation { createActor(input: {kind: ACADEMIA, name: "Universidad"}) { actor { id } } }'
+)
 ACTORS = "{ actors { totalCount } }"
 
 
@@ -76,7 +78,9 @@ async def test_a_committed_write_changes_the_answer_and_its_etag(
     async def read() -> Any:
         if method == "GET":
             return await client.get(url(ACTORS), headers={"X-Tenant": world.a.slug})
-        return await client.post("/graphql", json={"query": ACTORS}, headers={"X-Tenant": world.a.slug})
+        return await client.post(
+            "/graphql", json={"query": ACTORS}, headers={"X-Tenant": world.a.slug}
+        )
 
     before = await read()
     editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
@@ -91,7 +95,9 @@ async def test_a_committed_write_changes_the_answer_and_its_etag(
     assert stale.status_code == 200
 
 
-async def test_a_failed_write_keeps_the_etag(client: Any, world: World, tokens: TokenService) -> None:
+async def test_a_failed_write_keeps_the_etag(
+    client: Any, world: World, tokens: TokenService
+) -> None:
     before = await client.get(url(ACTORS), headers={"X-Tenant": world.a.slug})
     editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
     bad = 'mutation { createActor(input: {kind: ACADEMIA, name: ""}) { actor { id } } }'

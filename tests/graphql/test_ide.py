@@ -46,7 +46,10 @@ async def test_the_page_loads_graphiql_from_usina_once_installed(
         for path in paths:  # every asset is served here
             answer = await client.get(path)
             assert answer.status_code == 200, path
-            assert answer.headers["content-type"].split(";")[0] in ("application/javascript", "text/css")
+            assert answer.headers["content-type"].split(";")[0] in (
+                "application/javascript",
+                "text/css",
+            )
         assert (await client.get(ide.PREFIX + "../../etc/passwd")).status_code == 404
     await app.state.oidc.close()
 
@@ -75,7 +78,9 @@ def test_a_tampered_asset_is_not_served(installed: Path, tmp_path: Path) -> None
     assert ide.localized(html, copy) == html  # back to the CDN, never the tampered copy
 
 
-def test_graphiql_works_in_chromium_with_no_request_to_a_cdn(installed: Path, tmp_path: Path) -> None:
+def test_graphiql_works_in_chromium_with_no_request_to_a_cdn(
+    installed: Path, tmp_path: Path
+) -> None:
     """The page as a person opens it: GraphiQL renders, runs the demo's portal query, and
     Chromium asks nothing of any host but Usina's own."""
     node = node_or_skip("playwright-core")
@@ -87,7 +92,10 @@ def test_graphiql_works_in_chromium_with_no_request_to_a_cdn(installed: Path, tm
     with serving(env) as url:
         ran = subprocess.run(
             [node, str(NODE_TOOLS / "portal" / "graphiql.mjs"), url],
-            capture_output=True, text=True, timeout=120, cwd=NODE_TOOLS,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=NODE_TOOLS,
         )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert json.loads(ran.stdout) == {"elsewhere": [], "rendered": True}

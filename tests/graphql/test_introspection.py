@@ -38,7 +38,9 @@ async def test_the_standard_introspection_query_has_no_errors(
 async def test_date_scalars_carry_their_specification(client: Any) -> None:
     response = await client.post(
         "/graphql",
-        json={"query": '{ d: __type(name: "Date") { specifiedByURL } t: __type(name: "DateTime") { specifiedByURL } }'},
+        json={
+            "query": '{ d: __type(name: "Date") { specifiedByURL } t: __type(name: "DateTime") { specifiedByURL } }'
+        },
     )
     data = response.json()["data"]
     assert data["d"]["specifiedByURL"].endswith("/local-date.html")

@@ -14,10 +14,9 @@ import httpx
 
 from tests.graphql.conftest import seeded, serving
 
-PLAN = '{ actionPlans(first: 1) { nodes { id } } }'
+PLAN = "{ actionPlans(first: 1) { nodes { id } } }"
 EXPORT = (
-    "mutation($p: ID!) { exportActionPlan(input: {actionPlanId: $p, format: CSV}) "
-    "{ job { id } } }"
+    "mutation($p: ID!) { exportActionPlan(input: {actionPlanId: $p, format: CSV}) { job { id } } }"
 )
 JOB = "query($id: ID!) { node(id: $id) { ... on Job { status downloadUrl } } }"
 
@@ -50,8 +49,24 @@ def download_url(url: str, token: str) -> str:
 def test_links_follow_the_served_port_and_the_public_url(tmp_path: Path) -> None:
     env = seeded(tmp_path)
     token = subprocess.run(
-        [sys.executable, "-m", "usina", "tokens", "issue", "--tenant", "demo", "--role", "editor", "--subject", "ed"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "usina",
+            "tokens",
+            "issue",
+            "--tenant",
+            "demo",
+            "--role",
+            "editor",
+            "--subject",
+            "ed",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.strip()
 
     with serving(env) as url:
@@ -76,7 +91,10 @@ def test_a_malformed_public_url_stops_the_server_with_a_message(tmp_path: Path) 
     env = seeded(tmp_path) | {"USINA_PUBLIC_URL": "transparencia.villa.example"}
     result = subprocess.run(
         [sys.executable, "-m", "usina", "serve", "--port", "1"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.startswith("error: BAD_CONFIGURATION (USINA_PUBLIC_URL): ")

@@ -85,7 +85,9 @@ async def test_bad_persisted_queries_are_refused_with_a_code(
     client: Any, world: World, extensions: dict[str, Any]
 ) -> None:
     answer = await client.post(
-        "/graphql", json={"query": QUERY, "extensions": extensions}, headers={"X-Tenant": world.a.slug}
+        "/graphql",
+        json={"query": QUERY, "extensions": extensions},
+        headers={"X-Tenant": world.a.slug},
     )
     assert error_codes(answer.json()) == ["BAD_USER_INPUT"]
     assert answer.json()["errors"][0]["extensions"]["field"].startswith("extensions.persistedQuery")

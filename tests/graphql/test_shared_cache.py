@@ -38,7 +38,9 @@ def metric(url: str, outcome: str) -> float:
 
 
 def read(url: str, **headers: str) -> httpx.Response:
-    return httpx.get(url, params={"query": ACTORS}, headers={"X-Tenant": "demo", **headers}, timeout=10)
+    return httpx.get(
+        url, params={"query": ACTORS}, headers={"X-Tenant": "demo", **headers}, timeout=10
+    )
 
 
 def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path) -> None:
@@ -51,12 +53,44 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
         },
     )
     token = subprocess.run(
-        [sys.executable, "-m", "usina", "tokens", "issue", "--tenant", "demo", "--role", "editor", "--subject", "ed"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "usina",
+            "tokens",
+            "issue",
+            "--tenant",
+            "demo",
+            "--role",
+            "editor",
+            "--subject",
+            "ed",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout.strip()
     subprocess.run(
-        [sys.executable, "-m", "usina", "tenants", "create", "--slug", "otra", "--name", "Otra Villa", "--country", "AR"],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "usina",
+            "tenants",
+            "create",
+            "--slug",
+            "otra",
+            "--name",
+            "Otra Villa",
+            "--country",
+            "AR",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     with serving(env) as one, serving(env) as two:
         first = read(one)
@@ -68,7 +102,9 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
         count = first.json()["data"]["actors"]["totalCount"]
         created: Any = httpx.post(
             one,
-            json={"query": 'mutation { createActor(input: {kind: ACADEMIA, name: "U"}) { actor { id } } }'},
+            json={
+                "query": 'mutation { createActor(input: {kind: ACADEMIA, name: "U"}) { actor { id } } }'
+            },
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         ).json()
@@ -126,10 +162,15 @@ async def test_a_write_through_one_process_is_read_current_from_the_other(
         subject=f"{role}-1", role=role, tenant=None if role == "platform_admin" else world.a.slug
     )
     unbound = {"createMunicipality", "setMunicipalityStatus"}
-    bind = {"X-Tenant": world.a.slug} if role == "platform_admin" and mutation not in unbound else {}
+    bind = (
+        {"X-Tenant": world.a.slug} if role == "platform_admin" and mutation not in unbound else {}
+    )
     async with httpx.AsyncClient(timeout=20) as http:
+
         async def read(**headers: str) -> httpx.Response:
-            return await http.get(two, params={"query": PLANS}, headers={"X-Tenant": world.a.slug, **headers})
+            return await http.get(
+                two, params={"query": PLANS}, headers={"X-Tenant": world.a.slug, **headers}
+            )
 
         before = await read()
         assert (await read()).headers["x-usina-cache"] == "hit"
@@ -190,6 +231,7 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
         serving(os.environ | shared | {"USINA_EMBEDDED_WORKER": "false"}) as reader,
     ):
         async with httpx.AsyncClient(timeout=20) as http:
+
             async def frameworks() -> list[str]:
                 answer = await http.get(
                     reader,
@@ -202,14 +244,20 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
             assert "fixture_targets" not in await frameworks()
             retried = await http.post(
                 worker,
-                json={"query": "mutation($id: ID!) { retryJob(id: $id) { job { status } } }", "variables": {"id": job_gid}},
+                json={
+                    "query": "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+                    "variables": {"id": job_gid},
+                },
                 headers={"Authorization": f"Bearer {editor}"},
             )
             assert "errors" not in retried.json(), retried.json()
             for _ in range(100):  # the worker process runs it in the background
                 state = await http.post(
                     worker,
-                    json={"query": "query($id: ID!) { node(id: $id) { ... on Job { status } } }", "variables": {"id": job_gid}},
+                    json={
+                        "query": "query($id: ID!) { node(id: $id) { ... on Job { status } } }",
+                        "variables": {"id": job_gid},
+                    },
                     headers={"Authorization": f"Bearer {editor}"},
                 )
                 assert state.status_code == 200, (state.status_code, state.text)

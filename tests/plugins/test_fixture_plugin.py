@@ -191,11 +191,15 @@ async def test_a_plugin_outside_the_repository_does_what_the_kpi_plugin_does(
     assert public["data"] == {"fixtureTargets": [{"code": "T1", "value": 42.0}]}
     async with db.session(world.a.binding) as session:
         actions = (
-            await session.execute(select(AuditEvent.actor_subject).where(AuditEvent.action == "fixture.target"))
+            await session.execute(
+                select(AuditEvent.actor_subject).where(AuditEvent.action == "fixture.target")
+            )
         ).scalars()
         assert list(actions) == ["ed-a"]
 
-    anonymous = await gql(client, RECORD_TARGET, {"c": world.a.gid("Commitment")}, tenant=world.a.slug)
+    anonymous = await gql(
+        client, RECORD_TARGET, {"c": world.a.gid("Commitment")}, tenant=world.a.slug
+    )
     assert error_codes(anonymous) == ["UNAUTHENTICATED"]
     in_b = await gql(client, RECORD_TARGET, {"c": world.b.gid("Commitment")}, token=editor_b)
     assert error_codes(in_b) == ["PLUGIN_DISABLED"]

@@ -54,14 +54,14 @@ CASES: dict[str, tuple[str, Any, str, str, str | None]] = {
         "closesAt",
     ),
     "extending a channel to an earlier date": (
-        "mutation($c: ID!) { extendChannel(input: {id: $c, closesAt: \"2026-01-02T00:00:00Z\"}) { channel { id } } }",
+        'mutation($c: ID!) { extendChannel(input: {id: $c, closesAt: "2026-01-02T00:00:00Z"}) { channel { id } } }',
         lambda w: {"c": w.a.gid("Channel")},
         "editor",
         "BAD_USER_INPUT",
         "closesAt",
     ),
     "moving the opening date of an open channel": (
-        "mutation($c: ID!) { updateChannel(input: {id: $c, opensAt: \"2026-01-02T00:00:00Z\"}) { channel { id } } }",
+        'mutation($c: ID!) { updateChannel(input: {id: $c, opensAt: "2026-01-02T00:00:00Z"}) { channel { id } } }',
         lambda w: {"c": w.a.gid("Channel")},
         "editor",
         "CONFLICT",
@@ -372,7 +372,9 @@ async def test_an_upcoming_channel_closed_by_hand_never_opens(
     assert result["opensAt"] == result["closesAt"]
 
 
-CHECKLIST = "query($p: ID!) { cocreationChecklist(actionPlanId: $p) { items { code met detail { en } } } }"
+CHECKLIST = (
+    "query($p: ID!) { cocreationChecklist(actionPlanId: $p) { items { code met detail { en } } } }"
+)
 
 
 async def test_the_checklist_counts_the_days_a_consultation_really_took_input(
@@ -586,8 +588,7 @@ async def test_kpis_are_not_evaluations_in_the_api_or_the_exports(
     report = exports.BUILDERS["html"](data).decode()  # in the municipality's Spanish
     assert "<h3>Indicadores</h3>" in report
     assert (
-        "<tr><td>K1 Conjuntos publicados</td><td>0 datasets</td><td>40 datasets</td>"
-        "<td>—</td></tr>"
+        "<tr><td>K1 Conjuntos publicados</td><td>0 datasets</td><td>40 datasets</td><td>—</td></tr>"
     ) in report
 
 

@@ -21,7 +21,10 @@ class Wrapping:
     @hookimpl
     def register_plugin(self) -> PluginInfo:
         return PluginInfo(
-            name="wrapping", title=msg("Wrapping", "Envolvente"), description=msg("", ""), version="1"
+            name="wrapping",
+            title=msg("Wrapping", "Envolvente"),
+            description=msg("", ""),
+            version="1",
         )
 
     @hookimpl(wrapper=True)
@@ -44,7 +47,9 @@ class Late:
 
     @hookimpl
     def register_plugin(self) -> PluginInfo:
-        return PluginInfo(name="late", title=msg("Late", "Tarde"), description=msg("", ""), version="1")
+        return PluginInfo(
+            name="late", title=msg("Late", "Tarde"), description=msg("", ""), version="1"
+        )
 
     @hookimpl(trylast=True)
     async def on_event(self, event: DomainEvent) -> None:
@@ -57,7 +62,9 @@ class Early:
 
     @hookimpl
     def register_plugin(self) -> PluginInfo:
-        return PluginInfo(name="early", title=msg("Early", "Temprano"), description=msg("", ""), version="1")
+        return PluginInfo(
+            name="early", title=msg("Early", "Temprano"), description=msg("", ""), version="1"
+        )
 
     @hookimpl(tryfirst=True)
     async def on_event(self, event: DomainEvent) -> None:
@@ -75,9 +82,7 @@ def test_contributions_are_collected_through_pluggy_with_wrappers() -> None:
 async def test_events_reach_wrappers_and_respect_ordering() -> None:
     wrapping = Wrapping()
     log: list[Any] = []
-    registry = make_plugin_manager(
-        entrypoints=False, extra=[Late(log), wrapping, Early(log)]
-    )
+    registry = make_plugin_manager(entrypoints=False, extra=[Late(log), wrapping, Early(log)])
     event = DomainEvent(kind="x.happened", tenant_id=uuid.uuid4(), entity_id="1", data={})
     wrapping.seen.clear()
     await activation.dispatch(registry, {"wrapping", "late", "early"}, [event])

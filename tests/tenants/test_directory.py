@@ -46,7 +46,9 @@ async def test_a_change_made_by_another_process_is_seen_once_the_version_is_re_r
 ) -> None:
     app = create_app(settings, db=db)
     app.state.directory.versions.ttl = 0.2  # the memory clock's trust in a version it saw
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
         assert error_codes(await gql(http, READ, tenant=world.b.slug)) == []
         # As the CLI would, from another process: no listener of this app hears the commit.
         await set_status(UnitOfWork(db), SYSTEM, world.b.slug, MunicipalityStatus.SUSPENDED)

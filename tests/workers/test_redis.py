@@ -86,7 +86,7 @@ async def wait_for(http: httpx.AsyncClient, job_id: str, token: str, seconds: fl
     raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
-@pytest.mark.parametrize("fmt", ["CSV", "JSON", "HTML"])
+@pytest.mark.parametrize("fmt", ["CSV", "JSON", "HTML", "XLSX"])
 async def test_an_export_runs_on_a_worker_and_downloads(
     api: httpx.AsyncClient, world: World, tokens: TokenService, fmt: str
 ) -> None:
@@ -106,6 +106,14 @@ async def test_an_export_runs_on_a_worker_and_downloads(
     response = await api.get(link.removeprefix("http://testserver"))
     assert response.status_code == 200
     assert "attachment" in response.headers["content-disposition"]
+    if fmt == "XLSX":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        assert book.sheetnames == ["Commitments", "Milestones", "Reports"]
+        header = next(book["Commitments"].iter_rows(values_only=True))
+        assert list(header) == CSV_COLUMNS
+        return
     body = response.content.decode("utf-8-sig")  # the CSV starts with a byte-order mark
     if fmt == "CSV":
         assert response.content.startswith(b"\xef\xbb\xbf")

@@ -106,7 +106,11 @@ async def effects(db: Database, tenant: Tenant, action: str) -> Effects:
         if e.kind == action and e.tenant_id == tenant.municipality.id
     )
     return Effects(
-        int(audited or 0), int(webhooks or 0), int(recomputes or 0), heard, municipality.data_version
+        int(audited or 0),
+        int(webhooks or 0),
+        int(recomputes or 0),
+        heard,
+        municipality.data_version,
     )
 
 
@@ -190,7 +194,9 @@ async def test_reading_or_bookkeeping_keeps_the_data_version(
     (audited) or a job's own status changes do not."""
     before = await effects(db, world.a, "platform.bind")
     admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
-    result = await gql(client, "{ actionPlans(first: 1) { nodes { id } } }", tenant=world.a.slug, token=admin)
+    result = await gql(
+        client, "{ actionPlans(first: 1) { nodes { id } } }", tenant=world.a.slug, token=admin
+    )
     assert error_codes(result) == []
     await run_job(db, worker_settings, world.a, "fixture_plugin.count_plans", {})
     after = await effects(db, world.a, "platform.bind")
