@@ -155,13 +155,16 @@ async def test_answers_with_errors_are_not_stored(client: Any, world: World) -> 
 
 
 #: Mutations that change no content a reader sees (only bookkeeping: jobs, another
-#: municipality, trusted documents): the data version, and so every cached answer, stays.
+#: municipality, trusted documents, a participant's notification preferences): the data
+#: version, and so every cached answer, stays.
 KEEPS_THE_VERSION = {
     "createMunicipality",
     "exportActionPlan",
     "recomputeScores",
     "registerPersistedDocuments",
     "retryJob",
+    "runMonitoring",
+    "setNotificationPreferences",
 }
 
 
