@@ -9,21 +9,32 @@ marked sent, so a duplicate message finds it sent.
 
 from __future__ import annotations
 
-from core.jobs.kinds import DELAYS, DELIVER, DIGEST, EXPORT, RECOMPUTE
+from core.jobs.kinds import DELAYS, DELIVER, DIGEST, EXPORT, IMPORT, RECOMPUTE
 from plugins.manager import PluginRegistry
 from plugins.records import JobSpec
 from workers.exports import export_plan
+from workers.imports import import_spec
 from workers.monitoring import monitor_delays, weekly_digest
 from workers.notifications import deliver, delivery_failed
 from workers.scoring import recompute
 
-__all__ = ["DELAYS", "DELIVER", "DIGEST", "EXPORT", "RECOMPUTE", "all_specs", "builtin_specs"]
+__all__ = [
+    "DELAYS",
+    "DELIVER",
+    "DIGEST",
+    "EXPORT",
+    "IMPORT",
+    "RECOMPUTE",
+    "all_specs",
+    "builtin_specs",
+]
 
 
 def builtin_specs(registry: PluginRegistry) -> list[JobSpec]:
     return [
         recompute(registry),
         export_plan(registry),
+        import_spec(),
         JobSpec(
             name=DELIVER,
             run=deliver,

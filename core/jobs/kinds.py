@@ -2,6 +2,7 @@
 
 RECOMPUTE = "scores.recompute"
 EXPORT = "exports.plan"
+IMPORT = "imports.plan"
 DELIVER = "notifications.deliver"
 DELAYS = "monitoring.delays"
 DIGEST = "monitoring.digest"

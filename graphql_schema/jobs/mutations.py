@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import base64
+from enum import Enum
+
 import strawberry
+from strawberry.scalars import Base64
 
 from core import lookups
 from core.errors import BadUserInput
+from core.exports import imports
 from core.i18n import msg
-from core.identity.roles import Permission
+from core.identity.roles import Permission, Role
 from core.ids import decode_id
 from core.jobs import service as jobs
-from core.jobs.kinds import DELAYS, DIGEST, EXPORT, RECOMPUTE
+from core.jobs.kinds import DELAYS, DIGEST, EXPORT, IMPORT, RECOMPUTE
 from core.jobs.service import iso_week
 from core.notifications import service as notifications
+from core.plans import lifecycle
 from core.plans.models import ActionPlan
 from graphql_schema.context import Info
 from graphql_schema.jobs.types import ExportFormat, Job, WebhookEndpoint
@@ -22,6 +28,25 @@ from graphql_schema.rows import from_row
 class ExportActionPlanInput:
     action_plan_id: strawberry.ID
     format: ExportFormat
+
+
+@strawberry.enum
+class ImportFormat(Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@strawberry.input
+class ImportActionPlanInput:
+    action_plan_id: strawberry.ID
+    format: ImportFormat
+    content: Base64 = strawberry.field(
+        description="The file, base64-encoded: a CSV or XLSX as the export writes it."
+    )
+
+
+#: The largest file an import takes (a plan's spreadsheet is far smaller).
+MAX_IMPORT_BYTES = 2_000_000
 
 
 @strawberry.input
@@ -71,6 +96,7 @@ class WebhookPayload:
 
 
 RUN = [requires(Permission.RUN_JOBS)]
+EDIT = [requires(Permission.EDIT_PLANS)]
 MANAGE = [requires(Permission.MANAGE_JOBS)]
 WEBHOOKS = [requires(Permission.MANAGE_WEBHOOKS)]
 
@@ -92,6 +118,46 @@ class JobMutations:
                 info.context.principal,
                 EXPORT,
                 {"plan_id": str(plan.id), "format": input.format.value},
+                audited=True,
+            )
+        return JobPayload(job=from_row(Job, job))
+
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Import a plan's commitments and milestones from the CSV or XLSX its "
+        "export writes: matched by code (milestones by commitment and title), updated or "
+        "created, nothing deleted. All rows or none: the job's result lists every bad row "
+        "(sheet, row, column, code, message) when any is bad, and then nothing changed.",
+    )
+    async def import_action_plan(self, info: Info, input: ImportActionPlanInput) -> JobPayload:
+        context = info.context
+        context.tenant()
+        plan_id = decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId")
+        content = bytes(input.content)
+        if not content or len(content) > MAX_IMPORT_BYTES:
+            raise BadUserInput(
+                msg(
+                    f"Send a file of 1 byte to {MAX_IMPORT_BYTES // 1_000_000} MB.",
+                    f"Envíe un archivo de 1 byte a {MAX_IMPORT_BYTES // 1_000_000} MB.",
+                ),
+                field="content",
+            )
+        imports.read(content, input.format.value)  # a file that is no CSV or XLSX: now
+        principal = context.principal
+        async with context.transaction() as session:
+            plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
+            lifecycle.require_editable(plan)
+            job = await jobs.enqueue(
+                session,
+                principal,
+                IMPORT,
+                {
+                    "plan_id": str(plan.id),
+                    "format": input.format.value,
+                    "content": base64.b64encode(content).decode(),
+                    "by": principal.subject,
+                    "role": (principal.role or Role.EDITOR).value,
+                },
                 audited=True,
             )
         return JobPayload(job=from_row(Job, job))

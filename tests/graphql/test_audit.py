@@ -294,6 +294,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "editor",
         "job.enqueue",
     ),
+    "importActionPlan": (
+        'mutation($p: ID!) { importActionPlan(input: {actionPlanId: $p, format: CSV, content: "77u/Q29tbWl0bWVudCBOdW1iZXIsQ29tbWl0bWVudCBUaXRsZSxTdGFydCBEYXRlLEVuZCBEYXRlDQo="}) { job { kind } } }',
+        lambda t: {"p": t.gid("ActionPlan")},
+        "editor",
+        "job.enqueue",
+    ),
     "runMonitoring": (
         "mutation { runMonitoring(input: {digest: true}) { jobs { kind status } } }",
         lambda t: {},

@@ -160,6 +160,7 @@ async def test_answers_with_errors_are_not_stored(client: Any, world: World) -> 
 KEEPS_THE_VERSION = {
     "createMunicipality",
     "exportActionPlan",
+    "importActionPlan",
     "recomputeScores",
     "registerPersistedDocuments",
     "retryJob",

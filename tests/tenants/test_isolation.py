@@ -204,6 +204,10 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         'mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: HIDDEN, reason: "x"}) { contribution { id } } }',
         lambda a, b: {"id": a.gid("Contribution")},
     ),
+    "importActionPlan": (
+        'mutation($p: ID!) { importActionPlan(input: {actionPlanId: $p, format: CSV, content: "77u/Q29tbWl0bWVudCBOdW1iZXIsQ29tbWl0bWVudCBUaXRsZSxTdGFydCBEYXRlLEVuZCBEYXRlDQo="}) { job { id } } }',
+        lambda a, b: {"p": a.gid("ActionPlan")},
+    ),
     "moderateContributions": (
         'mutation($id: ID!) { moderateContributions(input: {ids: [$id], moderation: HIDDEN, reason: "x"}) { contributions { id } } }',
         lambda a, b: {"id": a.gid("Contribution")},
