@@ -11,6 +11,7 @@ from core.commitments.models import Commitment, CommitmentSupporter
 from core.db.base import Base
 from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.evaluation.models import Evaluation, Rating
+from core.files.models import EvidenceFile
 from core.identity.models import (
     ApiClient,
     ConsultantGrant,
@@ -22,7 +23,7 @@ from core.identity.models import (
 from core.jobs.models import ExportFile, Job
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
-from core.notifications.models import Delivery, WebhookEndpoint
+from core.notifications.models import Delivery, ParticipantContact, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
@@ -45,12 +46,14 @@ __all__ = [
     "Contribution",
     "Delivery",
     "Evaluation",
+    "EvidenceFile",
     "ExportFile",
     "IdentityProvider",
     "Job",
     "Membership",
     "Milestone",
     "Municipality",
+    "ParticipantContact",
     "Person",
     "ProgressReport",
     "Rating",

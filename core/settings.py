@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         description="Deadline of one GraphQL request; PostgreSQL statements are cut at it too.",
     )
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted.")
+    files_dir: str = Field(
+        default=".usina/files",
+        description="Where uploaded evidence files are kept (a persistent volume in production).",
+    )
+    evidence_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1,
+        description="Largest evidence file accepted (a multipart upload's body may be this "
+        "large, plus its form fields).",
+    )
     max_batch_operations: int = Field(default=10, description="Operations in one batch request.")
     graphiql: bool = Field(
         default=True,

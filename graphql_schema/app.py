@@ -106,7 +106,7 @@ def create_app(
         return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
 
     async def file(request: Request) -> Response:
-        return await files.download(request, db=database, tokens=tokens)
+        return await files.download(request, db=database, tokens=tokens, store=view.files)
 
     async def token(request: Request) -> Response:
         return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from core.errors import TenantRequired
+from core.files.store import FileStore
 from core.i18n import msg
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
@@ -59,6 +60,8 @@ class Context:
     uow: UnitOfWork = field(kw_only=True)
     #: Persisted queries and trusted documents (graphql_schema/persisted.py).
     persisted: PersistedQueries = field(kw_only=True)
+    #: Where uploaded files' bytes are kept.
+    files: FileStore | None = field(default=None, kw_only=True)
     #: The municipality's date, read once: one answer has one "today".
     _today: date | None = None
 

@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET
 
 from core import observability as obs
 from core.errors import Forbidden, RequestTooLarge, Unauthenticated, UsinaError
+from core.files.store import FileStore, LocalFileStore
 from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
 from core.identity.tokens import TokenService
@@ -63,12 +64,17 @@ class UsinaGraphQL(GraphQL[Context, None]):
         uow: UnitOfWork,
         persisted: PersistedQueries,
         http_cache: HttpCache,
+        files: FileStore | None = None,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
             allow_queries_via_get=True,
+            # The GraphQL multipart request spec, for evidence files. Browsers' cross-site
+            # forms cannot carry the bearer token every upload needs, so no CSRF opening.
+            multipart_uploads_enabled=True,
         )
+        self.files: FileStore = files or LocalFileStore(settings.files_dir)
         self.db = db
         self.settings = settings
         self.tokens = tokens
@@ -106,6 +112,10 @@ class UsinaGraphQL(GraphQL[Context, None]):
             return self._refusal(request, past_deadline(seconds), locale)
         except HTTPException as error:
             return self._http_error(error, locale)
+        finally:
+            form = getattr(request, "_form", None)
+            if form is not None:  # a multipart upload's files, spooled to disk: released
+                await form.close()
 
     async def _cached_or_run(self, request: Request, context: Any, root_value: Any) -> Response:
         """An anonymous read is answered from its ETag (304) or the response cache when it
@@ -165,6 +175,9 @@ class UsinaGraphQL(GraphQL[Context, None]):
     async def _read_body(self, request: Request) -> None:
         """Read the body up to ``max_body_bytes`` (declared or streamed), or refuse."""
         limit = self.settings.max_body_bytes
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            # An upload: the file, its operations and map (the spec's fields) around it.
+            limit = max(limit, self.settings.evidence_max_bytes + 65_536)
         too_large = RequestTooLarge(
             msg(
                 f"The request body is larger than {limit} bytes.",
@@ -225,6 +238,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             rate_limiter=self.rate_limiter,
             uow=self.uow,
             persisted=self.persisted,
+            files=self.files,
             principal=identity.principal,
             resolved=identity.tenant,
         )

@@ -144,9 +144,10 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Data
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # Jobs stay queued: the worker tests run them (tests/workers/).
-    return Settings(graphiql=True, embedded_worker=False)
+    files = tmp_path_factory.mktemp("files")
+    return Settings(graphiql=True, embedded_worker=False, files_dir=str(files))
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -323,6 +324,47 @@ async def build_world(db: Database) -> World:
 REFUSAL_STATUSES = frozenset({400, 401, 403, 404})
 
 
+@dataclass(frozen=True)
+class UploadFile:
+    """A file variable: ``gql`` then sends the GraphQL multipart request."""
+
+    filename: str
+    content: bytes
+    media_type: str = "application/octet-stream"
+
+
+def _uploads(value: Any, path: str, found: dict[str, UploadFile]) -> Any:
+    """``value`` with every UploadFile replaced by null, recording its path."""
+    if isinstance(value, UploadFile):
+        found[path] = value
+        return None
+    if isinstance(value, dict):
+        return {k: _uploads(v, f"{path}.{k}", found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_uploads(v, f"{path}.{i}", found) for i, v in enumerate(value)]
+    return value
+
+
+def graphql_body(query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """httpx's arguments for a GraphQL POST: JSON, or the multipart request when a variable
+    is an :class:`UploadFile` (https://github.com/jaydenseric/graphql-multipart-request-spec)."""
+    files: dict[str, UploadFile] = {}
+    plain = _uploads(variables or {}, "variables", files)
+    if not files:
+        return {"json": {"query": query, "variables": plain}}
+    paths = list(files)
+    return {
+        "data": {
+            "operations": json.dumps({"query": query, "variables": plain}),
+            "map": json.dumps({str(i): [p] for i, p in enumerate(paths)}),
+        },
+        "files": {
+            str(i): (files[p].filename, files[p].content, files[p].media_type)
+            for i, p in enumerate(paths)
+        },
+    }
+
+
 async def gql(
     client: httpx.AsyncClient,
     query: str,
@@ -337,9 +379,7 @@ async def gql(
         sent["X-Tenant"] = tenant
     if token:
         sent["Authorization"] = f"Bearer {token}"
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
-    )
+    response = await client.post("/graphql", **graphql_body(query, variables), headers=sent)
     body: dict[str, Any] = response.json()
     if response.status_code != 200:
         # Refused in front of GraphQL (authentication, the municipality): errors, no data.

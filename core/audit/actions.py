@@ -34,6 +34,7 @@ ACTIONS: frozenset[str] = frozenset(
         "evaluation.publish",
         "evaluation.rate",
         "evaluation.start",
+        "evidence.upload",
         "identity_provider.add",
         "identity_provider.remove",
         "job.enqueue",

@@ -13,6 +13,7 @@ from core.audit import service as audit
 from core.db.base import utcnow
 from core.enums import MilestoneStatus
 from core.errors import BadUserInput
+from core.files.models import EvidenceFile
 from core.i18n import msg
 from core.identity.principal import Principal
 from core.milestones.models import Milestone
@@ -25,8 +26,11 @@ MAX_EVIDENCE = 20
 
 @dataclass(frozen=True)
 class Evidence:
-    url: str
+    """A link, or an uploaded file of the milestone (``file_id``, from ``uploadEvidence``)."""
+
+    url: str = ""
     title: str = ""
+    file_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,37 @@ def derive_status(percent: float, status: MilestoneStatus | None) -> MilestoneSt
     return status
 
 
-def _evidence(items: list[Evidence]) -> list[dict[str, str]]:
-    return v.links("evidence", items, max_items=MAX_EVIDENCE)
+async def _evidence(
+    session: AsyncSession, milestone_id: uuid.UUID, items: list[Evidence]
+) -> list[dict[str, str]]:
+    """Links and cited files, in the order given."""
+    if len(items) > MAX_EVIDENCE:
+        raise BadUserInput(
+            msg(f"At most {MAX_EVIDENCE} links.", f"Como máximo {MAX_EVIDENCE} enlaces."),
+            field="evidence",
+        )
+    out = []
+    for item in items:
+        if item.file_id is None:
+            out += v.links("evidence", [item], max_items=1)
+            continue
+        if item.url:
+            raise BadUserInput(
+                msg("Give a URL or a file, not both.", "Indique una URL o un archivo, no ambos."),
+                field="evidence.fileId",
+            )
+        row = await lookups.get(session, EvidenceFile, item.file_id, field="evidence.fileId")
+        if row.milestone_id != milestone_id:
+            raise BadUserInput(
+                msg(
+                    "The file was uploaded for another milestone.",
+                    "El archivo se subió para otro hito.",
+                ),
+                field="evidence.fileId",
+            )
+        title = v.text("evidence.title", item.title, max_length=300, required=False)
+        out.append({"fileId": str(row.id), "title": title or row.filename})
+    return out
 
 
 async def report(
@@ -70,11 +103,11 @@ async def report(
     """Append a report and copy it into the milestone's state; returns both."""
     percent = v.percent("percent", data.percent)
     status = derive_status(percent, data.status)
-    evidence = _evidence(data.evidence)
     narrative = v.text("narrative", data.narrative, max_length=20_000, required=False)
     milestone = await lookups.get(session, Milestone, data.milestone_id, field="milestoneId")
     plan = await lookups.get(session, ActionPlan, milestone.plan_id)
     lifecycle.require_reporting(plan)
+    evidence = await _evidence(session, milestone.id, data.evidence)
     now = utcnow()
     entry = ProgressReport(
         plan_id=milestone.plan_id,

@@ -3,14 +3,18 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from core.enums import MilestoneStatus
+from core.errors import BadUserInput
+from core.files import service as files
+from core.i18n import msg
 from core.identity.roles import Permission
 from core.milestones import service as milestones
 from core.progress import service as progress
 from graphql_schema.context import Info
 from graphql_schema.inputs import provided
-from graphql_schema.milestones.types import Milestone, ProgressReport
+from graphql_schema.milestones.types import EvidenceFile, Milestone, ProgressReport
 from graphql_schema.permissions import requires
 from graphql_schema.relay import decode_id
 from graphql_schema.rows import from_row
@@ -38,8 +42,24 @@ class UpdateMilestoneInput:
 
 @strawberry.input
 class EvidenceInput:
-    url: str
+    url: str = strawberry.field(default="", description="A link; or give fileId instead.")
     title: str = ""
+    file_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A file of the milestone uploaded with uploadEvidence."
+    )
+
+
+@strawberry.input
+class UploadEvidenceInput:
+    milestone_id: strawberry.ID
+    file: Upload = strawberry.field(
+        description="The file (GraphQL multipart request): PDF, PNG, JPEG or WebP."
+    )
+
+
+@strawberry.type
+class EvidenceFilePayload:
+    evidence_file: EvidenceFile
 
 
 @strawberry.input
@@ -94,6 +114,42 @@ class MilestoneMutations:
         return MilestonePayload(milestone=from_row(Milestone, row))
 
     @strawberry.mutation(
+        description="Upload a file (a signed ordinance, minutes, a photograph) as evidence of "
+        "a milestone's progress, then cite it in reportProgress (evidence: [{fileId}]). The "
+        "public sees it once a report of published content cites it.",
+        permission_classes=[requires(Permission.REPORT_PROGRESS)],
+    )
+    async def upload_evidence(self, info: Info, input: UploadEvidenceInput) -> EvidenceFilePayload:
+        context = info.context
+        context.tenant()
+        milestone_id = decode_id(input.milestone_id, "Milestone", field="milestoneId")
+        upload = input.file
+        if not hasattr(upload, "read"):
+            raise BadUserInput(
+                msg(
+                    "Send the file as a GraphQL multipart request.",
+                    "Envíe el archivo como solicitud GraphQL multipart.",
+                ),
+                field="file",
+            )
+        try:
+            content = await upload.read()
+        finally:
+            await upload.close()
+        assert context.files is not None
+        async with context.transaction() as session:
+            row = await files.upload_evidence(
+                session,
+                context.principal,
+                context.files,
+                milestone_id,
+                getattr(upload, "filename", "") or "evidencia",
+                content,
+                max_bytes=context.settings.evidence_max_bytes,
+            )
+        return EvidenceFilePayload(evidence_file=from_row(EvidenceFile, row))
+
+    @strawberry.mutation(
         description="Append a progress report; it becomes the milestone's state.",
         permission_classes=[requires(Permission.REPORT_PROGRESS)],
     )
@@ -106,7 +162,16 @@ class MilestoneMutations:
             percent=input.percent,
             status=input.status,
             narrative=input.narrative,
-            evidence=[progress.Evidence(url=e.url, title=e.title) for e in input.evidence],
+            evidence=[
+                progress.Evidence(
+                    url=e.url,
+                    title=e.title,
+                    file_id=decode_id(e.file_id, "EvidenceFile", field="evidence.fileId")
+                    if e.file_id
+                    else None,
+                )
+                for e in input.evidence
+            ],
         )
         async with info.context.transaction() as session:
             report, milestone = await progress.report(session, info.context.principal, data)

@@ -1,28 +1,62 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from core.enums import MilestoneStatus
+from core.files.models import EvidenceFile as EvidenceRow
 from core.milestones.models import Milestone as MilestoneRow
 from core.milestones.models import is_delayed
 from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
+from graphql_schema.jobs.types import FILE_LINK_SECONDS
 from graphql_schema.loaders import REPORTS
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row
+from tenants.access import fresh_keys
 
 if TYPE_CHECKING:
     from graphql_schema.commitments.types import Commitment
 
 
-@strawberry.type(description="A link to evidence of progress.")
+@strawberry.type(description="A file uploaded as evidence of a milestone's progress.")
+class EvidenceFile:
+    row: strawberry.Private[EvidenceRow]
+    id: strawberry.ID
+    filename: str
+    media_type: str
+    size: int = strawberry.field(description="In bytes.")
+    sha256: str
+    created_at: datetime
+
+    @strawberry.field(
+        description="A link to the file, valid for an hour, bound to its municipality."
+    )
+    async def download_url(self, info: Info) -> str:
+        context = info.context
+        await fresh_keys(context.db, context.tokens)
+        token = context.tokens.sign(
+            {
+                "sub": f"evidence:{self.row.id}",
+                "file": str(self.row.id),
+                "kind": "evidence",
+                "tenant": context.tenant().binding.slug,
+            },
+            ttl_seconds=FILE_LINK_SECONDS,
+        )
+        base = context.settings.link_base(str(context.request.base_url))
+        return f"{base}/files/{self.row.id}?token={token}"
+
+
+@strawberry.type(description="Evidence of progress: a link, or an uploaded file.")
 class Evidence:
-    url: str
+    url: str = strawberry.field(description="The link; for a file, its download link.")
     title: str
+    file: EvidenceFile | None = None
 
 
 @strawberry.type(description="A report on a milestone's progress. Append-only.")
@@ -35,8 +69,20 @@ class ProgressReport(Node):
     author_subject: str
 
     @strawberry.field
-    def evidence(self) -> list[Evidence]:
-        return [Evidence(url=e["url"], title=e.get("title", "")) for e in self.row.evidence]
+    async def evidence(self, info: Info) -> list[Evidence]:
+        cited = [uuid.UUID(e["fileId"]) for e in self.row.evidence if "fileId" in e]
+        rows = await info.context.loaders.get(EvidenceRow).load_many(cited) if cited else []
+        uploaded = {row.id: from_row(EvidenceFile, row) for row in rows if row is not None}
+        out = []
+        for item in self.row.evidence:
+            if "fileId" not in item:
+                out.append(Evidence(url=item["url"], title=item.get("title", "")))
+                continue
+            file = uploaded.get(uuid.UUID(item["fileId"]))
+            if file is not None:
+                url = await file.download_url(info)
+                out.append(Evidence(url=url, title=item.get("title", ""), file=file))
+        return out
 
 
 @strawberry.type(description="A verifiable deliverable of a commitment, with dates and weight.")

@@ -14,7 +14,7 @@ from core.models import AuditEvent, ProgressReport
 from graphql_schema.schema import build_schema
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
-from tests.factories import END, START, Tenant, World, error_codes, gql
+from tests.factories import END, START, Tenant, UploadFile, World, error_codes, gql
 
 s, e = str(START), str(END)
 
@@ -293,6 +293,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         lambda t: {"p": t.gid("ActionPlan")},
         "editor",
         "job.enqueue",
+    ),
+    "uploadEvidence": (
+        "mutation($m: ID!, $f: Upload!) { uploadEvidence(input: {milestoneId: $m, file: $f}) { evidenceFile { id } } }",
+        lambda t: {"m": t.gid("Milestone"), "f": UploadFile("acta.pdf", b"%PDF-1.4 acta")},
+        "editor",
+        "evidence.upload",
     ),
     "importActionPlan": (
         'mutation($p: ID!) { importActionPlan(input: {actionPlanId: $p, format: CSV, content: "77u/Q29tbWl0bWVudCBOdW1iZXIsQ29tbWl0bWVudCBUaXRsZSxTdGFydCBEYXRlLEVuZCBEYXRlDQo="}) { job { kind } } }',

@@ -166,6 +166,7 @@ KEEPS_THE_VERSION = {
     "retryJob",
     "runMonitoring",
     "setNotificationPreferences",
+    "uploadEvidence",
 }
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from graphql_schema.relay import to_global_id
 from tests.conftest import FIXTURE_PLUGIN_SITE, REPO
-from tests.factories import World
+from tests.factories import World, graphql_body
 from tests.graphql.conftest import seeded, serving
 from tests.graphql.test_audit import MUTATIONS
 from tests.graphql.test_http_caching import KEEPS_THE_VERSION, PLANS
@@ -176,7 +176,7 @@ async def test_a_write_through_one_process_is_read_current_from_the_other(
         assert (await read()).headers["x-usina-cache"] == "hit"
         written = await http.post(
             one,
-            json={"query": document, "variables": variables(world.a)},
+            **graphql_body(document, variables(world.a)),
             headers={"Authorization": f"Bearer {token}", **bind},
         )
         assert "errors" not in written.json(), written.json()

@@ -19,7 +19,16 @@ from core.identity.tokens import TokenService
 from core.models import Base, Commitment
 from tenants.database import Database
 from tenants.isolation import UNFILTERED
-from tests.factories import END, START, Tenant, World, build_world, error_codes, gql
+from tests.factories import (
+    END,
+    START,
+    Tenant,
+    UploadFile,
+    World,
+    build_world,
+    error_codes,
+    gql,
+)
 
 TENANT_MODELS = sorted(
     (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)),
@@ -203,6 +212,10 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
     "moderateContribution": (
         'mutation($id: ID!) { moderateContribution(input: {id: $id, moderation: HIDDEN, reason: "x"}) { contribution { id } } }',
         lambda a, b: {"id": a.gid("Contribution")},
+    ),
+    "uploadEvidence": (
+        "mutation($m: ID!, $f: Upload!) { uploadEvidence(input: {milestoneId: $m, file: $f}) { evidenceFile { id } } }",
+        lambda a, b: {"m": a.gid("Milestone"), "f": UploadFile("acta.pdf", b"%PDF-1.4 acta")},
     ),
     "importActionPlan": (
         'mutation($p: ID!) { importActionPlan(input: {actionPlanId: $p, format: CSV, content: "77u/Q29tbWl0bWVudCBOdW1iZXIsQ29tbWl0bWVudCBUaXRsZSxTdGFydCBEYXRlLEVuZCBEYXRlDQo="}) { job { id } } }',

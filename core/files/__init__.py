@@ -1,0 +1,1 @@
+"""Files a municipality uploads (evidence of progress): their rows, their bytes' store."""
