@@ -132,10 +132,7 @@ class MilestoneMutations:
                 ),
                 field="file",
             )
-        try:
-            content = await upload.read()
-        finally:
-            await upload.close()
+        content = await upload.read()  # the view closes the request's files afterwards
         assert context.files is not None
         async with context.transaction() as session:
             row = await files.upload_evidence(
