@@ -70,10 +70,23 @@ class Settings(BaseSettings):
         description="Deadline of one GraphQL request; PostgreSQL statements are cut at it too.",
     )
     max_body_bytes: int = Field(default=1_048_576, description="Largest request body accepted.")
+    files_store: Literal["local", "s3"] = Field(
+        default="local",
+        description="Where uploaded evidence files are kept: files_dir, or an S3 bucket.",
+    )
     files_dir: str = Field(
         default=".usina/files",
-        description="Where uploaded evidence files are kept (a persistent volume in production).",
+        description="The local store's directory (a persistent volume in production).",
     )
+    s3_bucket: str = "usina-files"
+    s3_endpoint_url: str | None = Field(
+        default=None, description="An S3-compatible server's URL (MinIO, Ceph); none: AWS."
+    )
+    s3_region: str | None = None
+    s3_access_key_id: str | None = Field(
+        default=None, description="None: boto3's usual sources (environment, instance role)."
+    )
+    s3_secret_access_key: str | None = None
     evidence_max_bytes: int = Field(
         default=10_000_000,
         ge=1,

@@ -19,7 +19,7 @@ from strawberry.types.unset import UNSET
 
 from core import observability as obs
 from core.errors import Forbidden, RequestTooLarge, Unauthenticated, UsinaError
-from core.files.store import FileStore, LocalFileStore
+from core.files.store import FileStore, make_store
 from core.i18n import msg, pick_locale
 from core.identity.roles import Permission
 from core.identity.tokens import TokenService
@@ -74,7 +74,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             # forms cannot carry the bearer token every upload needs, so no CSRF opening.
             multipart_uploads_enabled=True,
         )
-        self.files: FileStore = files or LocalFileStore(settings.files_dir)
+        self.files: FileStore = files or make_store(settings)
         self.db = db
         self.settings = settings
         self.tokens = tokens

@@ -1,6 +1,7 @@
 """Where uploaded files' bytes live: a directory on the local disk (the embedded default, and a
-volume in a single-node deployment). Keys start with the municipality's id, so one
-municipality's files never share a path with another's."""
+volume in a single-node deployment), or an S3-compatible bucket (production with several
+replicas). Keys start with the municipality's id, so one municipality's files never share a
+path with another's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Protocol
+
+from core.settings import Settings
 
 
 class FileStore(Protocol):
@@ -48,3 +51,46 @@ class LocalFileStore:
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+
+class S3FileStore:
+    """An S3-compatible bucket (AWS S3, MinIO, Ceph's RADOS gateway, ...), through boto3."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+    ) -> None:
+        import boto3  # only deployments that keep files in S3 load it
+
+        self.bucket = bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+        )
+
+    def put(self, key: str, content: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=content)
+
+    def get(self, key: str) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+
+def make_store(settings: Settings) -> FileStore:
+    if settings.files_store == "s3":
+        return S3FileStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+        )
+    return LocalFileStore(settings.files_dir)

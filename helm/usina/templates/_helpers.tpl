@@ -77,6 +77,15 @@ env:
         name: {{ .Values.secrets.existingSecret }}
         key: {{ .Values.secrets.smtpPasswordKey }}
 {{- end }}
+{{- range $name, $key := dict "USINA_S3_ACCESS_KEY_ID" .Values.secrets.s3AccessKeyIdKey "USINA_S3_SECRET_ACCESS_KEY" .Values.secrets.s3SecretAccessKeyKey }}
+{{- if $key }}
+  - name: {{ $name }}
+    valueFrom:
+      secretKeyRef:
+        name: {{ $.Values.secrets.existingSecret }}
+        key: {{ $key }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* A writable /tmp (the root filesystem is read-only). */}}
