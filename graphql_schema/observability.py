@@ -32,6 +32,10 @@ def route_of(path: str) -> str:
         return _ROUTES[path]
     if path.startswith("/files/"):
         return "/files/{id}"
+    if path.startswith("/notifications/unsubscribe/"):
+        return "/notifications/unsubscribe/{link}"
+    if path.startswith("/notifications/confirm/"):
+        return "/notifications/confirm/{link}"
     if path.startswith("/.well-known/"):
         return path if path.count("/") == 2 and len(path) < 60 else "other"
     return "other"
