@@ -18,6 +18,28 @@ from core.i18n import msg
 
 T = TypeVar("T", bound=TenantOwned)
 
+#: A record's name in English, and "that <record>" in Spanish (its gender), for NOT_FOUND.
+NAMES: dict[str, tuple[str, str]] = {
+    "ActionPlan": ("action plan", "ese plan de acción"),
+    "Commitment": ("commitment", "ese compromiso"),
+    "Milestone": ("milestone", "ese hito"),
+    "ProgressReport": ("progress report", "ese informe de avance"),
+    "Actor": ("actor", "ese actor"),
+    "Assessment": ("assessment", "ese diagnóstico"),
+    "Channel": ("channel", "ese canal"),
+    "ChannelMember": ("channel member", "ese miembro del canal"),
+    "Contribution": ("contribution", "esa contribución"),
+    "Evaluation": ("evaluation", "esa evaluación"),
+    "AuditEvent": ("audit event", "ese evento de auditoría"),
+    "Membership": ("membership", "esa membresía"),
+    "ApiClient": ("API client", "ese cliente de la API"),
+    "IdentityProvider": ("identity provider", "ese proveedor de identidad"),
+    "Job": ("job", "ese trabajo"),
+    "ExportFile": ("file", "ese archivo"),
+    "EvidenceFile": ("evidence file", "ese archivo de evidencia"),
+    "WebhookEndpoint": ("webhook", "ese webhook"),
+}
+
 
 async def get(
     session: AsyncSession, model: type[T], id_: uuid.UUID, *, field: str | None = None
@@ -25,8 +47,6 @@ async def get(
     result = await session.execute(select(model).where(model.id == id_))
     found = result.scalar_one_or_none()
     if found is None:
-        raise NotFound(
-            msg(f"{model.__name__} not found.", f"{model.__name__} no encontrado."),
-            field=field,
-        )
+        en, es = NAMES.get(model.__name__, ("record", "ese registro"))
+        raise NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
     return found

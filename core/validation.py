@@ -144,15 +144,23 @@ def date_range(start: date, end: date, *, field: str = "endDate") -> None:
         )
 
 
+#: The parents whose dates bound their children's: (English, Spanish "de + the parent").
+PARENTS = {
+    "action plan": ("action plan", "del plan de acción"),
+    "commitment": ("commitment", "del compromiso"),
+}
+
+
 def within(
     start: date, end: date, outer_start: date, outer_end: date, *, outer: str, field: str
 ) -> None:
     """A child's dates must fall within its parent's (a milestone within its commitment)."""
     if start < outer_start or end > outer_end:
+        en, es = PARENTS[outer]
         raise BadUserInput(
             msg(
-                f"The dates must fall within the {outer}'s ({outer_start} to {outer_end}).",
-                f"Las fechas deben estar dentro de las del {outer} ({outer_start} a {outer_end}).",
+                f"The dates must fall within the {en}'s ({outer_start} to {outer_end}).",
+                f"Las fechas deben estar dentro de las {es} ({outer_start} a {outer_end}).",
             ),
             field=field,
         )

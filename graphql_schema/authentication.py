@@ -46,6 +46,16 @@ class Identity:
     tenant: Resolved | None
 
 
+def locale_of(scope: Scope, accept_language: str | None) -> str:
+    """The language of the answer: the one the caller asks for (``Accept-Language``), else the
+    bound municipality's, else English."""
+    identity = scope.get("auth")
+    default = "en"
+    if isinstance(identity, Identity) and identity.tenant is not None:
+        default = identity.tenant.municipality.locale.value
+    return pick_locale(accept_language, default=default)
+
+
 def identity_of(scope: Scope) -> Identity:
     """The request's identity, as the middleware left it on the scope."""
     identity = scope.get("auth")
@@ -106,9 +116,24 @@ class Authentication:
         scope["auth"] = Identity(principal=principal, tenant=tenant)
         await self.app(scope, receive, send)
 
+    async def _default_locale(self, headers: Headers) -> str:
+        """The language of the municipality the request names, if it names one that exists
+        (the refusal may be of the token, before anything was bound)."""
+        slug = headers.get("x-tenant") or slug_from_host(
+            headers.get("host"), self.settings.base_domain
+        )
+        if not slug:
+            return "en"
+        try:
+            municipality = await self.authenticator.municipalities.find(slug)
+        except Exception:  # the refusal must go out whatever the directory's state
+            return "en"
+        return municipality.locale.value if municipality is not None else "en"
+
     async def _refuse(self, error: UsinaError, headers: Headers, send: Send) -> None:
         obs.GRAPHQL_ERRORS.labels(error.code).inc()
-        body, status = refusal(error, pick_locale(headers.get("accept-language")))
+        locale = pick_locale(headers.get("accept-language"), await self._default_locale(headers))
+        body, status = refusal(error, locale)
         wanted = wants_graphql_response(headers.get("accept"))
         raw = [
             (b"content-type", (GRAPHQL_RESPONSE if wanted else "application/json").encode()),

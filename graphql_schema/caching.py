@@ -32,9 +32,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import UsinaError
-from core.i18n import pick_locale
 from core.settings import Settings
-from graphql_schema.authentication import Identity
+from graphql_schema.authentication import Identity, locale_of
 from graphql_schema.errors import wants_graphql_response
 from graphql_schema.persisted import PersistedQueries
 
@@ -236,7 +235,7 @@ class HttpCache:
                 hashlib.sha256(document.encode()).hexdigest(),
                 data.get("variables"),
                 operation_name,
-                pick_locale(request.headers.get("accept-language")),
+                locale_of(request.scope, request.headers.get("accept-language")),
                 wants_graphql_response(request.headers.get("accept")),
             ],
             sort_keys=True,

@@ -20,12 +20,12 @@ from strawberry.types.unset import UNSET
 from core import observability as obs
 from core.errors import Forbidden, RequestTooLarge, Unauthenticated, UsinaError
 from core.files.store import FileStore, make_store
-from core.i18n import msg, pick_locale
+from core.i18n import msg
 from core.identity.roles import Permission
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema import ide, ratelimit
-from graphql_schema.authentication import identity_of, past_deadline
+from graphql_schema.authentication import identity_of, locale_of, past_deadline
 from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
@@ -90,7 +90,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         refusals as machine-readable JSON."""
         if not isinstance(request, Request):
             return await super().run(request, context, root_value)
-        locale = pick_locale(request.headers.get("accept-language"))
+        locale = locale_of(request.scope, request.headers.get("accept-language"))
         head = request.method == "HEAD"
         if head:  # HEAD answers what GET answers, without the body
             request = Request({**request.scope, "method": "GET"}, request.receive)
@@ -257,7 +257,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         """Every error in Usina's shape (``extensions.code``), in the caller's language."""
         if result.errors:
-            locale = pick_locale(request.headers.get("accept-language"))
+            locale = locale_of(request.scope, request.headers.get("accept-language"))
             mask = self.settings.environment == "production"
             result.errors = [format_error(e, locale, mask=mask) for e in result.errors]
             for error in result.errors:
@@ -301,7 +301,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
                 error = (Unauthenticated if principal.is_anonymous else Forbidden)(
                     msg("GraphiQL is for the staff only.", "GraphiQL es solo para el equipo.")
                 )
-                locale = pick_locale(request.headers.get("accept-language"))
+                locale = locale_of(request.scope, request.headers.get("accept-language"))
                 return self._refusal(request, error, locale)
         html = ide.localized(self.graphql_ide_html, Path(self.settings.ide_assets_dir))
         query_js = json.dumps(PORTAL_QUERY)

@@ -73,6 +73,31 @@ def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: s
         )
 
 
+#: pydantic's error types, in Spanish (pydantic speaks English only); ``ctx`` values are not
+#: repeated, the English message (``extensions.reason``) carries them.
+EXPECTED = {
+    "bool_parsing": "se espera verdadero o falso",
+    "bool_type": "se espera verdadero o falso",
+    "int_parsing": "se espera un número entero",
+    "int_type": "se espera un número entero",
+    "int_from_float": "se espera un número entero",
+    "float_parsing": "se espera un número",
+    "float_type": "se espera un número",
+    "string_type": "se espera un texto",
+    "greater_than_equal": "el valor es demasiado pequeño",
+    "greater_than": "el valor es demasiado pequeño",
+    "less_than_equal": "el valor es demasiado grande",
+    "less_than": "el valor es demasiado grande",
+    "string_too_short": "el texto es demasiado corto",
+    "string_too_long": "el texto es demasiado largo",
+    "list_type": "se espera una lista",
+    "dict_type": "se espera un objeto",
+    "literal_error": "el valor no es uno de los permitidos",
+    "enum": "el valor no es uno de los permitidos",
+    "missing": "falta el valor",
+}
+
+
 def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, Any]:
     """``data`` as a plugin's pydantic ``model`` normalises it, or BAD_USER_INPUT naming the
     first offending entry (``field: <field>.<name>``). Used for settings and channel rules.
@@ -94,12 +119,16 @@ def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, A
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
+        expected = EXPECTED.get(first["type"])
         raise BadUserInput(
             msg(
                 f"Invalid value for '{where or field}': {first['msg']}.",
-                f"Valor inválido para '{where or field}': {first['msg']}.",
+                f"Valor inválido para '{where or field}': {expected}."
+                if expected
+                else f"Valor inválido para '{where or field}'.",
             ),
             field=f"{field}.{where}" if where else field,
+            details={"reason": first["msg"]},
         ) from None
 
 

@@ -24,6 +24,7 @@ from core.enums import AssessmentStatus
 from core.errors import BadUserInput, Conflict
 from core.i18n import msg
 from core.identity.principal import Principal
+from core.words import ASSESSMENT_STATUSES, both
 
 
 class _Rating(Protocol):
@@ -150,10 +151,12 @@ async def transition(
         AssessmentStatus.DRAFT: AssessmentStatus.SUBMITTED,
     }
     if allowed[to] is not assessment.status:
+        now_en, now_es = both(ASSESSMENT_STATUSES, assessment.status)
+        to_en, to_es = both(ASSESSMENT_STATUSES, to)
         raise Conflict(
             msg(
-                f"A {assessment.status} assessment cannot become {to}.",
-                f"Una evaluación {assessment.status} no puede pasar a {to}.",
+                f"An assessment in state '{now_en}' cannot become '{to_en}'.",
+                f"Un diagnóstico en estado '{now_es}' no puede pasar a '{to_es}'.",
             )
         )
     before = audit.snapshot(assessment)
@@ -196,10 +199,14 @@ def _apply_scores(
 
 def _require_status(assessment: Assessment, status: AssessmentStatus, verb: str) -> None:
     if assessment.status is not status:
+        wanted_en, wanted_es = both(ASSESSMENT_STATUSES, status)
+        now_en, now_es = both(ASSESSMENT_STATUSES, assessment.status)
         raise Conflict(
             msg(
-                f"Only a {status} assessment can be {verb} (this one is {assessment.status}).",
-                f"Solo una evaluación {status} puede modificarse (esta está {assessment.status}).",
+                f"Only an assessment in state '{wanted_en}' can be {verb} (this one is "
+                f"'{now_en}').",
+                f"Solo un diagnóstico en estado '{wanted_es}' puede modificarse (este está "
+                f"'{now_es}').",
             )
         )
 

@@ -26,10 +26,8 @@ from core import lookups
 from core.actors.models import Actor
 from core.commitments.models import Commitment, CommitmentSupporter
 from core.enums import (
-    ActionPlanStatus,
     CompletionLevel,
     EvaluationStatus,
-    MilestoneStatus,
     OgpValue,
 )
 from core.evaluation.models import Evaluation, Rating
@@ -39,6 +37,7 @@ from core.municipalities.models import Municipality
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
+from core.words import COMPLETION_LEVELS, MILESTONE_STATUSES, PLAN_STATUSES, capitalized
 
 FORMAT = "usina.plan/1"
 OGP_COLUMNS = [
@@ -105,26 +104,6 @@ STANDING = {
     "IN_PROGRESS": msg("In progress", "En curso"),
     "DELAYED": msg("Delayed", "Demorado"),
     "COMPLETED": msg("Completed", "Cumplido"),
-}
-COMPLETION_LEVELS = {
-    CompletionLevel.NOT_STARTED: msg("Not started", "No iniciado"),
-    CompletionLevel.LIMITED: msg("Limited", "Limitado"),
-    CompletionLevel.SUBSTANTIAL: msg("Substantial", "Sustancial"),
-    CompletionLevel.COMPLETE: msg("Complete", "Completo"),
-}
-PLAN_STATUSES = {
-    ActionPlanStatus.DRAFT: msg("Draft", "Borrador"),
-    ActionPlanStatus.COCREATION: msg("Co-creation", "Cocreación"),
-    ActionPlanStatus.PUBLISHED: msg("Published", "Publicado"),
-    ActionPlanStatus.IMPLEMENTATION: msg("In implementation", "En implementación"),
-    ActionPlanStatus.CLOSED: msg("Closed", "Cerrado"),
-    ActionPlanStatus.ARCHIVED: msg("Archived", "Archivado"),
-}
-MILESTONE_STATUSES = {
-    MilestoneStatus.NOT_STARTED: msg("Not started", "No iniciado"),
-    MilestoneStatus.IN_PROGRESS: msg("In progress", "En curso"),
-    MilestoneStatus.COMPLETED: msg("Completed", "Completado"),
-    MilestoneStatus.CANCELLED: msg("Cancelled", "Cancelado"),
 }
 #: A rating's words: criterion code -> scale option code -> label (the frameworks' own).
 Scales = Mapping[str, Mapping[str, Message]]
@@ -318,7 +297,7 @@ def _csv_row(data: PlanData, c: Commitment) -> dict[str, Any]:
     return _ogp_row(data, c) | {
         "Status": STANDING[data.standing(c)].text(data.locale),
         "Progress": f"{data.progress.get(c.id, 0.0):.2f}",
-        "Completion Level": COMPLETION_LEVELS[level].text(data.locale),
+        "Completion Level": capitalized(COMPLETION_LEVELS[level].text(data.locale)),
         "Start Date": _iso(c.start_date),
         "End Date": _iso(c.end_date),
         "Problem": c.problem,
@@ -337,7 +316,7 @@ def _milestone_rows(data: PlanData) -> list[list[Any]]:
             _iso(m.start_date),
             _iso(m.end_date),
             m.weight,
-            MILESTONE_STATUSES[m.status].text(data.locale),
+            capitalized(MILESTONE_STATUSES[m.status].text(data.locale)),
             round(m.progress, 2),
         ]
         for c in data.commitments
@@ -358,7 +337,7 @@ def _report_rows(data: PlanData) -> list[list[Any]]:
                     m.title,
                     report.reported_at.isoformat(timespec="seconds"),
                     round(report.percent, 2),
-                    MILESTONE_STATUSES[report.status].text(data.locale),
+                    capitalized(MILESTONE_STATUSES[report.status].text(data.locale)),
                     report.narrative,
                     " ".join(e["url"] for e in report.evidence),
                 ]
@@ -536,7 +515,7 @@ def to_html(data: PlanData) -> bytes:
         f"<p>{e(t['report'])} · {e(m.name)}</p>",
         f"<h1>{e(p.title)}</h1>",
         f"<p>{e(t['period'])}: {p.start_date} &ndash; {p.end_date} · {e(t['status'])}: "
-        f"{e(PLAN_STATUSES[p.status].text(m.locale.value))} · {e(t['progress'])}: "
+        f"{e(capitalized(PLAN_STATUSES[p.status].text(m.locale.value)))} · {e(t['progress'])}: "
         f"{data.plan_progress:.0f} %</p>",
     ]
     if p.summary:
@@ -554,7 +533,7 @@ def to_html(data: PlanData) -> bytes:
             parts.append(f"<p>{e(c.objective)}</p>")
         rows = "".join(
             f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td>"
-            f"<td>{e(MILESTONE_STATUSES[ms.status].text(m.locale.value))}</td>"
+            f"<td>{e(capitalized(MILESTONE_STATUSES[ms.status].text(m.locale.value)))}</td>"
             f"<td>{ms.progress:.0f} %</td></tr>"
             for ms in data.milestones.get(c.id, [])
         )

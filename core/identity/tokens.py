@@ -34,9 +34,38 @@ LEEWAY_SECONDS = 30
 UNKNOWN_KID_INTERVAL = 5.0
 
 
+#: Why a token is refused, in Spanish (a reason not listed is given in English in
+#: ``extensions.reason`` only, never inside a Spanish sentence).
+REASONS_ES = {
+    "the link is for another file": "el enlace es de otro archivo",
+    "malformed": "está mal formado",
+    "bad signature or format": "su firma o su formato no son válidos",
+    "unknown role": "su rol no existe",
+    "unknown key": "su clave no se conoce",
+    "the identity provider cannot be reached": "no se puede contactar al proveedor de identidad",
+    "the API client was revoked": "el cliente de la API fue revocado",
+    "no municipality": "no indica el municipio",
+    "no key ID": "no indica el ID de su clave",
+    "no issuer": "no indica su emisor",
+    "malformed client token": "el token de cliente está mal formado",
+    "its issuer is not trusted by this municipality": "este municipio no confía en su emisor",
+    "algorithm not allowed": "su algoritmo no está permitido",
+    "name the municipality (X-Tenant header or host) whose provider issued it": (
+        "indique el municipio (cabecera X-Tenant o host) cuyo proveedor lo emitió"
+    ),
+    "The token is expired": "venció",
+    "claims": "sus datos (claims) no son válidos",
+}
+
+
 def invalid_token(reason: str) -> Unauthenticated:
+    spanish = REASONS_ES.get(reason)
     return Unauthenticated(
-        msg(f"Invalid access token: {reason}.", f"Token de acceso inválido: {reason}.")
+        msg(
+            f"Invalid access token: {reason}.",
+            f"Token de acceso inválido: {spanish}." if spanish else "Token de acceso inválido.",
+        ),
+        details={"reason": reason},
     )
 
 

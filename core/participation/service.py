@@ -29,6 +29,7 @@ from core.identity.principal import Principal
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans import lifecycle
 from core.plans.models import ActionPlan
+from core.words import CONTRIBUTION_KINDS, capitalized
 
 PARENTED = {ContributionKind.COMMENT, ContributionKind.SUPPORT, ContributionKind.VOTE}
 
@@ -263,7 +264,10 @@ async def contribute(
     if kind in staff_kinds:
         if not is_staff:
             raise BadUserInput(
-                msg(f"Only staff record {kind}.", f"Solo el personal registra {kind}."),
+                msg(
+                    f"Only staff record {CONTRIBUTION_KINDS[kind].en}.",
+                    f"Solo el personal registra {CONTRIBUTION_KINDS[kind].es}.",
+                ),
                 field="kind",
             )
     elif kind in participant_kinds:
@@ -280,8 +284,8 @@ async def contribute(
     else:
         raise BadUserInput(
             msg(
-                f"This channel does not take {kind} contributions.",
-                f"Este canal no admite contribuciones {kind}.",
+                f"This channel does not take {CONTRIBUTION_KINDS[kind].en}.",
+                f"Este canal no admite {CONTRIBUTION_KINDS[kind].es}.",
             ),
             field="kind",
         )
@@ -290,7 +294,8 @@ async def contribute(
         if data.parent_id is None:
             raise BadUserInput(
                 msg(
-                    f"A {kind} needs the proposal it is about.", f"Un {kind} necesita su propuesta."
+                    f"{capitalized(CONTRIBUTION_KINDS[kind].en)} needs the proposal it is about.",
+                    f"{capitalized(CONTRIBUTION_KINDS[kind].es)} necesita su propuesta.",
                 ),
                 field="parentId",
             )

@@ -9,6 +9,7 @@ from core.enums import ActionPlanStatus as S
 from core.errors import Conflict
 from core.i18n import msg
 from core.plans.models import ActionPlan
+from core.words import PLAN_STATUSES, both
 
 NEXT: dict[S, S] = {
     S.DRAFT: S.COCREATION,
@@ -40,13 +41,19 @@ def allowed_targets(current: S) -> list[S]:
 def transition(plan: ActionPlan, to: S, at: datetime) -> None:
     """Move ``plan`` to ``to`` or raise ``Conflict`` naming the allowed targets."""
     if to not in allowed_targets(plan.status):
-        allowed = ", ".join(allowed_targets(plan.status)) or "none"
+        now_en, now_es = both(PLAN_STATUSES, plan.status)
+        to_en, to_es = both(PLAN_STATUSES, to)
+        targets = allowed_targets(plan.status)
+        allowed_en = ", ".join(PLAN_STATUSES[t].en for t in targets) or "none"
+        allowed_es = ", ".join(PLAN_STATUSES[t].es for t in targets) or "ninguno"
         raise Conflict(
             msg(
-                f"A {plan.status} plan cannot move to {to} (allowed: {allowed}).",
-                f"Un plan en {plan.status} no puede pasar a {to} (permitidos: {allowed}).",
+                f"A plan in state '{now_en}' cannot move to '{to_en}' (allowed: {allowed_en}).",
+                f"Un plan en estado '{now_es}' no puede pasar a '{to_es}' "
+                f"(permitidos: {allowed_es}).",
             ),
             field="to",
+            details={"allowed": [str(t) for t in targets]},
         )
     plan.status = to
     setattr(plan, STAMP[to], at)
@@ -56,19 +63,23 @@ def transition(plan: ActionPlan, to: S, at: datetime) -> None:
 
 def require_editable(plan: ActionPlan) -> None:
     if plan.status not in EDITABLE:
+        en, es = both(PLAN_STATUSES, plan.status)
         raise Conflict(
             msg(
-                f"A {plan.status} plan can no longer be edited.",
-                f"Un plan en {plan.status} ya no se puede editar.",
+                f"A plan in state '{en}' can no longer be edited.",
+                f"Un plan en estado '{es}' ya no se puede editar.",
             )
         )
 
 
 def require_reporting(plan: ActionPlan) -> None:
     if plan.status not in REPORTING:
+        en, es = both(PLAN_STATUSES, plan.status)
         raise Conflict(
             msg(
-                f"Progress is reported on PUBLISHED or IMPLEMENTATION plans, not {plan.status}.",
-                f"El avance se informa en planes PUBLISHED o IMPLEMENTATION, no {plan.status}.",
+                f"Progress is reported on published plans and plans in implementation, not on "
+                f"a plan in state '{en}'.",
+                f"El avance se informa en planes publicados o en implementación, no en un plan "
+                f"en estado '{es}'.",
             )
         )

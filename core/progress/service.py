@@ -20,6 +20,7 @@ from core.milestones.models import Milestone
 from core.plans import lifecycle
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
+from core.words import MILESTONE_STATUSES, both
 
 MAX_EVIDENCE = 20
 
@@ -54,10 +55,11 @@ def derive_status(percent: float, status: MilestoneStatus | None) -> MilestoneSt
         or (status is MilestoneStatus.IN_PROGRESS and percent == 100)
     )
     if contradiction:
+        en, es = both(MILESTONE_STATUSES, status)
         raise BadUserInput(
             msg(
-                f"A {status} report cannot be at {percent:g}%.",
-                f"Un informe {status} no puede estar al {percent:g}%.",
+                f"A report of a milestone '{en}' cannot be at {percent:g}%.",
+                f"Un informe de un hito '{es}' no puede estar al {percent:g}%.",
             ),
             field="status",
         )

@@ -69,8 +69,10 @@ class EvaluationMutations:
         if not criteria:
             raise BadUserInput(
                 msg(
-                    f"This framework does not rate a {target.lower()}.",
-                    f"Este marco no califica un {target.lower()}.",
+                    "This framework does not rate "
+                    + ("a commitment." if target == "COMMITMENT" else "a plan as a whole."),
+                    "Este marco no califica "
+                    + ("compromisos." if target == "COMMITMENT" else "planes en su conjunto."),
                 ),
                 field="framework",
             )

@@ -1,0 +1,87 @@
+"""Errors speak the caller's language, or their municipality's when the caller does not say;
+and a Spanish sentence carries no English (record names, parents, token reasons, pydantic's
+messages, enum codes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from core.identity.tokens import TokenService
+from graphql_schema.relay import to_global_id
+from tests.factories import World, gql
+
+MISSING = "query($id: ID!) { node(id: $id) { id } }"
+RESPOND = (
+    "mutation($id: ID!) { respondToContribution(input: {id: $id, outcome: DECLINED, "
+    'response: "x"}) { contribution { id } } }'
+)
+
+
+async def message(
+    client: httpx.AsyncClient, document: str, variables: dict[str, Any], **kwargs: Any
+) -> Any:
+    result = await gql(client, document, variables, **kwargs)
+    assert result["errors"], result
+    return result["errors"][0]
+
+
+async def test_no_accept_language_means_the_municipalitys_language(
+    client: httpx.AsyncClient, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
+    ghost = to_global_id("Contribution", world.a.municipality.id)
+    error = await message(client, RESPOND, {"id": ghost}, token=editor)  # a is Spanish
+    assert error["message"] == "No existe esa contribución."
+    assert error["extensions"]["message"] == {
+        "en": "No such contribution.",
+        "es": "No existe esa contribución.",
+    }
+    asked = await message(
+        client, RESPOND, {"id": ghost}, token=editor, headers={"Accept-Language": "en-GB"}
+    )
+    assert asked["message"] == "No such contribution."
+
+
+async def test_spanish_sentences_hold_no_english(
+    client: httpx.AsyncClient, world: World, tokens: TokenService
+) -> None:
+    a = world.a
+    editor = tokens.issue(subject="ed", role="editor", tenant=a.slug)
+    milestone = await message(
+        client,
+        'mutation($c: ID!) { createMilestone(input: {commitmentId: $c, title: "h", '
+        'startDate: "1990-01-01", endDate: "1990-02-01"}) { milestone { id } } }',
+        {"c": a.gid("Commitment")},
+        token=editor,
+    )
+    assert milestone["message"].startswith("Las fechas deben estar dentro de las del compromiso")
+    token = await message(client, "{ viewer { subject } }", {}, token="x.y.z", tenant=a.slug)
+    assert token["message"] == "Token de acceso inválido: está mal formado."
+    assert token["extensions"]["reason"] == "malformed"
+    rule = await message(
+        client,
+        'mutation($p: ID!) { openChannel(input: {actionPlanId: $p, kind: "consultation", '
+        'title: "c", opensAt: "2026-01-01T00:00:00Z", closesAt: "2027-01-01T00:00:00Z", '
+        'rules: {premoderated: "quizás"}}) { channel { id } } }',
+        {"p": a.gid("ActionPlan")},
+        token=editor,
+    )
+    assert rule["message"] == "Valor inválido para 'premoderated': se espera verdadero o falso."
+    assert "Input should be" in rule["extensions"]["reason"]
+    closed = await message(
+        client,
+        "mutation($id: ID!) { transitionActionPlan(input: {id: $id, to: DRAFT}) "
+        "{ actionPlan { id } } }",
+        {"id": a.gid("ActionPlan")},
+        token=editor,
+    )
+    assert closed["message"] == (
+        "Un plan en estado 'publicado' no puede pasar a 'borrador' "
+        "(permitidos: en implementación, archivado)."
+    )
+    assert closed["extensions"]["allowed"] == ["IMPLEMENTATION", "ARCHIVED"]
+    for error in (milestone, token, rule, closed):
+        for code in ("PUBLISHED", "DRAFT", "commitment", "action plan", "Input should"):
+            assert code not in error["message"], error
