@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, UsinaError
 from core.i18n import msg
+from graphql_schema.graphql_messages import translated
 
 log = logging.getLogger("usina.graphql")
 
@@ -57,9 +58,13 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
     if original is None or is_request_error(error):
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", _code_for_graphql(error))
-        return GraphQLError(
-            error.message, nodes=error.nodes, path=error.path, extensions=extensions
-        )
+        if "message" not in extensions:
+            both = translated(error.message, extensions["code"])
+            extensions["message"] = {"en": both.en, "es": both.es}
+            message = both.text(locale)
+        else:
+            message = error.message
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     log.error("unexpected error", exc_info=original)
     text = INTERNAL.text(locale) if mask else f"{INTERNAL.text(locale)} {original}"
     return GraphQLError(

@@ -161,11 +161,15 @@ async def test_production_makes_no_field_suggestions(
     production: httpx.AsyncClient, client: httpx.AsyncClient, world: World
 ) -> None:
     typo = "{ municipalty { name } }"
-    development = await gql(client, typo, tenant=world.a.slug)
-    assert "Did you mean" in development["errors"][0]["message"]
+    development = await gql(client, typo, tenant=world.a.slug)  # A speaks Spanish
+    error = development["errors"][0]
+    assert "¿Quiso decir 'municipality' o 'municipalities'?" in error["message"]
+    assert "Did you mean" in error["extensions"]["message"]["en"]
     result = await gql(production, typo, tenant=world.a.slug)
     assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert "Did you mean" not in result["errors"][0]["message"]
+    error = result["errors"][0]
+    assert "¿Quiso decir" not in error["message"]
+    assert "Did you mean" not in error["extensions"]["message"]["en"]
 
 
 async def test_production_serves_graphiql_to_the_staff_only(

@@ -85,3 +85,35 @@ async def test_spanish_sentences_hold_no_english(
     for error in (milestone, token, rule, closed):
         for code in ("PUBLISHED", "DRAFT", "commitment", "action plan", "Input should"):
             assert code not in error["message"], error
+
+
+async def test_graphql_validation_and_variable_errors_speak_spanish_too(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    a = world.a
+    cases = {
+        "{ municipality { nombre } }": (
+            "No se puede consultar el campo 'nombre' en el tipo 'Municipality'. "
+            "¿Quiso decir 'name'?"
+        ),
+        "query($id: ID!) { node(id: $id) { id } }": (
+            "Falta la variable '$id', de tipo obligatorio 'ID!'."
+        ),
+        "{ municipality ": "Error de sintaxis en el documento GraphQL.",
+        "{ actionPlans(nope: 1) { totalCount } }": (
+            "El campo 'Query.actionPlans' no tiene el argumento 'nope'."
+        ),
+    }
+    for document, spanish in cases.items():
+        result = await gql(client, document, {}, tenant=a.slug)  # a speaks Spanish
+        error = result["errors"][0]
+        assert error["message"] == spanish, error
+        assert error["extensions"]["message"]["es"] == spanish
+        assert error["extensions"]["message"]["en"].split(" ")[0] in (
+            "Cannot",
+            "Variable",
+            "Syntax",
+            "Unknown",
+        )
+        english = await gql(client, document, {}, tenant=a.slug, headers={"Accept-Language": "en"})
+        assert english["errors"][0]["message"] == error["extensions"]["message"]["en"]
