@@ -31,7 +31,6 @@ class Job(Node):
     row: strawberry.Private[JobRow]
     kind: str
     status: JobStatus
-    args: JSON
     attempts: int
     max_attempts: int
     error: str | None
@@ -40,6 +39,17 @@ class Job(Node):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+    @strawberry.field(
+        description="What the job was asked to do (an import's file is summarised, not "
+        "repeated)."
+    )
+    def args(self) -> JSON:
+        args = dict(self.row.args)
+        content = args.get("content")
+        if isinstance(content, str):
+            args["content"] = {"omitted": True, "base64Length": len(content)}
+        return args
 
     @strawberry.field(
         description="For a finished export: a link to download its file, valid for an hour "

@@ -175,6 +175,23 @@ async def test_xlsx_export_import_export_round_trips_cell_for_cell(
     assert cells(await exported(db, world, "xlsx")) == cells(first)
 
 
+async def test_the_job_does_not_repeat_the_file(
+    client: httpx.AsyncClient, world: World, tokens: TokenService
+) -> None:
+    editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
+    content = base64.b64encode(b"Commitment Number,Commitment Title,Start Date,End Date\r\n")
+    asked = await gql(
+        client,
+        "mutation($p: ID!, $c: Base64!) { importActionPlan(input: {actionPlanId: $p, "
+        "format: CSV, content: $c}) { job { args } } }",
+        {"p": world.a.gid("ActionPlan"), "c": content.decode()},
+        token=editor,
+    )
+    args = asked["data"]["importActionPlan"]["job"]["args"]
+    assert args["content"] == {"omitted": True, "base64Length": len(content)}
+    assert args["format"] == "csv"
+
+
 async def test_a_file_that_is_no_spreadsheet_is_refused_at_once(
     client: httpx.AsyncClient, world: World, tokens: TokenService
 ) -> None:
