@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.base import TenantOwned
@@ -45,6 +45,37 @@ async def get(
     session: AsyncSession, model: type[T], id_: uuid.UUID, *, field: str | None = None
 ) -> T:
     result = await session.execute(select(model).where(model.id == id_))
+    found = result.scalar_one_or_none()
+    if found is None:
+        en, es = NAMES.get(model.__name__, ("record", "ese registro"))
+        raise NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
+    return found
+
+
+async def locked(
+    session: AsyncSession, model: type[T], id_: uuid.UUID, *, field: str | None = None
+) -> T:
+    """The row, locked until the transaction ends, read after the lock: concurrent writers of
+    what derives from it (a milestone's state, an assessment's scores) take turns instead of
+    overwriting each other's reads. PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite takes its
+    one write lock at the first write, so a no-op update of the row takes it first."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(model)
+            .where(model.id == id_)
+            .values(id=model.id)
+            .execution_options(synchronize_session=False)
+        )
+        result = await session.execute(
+            select(model).where(model.id == id_).execution_options(populate_existing=True)
+        )
+    else:
+        result = await session.execute(
+            select(model)
+            .where(model.id == id_)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     found = result.scalar_one_or_none()
     if found is None:
         en, es = NAMES.get(model.__name__, ("record", "ese registro"))

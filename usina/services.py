@@ -5,7 +5,8 @@ called inside a unit of work (a mutation's ``info.context.transaction()`` or a j
 its change commits with its outbox, or not at all.
 
 - ``audit``: ``record(session, by, action, entity, before=...)`` and ``snapshot(row)``;
-- ``lookups``: ``get(session, Model, id, field=...)``, one row or ``NOT_FOUND``;
+- ``lookups``: ``get(session, Model, id, field=...)``, one row or ``NOT_FOUND``; ``locked``
+  the same, locked until the transaction ends (for read-modify-write of derived values);
 - ``validation``: the shared input checks (``text``, ``url``, ``percent``, ...), each raising
   ``BAD_USER_INPUT`` naming the field;
 - ``milestones``, ``progress``, ``participation``: the same services the GraphQL API calls.

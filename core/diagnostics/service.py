@@ -117,8 +117,9 @@ async def answer(
     assessment_id: uuid.UUID,
     answers: Sequence[AnswerData],
 ) -> Assessment:
-    """Record (or replace) answers of a draft assessment and recompute its scores."""
-    assessment = await lookups.get(session, Assessment, assessment_id, field="assessmentId")
+    """Record (or replace) answers of a draft assessment and recompute its scores (with the
+    assessment locked, so that concurrent answers all count in the scores)."""
+    assessment = await lookups.locked(session, Assessment, assessment_id, field="assessmentId")
     _require_status(assessment, AssessmentStatus.DRAFT, "answered")
     cleaned = check_answers(instrument, answers)
     existing = {a.indicator: a for a in await _answers(session, assessment.id)}

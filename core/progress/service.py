@@ -106,7 +106,9 @@ async def report(
     percent = v.percent("percent", data.percent)
     status = derive_status(percent, data.status)
     narrative = v.text("narrative", data.narrative, max_length=20_000, required=False)
-    milestone = await lookups.get(session, Milestone, data.milestone_id, field="milestoneId")
+    # Locked: concurrent reports take turns, so the milestone's state is its latest report's
+    # (the time is read once the lock is held).
+    milestone = await lookups.locked(session, Milestone, data.milestone_id, field="milestoneId")
     plan = await lookups.get(session, ActionPlan, milestone.plan_id)
     lifecycle.require_reporting(plan)
     evidence = await _evidence(session, milestone.id, data.evidence)

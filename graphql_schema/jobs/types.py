@@ -49,7 +49,7 @@ class Job(Node):
         content = args.get("content")
         if isinstance(content, str):
             args["content"] = {"omitted": True, "base64Length": len(content)}
-        return args
+        return args  # type: ignore[return-value]
 
     @strawberry.field(
         description="For a finished export: a link to download its file, valid for an hour "

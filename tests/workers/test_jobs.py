@@ -376,7 +376,7 @@ async def test_a_job_of_a_cannot_reach_bs_plan(
     runtime = runtime_for(worker_settings, db, recorder)
     first = await enqueue(db, world.a, EXPORT, {"plan_id": str(world.b.plan_id), "format": "json"})
     for _ in range(runtime.specs[EXPORT].max_attempts - 1):
-        with pytest.raises(Exception, match="not found"):
+        with pytest.raises(Exception, match="No such action plan"):
             await runtime.run(EXPORT, str(first.tenant_id), str(first.job_id))
     await runtime.run(EXPORT, str(first.tenant_id), str(first.job_id))  # the last: recorded
     async with db.session(world.a.binding) as session:

@@ -179,6 +179,8 @@ async def record(
             ),
             field="code",
         )
+    # Locked and read again: values recorded at the same time are all kept.
+    rating = await lookups.locked(session, Rating, rating.id, field="code")
     before = audit.snapshot(rating)
     measurements = [
         m for m in rating.data.get("measurements", []) if m["on"] != measured_on.isoformat()
