@@ -41,8 +41,7 @@ class Job(Node):
     finished_at: datetime | None
 
     @strawberry.field(
-        description="What the job was asked to do (an import's file is summarised, not "
-        "repeated)."
+        description="What the job was asked to do (an import's file is summarised, not repeated)."
     )
     def args(self) -> JSON:
         args = dict(self.row.args)
