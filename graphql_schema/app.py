@@ -26,6 +26,7 @@ from graphql_schema.authentication import Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
 from graphql_schema.observability import RequestObservability
+from graphql_schema.open_data import OpenData
 from graphql_schema.persisted import PersistedQueries, make_store
 from graphql_schema.ratelimit import RateLimiter
 from graphql_schema.schema import build_schema
@@ -105,6 +106,8 @@ def create_app(
     async def openid_configuration(_: Request) -> JSONResponse:
         return JSONResponse(discovery, headers={"Cache-Control": "public, max-age=3600"})
 
+    open_data = OpenData(db=database, directory=directory, registry=registry, settings=settings)
+
     async def file(request: Request) -> Response:
         return await files.download(request, db=database, tokens=tokens, store=view.files)
 
@@ -169,6 +172,11 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
+            Route("/open-data/{slug}/catalog.jsonld", open_data.endpoint(open_data.catalog)),
+            Route(
+                "/open-data/{slug}/plans/{plan_id}.{fmt}",
+                open_data.endpoint(open_data.plan_file),
+            ),
             *(
                 Route(
                     path + "{slug}/{token}",

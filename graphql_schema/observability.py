@@ -32,6 +32,8 @@ def route_of(path: str) -> str:
         return _ROUTES[path]
     if path.startswith("/files/"):
         return "/files/{id}"
+    if path.startswith("/open-data/"):
+        return "/open-data/{slug}/catalog" if path.endswith(".jsonld") else "/open-data/{file}"
     if path.startswith("/notifications/unsubscribe/"):
         return "/notifications/unsubscribe/{link}"
     if path.startswith("/notifications/confirm/"):

@@ -1,0 +1,227 @@
+"""Open data a portal of open data can harvest: ``/open-data/{slug}/catalog.jsonld``, a DCAT
+catalogue (JSON-LD, DCAT-AP's vocabulary, as CKAN's ``ckanext-dcat`` and the datos.gob.*
+harvesters read) of the municipality's public plans, and ``/open-data/{slug}/plans/{id}.{fmt}``,
+each plan's CSV, XLSX, JSON or HTML, built from what the public sees, at a stable address.
+
+Nothing here is behind a token: it is what the municipality already publishes. A draft plan is
+neither listed nor served (``NOT_FOUND``, as to any anonymous reader).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.commitments.models import Commitment
+from core.errors import NotFound, UsinaError
+from core.exports import plan as exports
+from core.i18n import msg, pick_locale
+from core.identity.principal import ANONYMOUS
+from core.milestones.models import Milestone
+from core.municipalities.models import Municipality
+from core.plans.models import ActionPlan
+from core.progress.models import ProgressReport
+from core.settings import Settings
+from graphql_schema.errors import refusal
+from plugins.manager import PluginRegistry
+from tenants.access import binding_for, find_municipality
+from tenants.database import Database
+from tenants.directory import MunicipalityDirectory
+from workers.exports import rating_words
+
+#: The license of what municipalities publish through Usina, unless they say otherwise.
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+FORMATS = {
+    "csv": ("CSV", "text/csv"),
+    "xlsx": ("XLSX", exports.MEDIA_TYPES["xlsx"]),
+    "json": ("JSON", "application/json"),
+    "html": ("HTML", "text/html"),
+}
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+}
+
+
+def _no_such_plan() -> NotFound:
+    return NotFound(msg("No such public plan.", "No existe ese plan público."), field="id")
+
+
+class OpenData:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        directory: MunicipalityDirectory,
+        registry: PluginRegistry,
+        settings: Settings,
+    ) -> None:
+        self.db, self.directory, self.registry = db, directory, registry
+        self.settings = settings
+
+    def endpoint(
+        self, handler: Callable[[Request, Municipality], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            locale = pick_locale(request.headers.get("accept-language"))
+            try:
+                municipality = await find_municipality(
+                    self.directory, request.path_params["slug"], ANONYMOUS
+                )
+                return await handler(request, municipality)
+            except UsinaError as error:
+                body, status = refusal(error, locale)
+                status = 404 if error.code in ("NOT_FOUND", "TENANT_UNKNOWN") else status
+                return JSONResponse(body, status_code=status)
+
+        return handle
+
+    async def catalog(self, request: Request, municipality: Municipality) -> Response:
+        base = self.settings.link_base(str(request.base_url))
+        home = f"{base}/open-data/{municipality.slug}"
+        async with self.db.session(binding_for(ANONYMOUS, municipality)) as session:
+            plans = list(
+                (
+                    await session.execute(
+                        select(ActionPlan).order_by(ActionPlan.start_date.desc(), ActionPlan.id)
+                    )
+                ).scalars()
+            )
+            modified = await _modified(session, [p.id for p in plans])
+            tags = await _keywords(session, [p.id for p in plans])
+        publisher = {
+            "@type": "foaf:Organization",
+            "foaf:name": municipality.name,
+            **({"foaf:homepage": municipality.website} if municipality.website else {}),
+        }
+        language = municipality.locale.value
+        datasets = []
+        for plan in plans:
+            issued = plan.published_at or plan.created_at
+            datasets.append(
+                {
+                    "@type": "dcat:Dataset",
+                    "@id": f"{home}/plans/{plan.id}",
+                    "dct:identifier": str(plan.id),
+                    "dct:title": plan.title,
+                    "dct:description": plan.summary or plan.title,
+                    "dct:publisher": publisher,
+                    "dct:issued": issued.isoformat(),
+                    "dct:modified": modified.get(plan.id, issued).isoformat(),
+                    "dct:language": language,
+                    "dct:license": LICENSE,
+                    "dct:temporal": {
+                        "@type": "dct:PeriodOfTime",
+                        "dcat:startDate": plan.start_date.isoformat(),
+                        "dcat:endDate": plan.end_date.isoformat(),
+                    },
+                    "dct:spatial": f"{municipality.name} ({municipality.country})",
+                    "dcat:keyword": ["gobierno abierto", "open government", *tags.get(plan.id, [])],
+                    "dcat:theme": "http://publications.europa.eu/resource/authority/data-theme/GOVE",
+                    "dcat:distribution": [
+                        {
+                            "@type": "dcat:Distribution",
+                            "dct:title": f"{plan.title} ({label})",
+                            "dct:format": label,
+                            "dcat:mediaType": media_type,
+                            "dcat:downloadURL": f"{home}/plans/{plan.id}.{fmt}",
+                            "dcat:accessURL": f"{home}/plans/{plan.id}.{fmt}",
+                            "dct:license": LICENSE,
+                            "dct:modified": modified.get(plan.id, issued).isoformat(),
+                        }
+                        for fmt, (label, media_type) in FORMATS.items()
+                    ],
+                }
+            )
+        document = {
+            "@context": CONTEXT,
+            "@type": "dcat:Catalog",
+            "@id": f"{home}/catalog.jsonld",
+            "dct:title": f"{municipality.name}: gobierno abierto / open government",
+            "dct:description": (
+                "Planes de acción de gobierno abierto: compromisos, hitos y avance. / "
+                "Open government action plans: commitments, milestones and progress."
+            ),
+            "dct:publisher": publisher,
+            "dct:language": language,
+            "dct:license": LICENSE,
+            "foaf:homepage": home,
+            "dcat:dataset": datasets,
+        }
+        return JSONResponse(
+            document,
+            media_type="application/ld+json",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    async def plan_file(self, request: Request, municipality: Municipality) -> Response:
+        fmt = request.path_params["fmt"]
+        if fmt not in FORMATS:
+            raise _no_such_plan()
+        try:
+            plan_id = uuid.UUID(request.path_params["plan_id"])
+        except ValueError:
+            raise _no_such_plan() from None
+        async with self.db.session(binding_for(ANONYMOUS, municipality)) as session:
+            try:
+                data = await exports.load(
+                    session,
+                    municipality,
+                    plan_id,
+                    measuring=self.registry.measuring_frameworks(),
+                    scales=rating_words(self.registry),
+                )
+            except NotFound:
+                raise _no_such_plan() from None
+        content = exports.BUILDERS[fmt](data)
+        return Response(
+            content,
+            media_type=exports.MEDIA_TYPES[fmt],
+            headers={
+                "Content-Disposition": f'attachment; filename="{exports.filename(data, fmt)}"',
+                "Cache-Control": "public, max-age=300",
+            },
+        )
+
+
+async def _modified(session: Any, plan_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each plan's published content last changed: its own row, its commitments' and
+    milestones', its latest progress report."""
+    out: dict[uuid.UUID, datetime] = {}
+    if not plan_ids:
+        return out
+    for key, column in (
+        (ActionPlan.id, ActionPlan.updated_at),
+        (Commitment.plan_id, Commitment.updated_at),
+        (Milestone.plan_id, Milestone.updated_at),
+        (ProgressReport.plan_id, ProgressReport.reported_at),
+    ):
+        rows = await session.execute(
+            select(key, func.max(column)).where(key.in_(plan_ids)).group_by(key)
+        )
+        for plan_id, when in rows.all():
+            if when is not None and (plan_id not in out or when > out[plan_id]):
+                out[plan_id] = when
+    return out
+
+
+async def _keywords(session: Any, plan_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    out: dict[uuid.UUID, list[str]] = {}
+    if not plan_ids:
+        return out
+    rows = await session.execute(
+        select(Commitment.plan_id, Commitment.tags).where(Commitment.plan_id.in_(plan_ids))
+    )
+    for plan_id, tags in rows.all():
+        for tag in tags or []:
+            if tag not in out.setdefault(plan_id, []):
+                out[plan_id].append(tag)
+    return out

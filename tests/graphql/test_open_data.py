@@ -1,0 +1,59 @@
+"""The open-data catalogue a harvester reads (DCAT in JSON-LD) and the plan files it points at,
+at stable public addresses (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+
+from core.exports import plan as exports
+from tests.factories import World
+
+
+async def test_the_catalogue_lists_public_plans_with_their_distributions(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    a = world.a
+    answer = await client.get(f"/open-data/{a.slug}/catalog.jsonld")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/ld+json")
+    catalog = answer.json()
+    assert catalog["@type"] == "dcat:Catalog"
+    assert catalog["dct:publisher"]["foaf:name"] == a.municipality.name
+    (dataset,) = catalog["dcat:dataset"]  # the public plan; not the draft
+    assert dataset["dct:identifier"] == str(a.plan_id)
+    assert dataset["dct:title"] == "Plan a"
+    assert dataset["dct:license"].startswith("https://creativecommons.org/licenses/by/")
+    assert dataset["dct:modified"] >= dataset["dct:issued"][:10]
+    formats = {d["dct:format"]: d["dcat:downloadURL"] for d in dataset["dcat:distribution"]}
+    assert set(formats) == {"CSV", "XLSX", "JSON", "HTML"}
+
+    csv_file = await client.get(formats["CSV"].removeprefix("http://testserver"))
+    assert csv_file.status_code == 200
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert list(rows[0]) == exports.CSV_COLUMNS
+    document = json.loads(
+        (await client.get(formats["JSON"].removeprefix("http://testserver"))).content
+    )
+    assert document["actionPlan"]["id"] == str(a.plan_id)
+
+
+async def test_drafts_and_other_municipalities_plans_are_not_served(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    a, b = world.a, world.b
+    for path in (
+        f"/open-data/{a.slug}/plans/{a.draft_plan_id}.csv",  # a draft
+        f"/open-data/{a.slug}/plans/{b.plan_id}.csv",  # B's plan under A's name
+        f"/open-data/{a.slug}/plans/{a.plan_id}.exe",
+        f"/open-data/{a.slug}/plans/not-an-id.csv",
+        "/open-data/no-such-town/catalog.jsonld",
+    ):
+        answer = await client.get(path)
+        assert answer.status_code == 404, path
+        assert answer.json()["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "TENANT_UNKNOWN")
+    assert (await client.get(f"/open-data/{b.slug}/plans/{b.plan_id}.csv")).status_code == 200
