@@ -610,3 +610,65 @@ async def test_a_retry_lost_with_its_process_is_sent_again(
         2,
         DeliveryStatus.SENT,
     )
+
+
+@pytest.mark.parametrize("fault", ["refused", "rejects"])
+async def test_an_smtp_fault_is_retried_then_given_up_visibly(
+    db: Database,
+    world: World,
+    worker_settings: Settings,
+    outside: tuple[Mailbox, Receiver],
+    fault: str,
+) -> None:
+    """SMTP unreachable (nothing listens) or refusing the message (a 554): each attempt is
+    recorded on the job and the delivery; after the job's attempts (6, docs/workers.md) both
+    are FAILED, and nothing was sent."""
+    import asyncio as aio
+
+    from aiosmtpd.controller import Controller
+
+    from tests.identity.oidc import free_port
+
+    class Refusing:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            return "554 5.7.1 Message refused"
+
+    port = free_port()
+    controller = None
+    if fault == "rejects":
+        controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+        controller.start()
+    try:
+        broken = worker_settings.model_copy(update={"smtp_port": port})
+        first = await prepare("deliver:email", db, world, outside[1])
+        runtime = runtime_for(broken, db, Recorder())
+        spec = runtime.specs[DELIVER]
+        for attempt in range(1, spec.max_attempts + 1):
+            if attempt < spec.max_attempts:
+                with pytest.raises(Exception):  # noqa: B017  (smtplib's own errors)
+                    await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+            else:
+                await runtime.run(DELIVER, str(first.tenant_id), str(first.job_id))
+            await aio.sleep(0)
+    finally:
+        if controller is not None:
+            controller.stop()
+    async with db.session(world.a.binding) as session:
+        job = await session.get(Job, (world.a.municipality.id, first.job_id))
+        delivery = (
+            (
+                await session.execute(
+                    select(Delivery)
+                    .where(Delivery.recipient == "ana@a.example")
+                    .order_by(Delivery.created_at.desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
+    assert job is not None and delivery is not None
+    assert (job.status, job.attempts) == (JobStatus.FAILED, spec.max_attempts)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, spec.max_attempts)
+    expected = "554" if fault == "rejects" else "Connection refused"
+    assert expected in (job.error or "") and expected in (delivery.last_error or "")
+    assert outside[0].messages == []
