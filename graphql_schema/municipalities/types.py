@@ -5,6 +5,8 @@ from typing import Any
 import strawberry
 
 from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
+from core.errors import TenantRequired
+from core.i18n import msg
 from core.identity import service as identity
 from core.identity.roles import Role
 from core.municipalities.models import Municipality as MunicipalityRow
@@ -42,14 +44,30 @@ class Municipality(Node):
         description="Web origins of its portals, allowed to call the API from a browser."
     )
 
-    @strawberry.field(description="Action plans, newest first. The public sees no drafts.")
+    @strawberry.field(
+        description="Action plans, newest first. The public sees no drafts. Null, with a "
+        "TENANT_REQUIRED error, for a municipality other than the one the request is bound "
+        "to (listing municipalities): its plans are read bound to it."
+    )
     async def action_plans(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         status: list[ActionPlanStatus] | None = None,
-    ) -> Connection[ActionPlan]:
+    ) -> Connection[ActionPlan] | None:
+        bound = info.context.binding
+        if bound is None or bound.tenant_id != self.row.id:
+            # Never an empty list for another municipality's plans: its rows are read only
+            # bound to it (row-level security would hide them, a silently wrong answer).
+            raise TenantRequired(
+                msg(
+                    f"Read the plans of '{self.row.slug}' bound to it (X-Tenant: {self.row.slug}).",
+                    f"Lea los planes de '{self.row.slug}' con la solicitud dirigida a ese "
+                    f"municipio (X-Tenant: {self.row.slug}).",
+                ),
+                field="actionPlans",
+            )
         return await plans_connection(info, self.row.id, first, after, status)
 
 

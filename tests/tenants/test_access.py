@@ -104,3 +104,29 @@ async def test_platform_admin_lists_municipalities_without_binding(
         after = page["pageInfo"]["endCursor"]
     assert {world.a.slug, world.b.slug} <= slugs
     assert len(slugs) == page["totalCount"]
+
+
+async def test_other_municipalities_plans_are_refused_never_silently_empty(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    """A platform admin bound to A lists municipalities with their plans: A's come back; every
+    other municipality's answer TENANT_REQUIRED for its plans (read bound to it), and no node
+    carries an empty list that would pass for "no plans" (issue 17, point 1)."""
+    admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    result = await gql(
+        client,
+        "{ municipalities(first: 100) { nodes { slug actionPlans(first: 5) { totalCount "
+        "nodes { title } } } } }",
+        token=admin,
+        tenant=world.a.slug,
+    )
+    nodes = result["data"]["municipalities"]["nodes"]
+    by_slug = {n["slug"]: n for n in nodes}
+    titles = {n["title"] for n in by_slug[world.a.slug]["actionPlans"]["nodes"]}
+    assert titles == {"Plan a", "Borrador a"}  # a platform admin sees A's draft too
+    refused = [e for e in result["errors"] if e["extensions"]["code"] == "TENANT_REQUIRED"]
+    assert len(refused) == len(nodes) - 1
+    assert all(e["path"][-1] == "actionPlans" for e in refused)
+    assert all(n["actionPlans"] is None for n in nodes if n["slug"] != world.a.slug)
+    b_error = next(e for e in refused if world.b.slug in e["message"])
+    assert f"X-Tenant: {world.b.slug}" in b_error["message"]
