@@ -7,7 +7,7 @@ principal may not see) is indistinguishable from one that does not exist.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,14 +41,18 @@ NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+def not_found(model: type[Any], field: str | None) -> NotFound:
+    en, es = NAMES.get(model.__name__, ("record", "ese registro"))
+    return NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
+
+
 async def get(
     session: AsyncSession, model: type[T], id_: uuid.UUID, *, field: str | None = None
 ) -> T:
     result = await session.execute(select(model).where(model.id == id_))
     found = result.scalar_one_or_none()
     if found is None:
-        en, es = NAMES.get(model.__name__, ("record", "ese registro"))
-        raise NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
+        raise not_found(model, field)
     return found
 
 
@@ -78,6 +82,5 @@ async def locked(
         )
     found = result.scalar_one_or_none()
     if found is None:
-        en, es = NAMES.get(model.__name__, ("record", "ese registro"))
-        raise NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
+        raise not_found(model, field)
     return found

@@ -81,6 +81,13 @@ def refusal(error: UsinaError, locale: str) -> tuple[dict[str, Any], int]:
     return body, REQUEST_ERROR_STATUS.get(error.code, 400)
 
 
+def address_refusal(error: UsinaError, locale: str) -> tuple[dict[str, Any], int]:
+    """A refusal of a public address (an e-mail's link, an open-data file): what it names
+    does not exist is a 404, as a browser and a harvester expect."""
+    body, status = refusal(error, locale)
+    return body, 404 if error.code in ("NOT_FOUND", "TENANT_UNKNOWN") else status
+
+
 #: HTTP status of a request refused before execution, when the client speaks
 #: application/graphql-response+json (GraphQL over HTTP); anything else is 400.
 REQUEST_ERROR_STATUS = {

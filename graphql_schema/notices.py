@@ -21,7 +21,7 @@ from core.i18n import Message, msg, pick_locale
 from core.identity.principal import Principal
 from core.notifications import participants
 from core.notifications.models import ParticipantContact
-from graphql_schema.errors import refusal
+from graphql_schema.errors import address_refusal
 from tenants.access import binding_for, find_municipality
 from tenants.directory import MunicipalityDirectory
 from tenants.unit_of_work import UnitOfWork
@@ -105,8 +105,7 @@ def endpoint(
                 await notice.action(session, LINK_HOLDER, token)
             return _page(locale, municipality.name, f"<p>{escape(notice.done.text(locale))}</p>")
         except UsinaError as error:
-            body, status = refusal(error, locale)
-            status = 404 if error.code in ("NOT_FOUND", "TENANT_UNKNOWN") else status
+            body, status = address_refusal(error, locale)
             if "application/json" in request.headers.get("accept", ""):
                 return JSONResponse(body, status_code=status)
             return _page(

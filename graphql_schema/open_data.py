@@ -28,7 +28,7 @@ from core.municipalities.models import Municipality
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
 from core.settings import Settings
-from graphql_schema.errors import refusal
+from graphql_schema.errors import address_refusal
 from plugins.manager import PluginRegistry
 from tenants.access import binding_for, find_municipality
 from tenants.database import Database
@@ -78,8 +78,7 @@ class OpenData:
                 )
                 return await handler(request, municipality)
             except UsinaError as error:
-                body, status = refusal(error, locale)
-                status = 404 if error.code in ("NOT_FOUND", "TENANT_UNKNOWN") else status
+                body, status = address_refusal(error, locale)
                 return JSONResponse(body, status_code=status)
 
         return handle

@@ -16,15 +16,14 @@ from openpyxl import load_workbook
 from core.exports import plan as exports
 from core.identity.tokens import TokenService
 from core.jobs.models import Job
-from core.municipalities.models import Municipality
 from core.settings import Settings
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
+from tests.core.test_exports import plan_data
 from tests.factories import World, error_codes, gql
 from tests.tenants.test_isolation import snapshot
 from tests.workers.test_jobs import Recorder, runtime_for
 from workers.builtin import IMPORT
-from workers.exports import rating_words
 
 REGISTRY = make_plugin_manager()
 IMPORT_PLAN = (
@@ -34,18 +33,7 @@ IMPORT_PLAN = (
 
 
 async def exported(db: Database, world: World, fmt: str) -> bytes:
-    a = world.a
-    async with db.session(a.binding) as session:
-        municipality = await session.get(Municipality, a.municipality.id)
-        assert municipality is not None
-        data = await exports.load(
-            session,
-            municipality,
-            a.plan_id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
-    return exports.BUILDERS[fmt](data)
+    return exports.BUILDERS[fmt](await plan_data(db, world))
 
 
 async def imported(
