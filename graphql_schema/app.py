@@ -76,7 +76,8 @@ def create_app(
     uow = unit_of_work(
         database, registry, background, listeners=[origins.on_commit], versions=versions
     )
-    background.runtime.versions = versions  # embedded jobs publish to this process's readers
+    if versions.any_loop:  # embedded jobs publish to this process's readers
+        background.runtime.versions = versions
     authenticator = Authenticator(uow=uow, tokens=tokens, oidc=oidc, directory=directory)
     limiter = (
         RateLimiter(settings.redis_url, prefix=settings.rate_limit_prefix)

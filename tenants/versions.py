@@ -32,6 +32,11 @@ return current
 
 
 class DataVersions(Protocol):
+    #: Whether every event loop of the process may use this object. An asyncio Redis client
+    #: belongs to the loop that first used its connections: the embedded worker's loop makes
+    #: its own (``workers/runtime.py``) and closes it there.
+    any_loop: bool
+
     async def current(self, tenant_id: uuid.UUID) -> int | None:
         """The municipality's current data version, or ``None``: read the database."""
 
@@ -44,6 +49,7 @@ class DataVersions(Protocol):
 @dataclass
 class MemoryVersions:
     ttl: float = 1.0
+    any_loop: bool = True
     _seen: dict[uuid.UUID, tuple[int, float]] = field(default_factory=dict)
 
     async def current(self, tenant_id: uuid.UUID) -> int | None:
@@ -66,6 +72,7 @@ class RedisVersions:
     client: Any
     prefix: str
     ttl: int = 30
+    any_loop: bool = False
 
     def __post_init__(self) -> None:
         self._set_max = self.client.register_script(SET_MAX)

@@ -130,17 +130,15 @@ class Jobs:
 
 class _CloseConnections(Middleware):
     """After the worker's threads finish and before its event loop stops: the runtime's
-    database connections live on that loop, so they are closed there."""
+    database and Redis connections live on that loop, so they are closed there."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop = get_event_loop_thread()
-        database = self.runtime.database
-        if loop is not None and database is not None:
-            loop.run_coroutine(database.dispose())
-            self.runtime.database = None
+        if loop is not None:
+            loop.run_coroutine(self.runtime.close())
 
 
 def _handler(runtime: Runtime, kind: str) -> Any:

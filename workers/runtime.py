@@ -78,8 +78,10 @@ class Runtime:
     dispatcher: Any = None
     database: Database | None = None
     _uow: UnitOfWork | None = field(default=None, repr=False)
-    #: Where the jobs' commits publish their data versions (the app shares its own).
+    #: Where the jobs' commits publish their data versions: the app's own when every loop may
+    #: use it (in memory); otherwise the runtime makes one in its loop and closes it there.
     versions: DataVersions | None = None
+    _own_versions: DataVersions | None = field(default=None, repr=False)
     #: Municipalities by id, with when they were read: a job does not re-read its
     #: municipality when one was read in the last ``MUNICIPALITY_TTL`` seconds.
     _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
@@ -110,11 +112,21 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         if self._uow is None:
             if self.versions is None:
-                self.versions = make_versions(self.settings)
+                self.versions = self._own_versions = make_versions(self.settings)
             self._uow = unit_of_work(
                 self.db, self.registry, self.dispatcher, versions=self.versions
             )
         return self._uow
+
+    async def close(self) -> None:
+        """Close what the runtime opened in its event loop (on that loop)."""
+        if self.database is not None:
+            await self.database.dispose()
+            self.database = None
+        if self._own_versions is not None:
+            await self._own_versions.close()
+            self.versions = self._own_versions = None
+        self._uow = None
 
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
         spec = self.specs[kind]

@@ -31,8 +31,10 @@ from core.identity.tokens import TokenService
 from core.jobs import service as jobs
 from core.jobs.models import ExportFile, Job, JobStatus
 from core.milestones.models import Milestone
+from core.municipalities.models import Municipality
 from core.settings import Settings
 from graphql_schema.app import create_app
+from graphql_schema.relay import to_global_id
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
@@ -76,6 +78,18 @@ async def eventually(check: Any, seconds: float = 30) -> None:
         await asyncio.sleep(0.1)
 
 
+async def job_status(db: Database, tenant: Any, job_id: uuid.UUID) -> JobStatus:
+    return (await job_row(db, tenant, job_id)).status
+
+
+async def eventually_async(read: Any, expected: Any, seconds: float = 30) -> None:
+    """Poll ``await read()`` until it returns ``expected``."""
+    deadline = time.monotonic() + seconds
+    while (found := await read()) != expected:
+        assert time.monotonic() < deadline, f"timed out at {found!r}"
+        await asyncio.sleep(0.1)
+
+
 async def wait_for(http: httpx.AsyncClient, job_id: str, token: str, seconds: float = 30) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -84,6 +98,82 @@ async def wait_for(http: httpx.AsyncClient, job_id: str, token: str, seconds: fl
             return job
         await asyncio.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+async def test_jobs_and_requests_of_one_process_each_use_redis_on_their_own_loop(
+    db: Database, world: World, tokens: TokenService, worker_settings: Settings, clean_redis: None
+) -> None:
+    """A process that serves requests and runs jobs (the worker's own event loop) publishes
+    every job's commit to the Redis that the readers trust, while its requests read it. An
+    asyncio Redis client belongs to one loop: shared by both, requests answered 500 and jobs'
+    versions went unpublished when the two met in its pool."""
+    settings = worker_settings.model_copy(
+        update={"response_cache": "redis", "cache_prefix": worker_settings.broker_namespace}
+    )
+    background = Jobs.create(settings, make_plugin_manager())
+    app = create_app(settings, db=db, jobs=background)
+    ids = []
+    async with db.session(world.a.binding) as session:
+        for value in range(12):
+            job = Job(
+                kind="kpi.record_value",
+                args={
+                    "commitment_id": str(world.a.commitment_id),
+                    "code": "K1",
+                    "value": value + 1,
+                    "measured_on": "2026-01-15",
+                },
+                status=JobStatus.FAILED,
+                attempts=1,
+                max_attempts=1,
+                error="RuntimeError: first try",
+                created_by="system",
+            )
+            session.add(job)
+            await session.flush()
+            ids.append(job.id)
+    admin = tokens.issue(subject="adm", role="tenant_admin", tenant=world.a.slug)
+    published = redis.Redis.from_url(settings.redis_url)
+    key = f"{settings.cache_prefix}:dv:{world.a.municipality.id}"
+    background.start_worker(threads=4)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as http,
+    ):
+
+        async def read() -> int:
+            answer = await http.get(
+                "/graphql",
+                params={"query": "{ actors { totalCount } }"},
+                headers={"X-Tenant": world.a.slug},
+            )
+            return answer.status_code
+
+        async def retry(job_id: uuid.UUID) -> list[str]:
+            retried = await gql(
+                http,
+                "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+                {"id": to_global_id("Job", job_id)},
+                token=admin,
+            )
+            return error_codes(retried)
+
+        before = await read()
+        retried = await asyncio.gather(*(retry(job_id) for job_id in ids))
+        statuses = [before]
+        while any([await job_status(db, world.a, j) != JobStatus.SUCCEEDED for j in ids]):
+            statuses += await asyncio.gather(*(read() for _ in range(8)))
+        assert retried == [[]] * len(ids)
+        assert set(statuses) == {200}
+        async with db.session(None) as session:
+            committed = await session.scalar(
+                select(Municipality.data_version).where(Municipality.id == world.a.municipality.id)
+            )
+        # Published by the jobs themselves: no request has read the last version since.
+        await eventually(lambda: int(published.get(key) or -1) == committed, seconds=5)
+    published.close()
 
 
 @pytest.mark.parametrize("fmt", ["CSV", "JSON", "HTML", "XLSX"])
