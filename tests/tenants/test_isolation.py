@@ -338,18 +338,35 @@ async def test_token_of_b_cannot_be_used_against_a(
     assert error_codes(result) == ["FORBIDDEN"]
 
 
-async def test_creating_in_b_leaves_a_untouched(
-    client: Any, db: Database, world: World, tokens: TokenService
-) -> None:
-    before_a = await snapshot(db, world.a)
-    editor_b = tokens.issue(subject="e", role="editor", tenant=world.b.slug)
-    result = await gql(
-        client,
+#: Mutations that name no object: they act on the caller's own municipality, whatever it is.
+OWN_MUNICIPALITY_MUTATIONS: dict[str, tuple[str, str]] = {
+    "createActor": (
         'mutation { createActor(input: {kind: ACADEMIA, name: "Universidad"}) { actor { id } } }',
-        token=editor_b,
-    )
-    assert "errors" not in result
+        "editor",
+    ),
+    "setNotificationPreferences": (
+        "mutation { setNotificationPreferences(input: {notify: false}) "
+        "{ notificationPreferences { notify } } }",
+        "participant",
+    ),
+    "runMonitoring": (
+        "mutation { runMonitoring(input: {digest: true}) { jobs { kind } } }",
+        "tenant_admin",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(OWN_MUNICIPALITY_MUTATIONS))
+async def test_a_mutation_made_in_b_leaves_a_untouched(
+    client: Any, db: Database, world: World, tokens: TokenService, mutation: str
+) -> None:
+    document, role = OWN_MUNICIPALITY_MUTATIONS[mutation]
+    before_a, before_b = await snapshot(db, world.a), await snapshot(db, world.b)
+    caller_b = tokens.issue(subject=f"{role}-b", role=role, tenant=world.b.slug)
+    result = await gql(client, document, token=caller_b)
+    assert "errors" not in result, result
     assert await snapshot(db, world.a) == before_a
+    assert await snapshot(db, world.b) != before_b  # it did act, in B
 
 
 async def test_flush_guard_refuses_a_row_of_another_municipality(
