@@ -25,7 +25,7 @@ from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
 from core.notifications.models import Delivery, ParticipantContact, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
-from core.plans.models import ActionPlan
+from core.plans.models import ActionPlan, PlanVersion
 from core.progress.models import ProgressReport
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "Municipality",
     "ParticipantContact",
     "Person",
+    "PlanVersion",
     "ProgressReport",
     "Rating",
     "SigningKey",

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import with_loader_criteria
 
+from core.commitments.models import Commitment
 from core.db.base import PlanScoped
 from core.diagnostics.models import Assessment, AssessmentAnswer
 from core.enums import AssessmentStatus, EvaluationStatus, Moderation
 from core.evaluation.models import Evaluation, Rating
+from core.milestones.models import Milestone
 from core.participation.models import Contribution
 from core.plans.models import ActionPlan
 
@@ -45,6 +47,9 @@ def visibility_rules(
         # What the public sees: plans that left DRAFT and all under them; validated
         # assessments and their answers.
         rules.append((ActionPlan, lambda cls: cls.is_public))
+        # Added to a published plan: hidden until the plan's changes are published.
+        rules.append((Commitment, lambda cls: cls.public))
+        rules.append((Milestone, lambda cls: cls.public))
         rules.append((Assessment, lambda cls: cls.status == AssessmentStatus.VALIDATED))
         rules.append(
             (

@@ -316,6 +316,15 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
     )
 
 
+async def publish_changes(db: Database, tenant: Tenant) -> None:
+    """Publish what was added to or changed in the tenant's (published) plan since its last
+    version, as an editor would: until then the public does not see it."""
+    from core.plans import publishing
+
+    async with db.session(tenant.binding) as session:
+        await publishing.publish_changes(session, SYSTEM, tenant.plan_id)
+
+
 async def build_world(db: Database) -> World:
     return World(a=await build_tenant(db, "a"), b=await build_tenant(db, "b"))
 

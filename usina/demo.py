@@ -407,9 +407,9 @@ async def seed(
         )
         await plans.transition(session, SYSTEM, plan.id, ActionPlanStatus.COCREATION)
         await _cocreation(session, plan.id, start, lead.id, ngo.id, created)
-        for status in (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION):
-            await plans.transition(session, SYSTEM, plan.id, status)
+        # The milestones are part of the plan as published; progress is reported after.
         span = (end - start).days
+        reported: list[tuple[uuid.UUID, str, tuple[tuple[float, str], ...]]] = []
         for spec in COMMITMENTS:
             count = len(spec.milestones)
             for index, demo_milestone in enumerate(spec.milestones):
@@ -428,22 +428,26 @@ async def seed(
                         deliverable=f"Evidencia pública: {title.lower()}.",
                     ),
                 )
-                for percent, narrative in demo_milestone.reports:
-                    await progress.report(
-                        session,
-                        SYSTEM,
-                        progress.ReportData(
-                            milestone_id=milestone.id,
-                            percent=percent,
-                            status=None if percent < 100 else MilestoneStatus.COMPLETED,
-                            narrative=narrative,
-                            evidence=[
-                                progress.Evidence(
-                                    url="https://demo.usina.example/evidencia", title=title
-                                )
-                            ],
-                        ),
-                    )
+                reported.append((milestone.id, title, tuple(demo_milestone.reports)))
+        for status in (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION):
+            await plans.transition(session, SYSTEM, plan.id, status)
+        for milestone_id, title, reports in reported:
+            for percent, narrative in reports:
+                await progress.report(
+                    session,
+                    SYSTEM,
+                    progress.ReportData(
+                        milestone_id=milestone_id,
+                        percent=percent,
+                        status=None if percent < 100 else MilestoneStatus.COMPLETED,
+                        narrative=narrative,
+                        evidence=[
+                            progress.Evidence(
+                                url="https://demo.usina.example/evidencia", title=title
+                            )
+                        ],
+                    ),
+                )
         await _evaluate(session, registry, plan.id, created["1"])
         await plans.create(
             session,

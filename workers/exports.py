@@ -7,9 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.exports import plan as exports
+from core.exports.versioned import at_version
 from core.i18n import Message
 from core.jobs.kinds import EXPORT
 from core.jobs.models import ExportFile
+from core.plans import versions
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
 
@@ -48,6 +50,10 @@ async def _export(
         scales=scales,
         today=datetime.now(ZoneInfo(ctx.municipality.timezone)).date(),
     )
+    number = ctx.args.get("version")
+    if number is not None:
+        kept = await versions.by_number(ctx.session, plan_id, int(number))
+        data = at_version(data, kept)
     content = exports.BUILDERS[fmt](data)
     row = ExportFile(
         job_id=ctx.job_id,

@@ -9,6 +9,7 @@ from core.enums import AssessmentStatus, ContributionKind, MunicipalityStatus
 ACTIONS: frozenset[str] = frozenset(
     {
         "action_plan.create",
+        "action_plan.publish_changes",
         "action_plan.transition",
         "action_plan.update",
         "actor.create",

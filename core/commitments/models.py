@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, PlanScoped, Timestamped
@@ -35,6 +44,10 @@ class Commitment(Timestamped, PlanScoped, Base):
     start_date: Mapped[date]
     end_date: Mapped[date]
     tags: Mapped[list[str]] = mapped_column(default=list)
+    #: False for a commitment added to a published plan, until its changes are published.
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Changes made since the plan's last published version (``core/plans/versions.py``).
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
 
 class CommitmentSupporter(PlanScoped, Base):

@@ -22,7 +22,7 @@ from core.errors import BadUserInput, Conflict
 from core.i18n import msg
 from core.identity.principal import Principal
 from core.milestones.models import Milestone
-from core.plans import lifecycle
+from core.plans import lifecycle, versions
 from core.plans.models import ActionPlan
 
 TEXT_FIELDS = {"problem", "status_quo", "objective", "contribution"}
@@ -88,9 +88,10 @@ async def _check_code_free(
         )
 
 
-async def _set_supporters(
+async def set_supporters(
     session: AsyncSession, commitment: Commitment, actor_ids: list[uuid.UUID]
 ) -> None:
+    """Replace the commitment's supporting actors, in order."""
     for actor_id in actor_ids:
         await lookups.get(session, Actor, actor_id, field="supportingActorIds")
     await session.execute(
@@ -124,10 +125,11 @@ async def create(session: AsyncSession, by: Principal, data: CommitmentData) -> 
     if fields["lead_agency_id"] is not None:
         await lookups.get(session, Actor, fields["lead_agency_id"], field="leadAgencyId")
     await _check_code_free(session, plan.id, fields["code"])
-    commitment = Commitment(**fields)
+    # Added to a published plan, it waits for the plan's changes to be published.
+    commitment = Commitment(**fields, public=not versions.is_versioned(plan))
     session.add(commitment)
     await session.flush()
-    await _set_supporters(session, commitment, supporters)
+    await set_supporters(session, commitment, supporters)
     after = audit.snapshot(commitment) | {"supporting_actor_ids": [str(a) for a in supporters]}
     audit.record(session, by, "commitment.create", commitment, after=after)
     return commitment
@@ -140,11 +142,14 @@ async def update(
     plan = await lookups.get(session, ActionPlan, commitment.plan_id)
     lifecycle.require_editable(plan)
     fields = _clean(changes)
+    # A published plan's change waits in the draft; validated against the draft's values.
+    draft = versions.is_versioned(plan) and commitment.public
     supporters = fields.pop("supporting_actor_ids", None)
-    start = fields.get("start_date", commitment.start_date)
-    end = fields.get("end_date", commitment.end_date)
+    start = fields.get("start_date", versions.drafted(commitment, "start_date"))
+    end = fields.get("end_date", versions.drafted(commitment, "end_date"))
     v.date_range(start, end)
-    v.within(start, end, plan.start_date, plan.end_date, outer="action plan", field="startDate")
+    plan_start, plan_end = versions.drafted(plan, "start_date"), versions.drafted(plan, "end_date")
+    v.within(start, end, plan_start, plan_end, outer="action plan", field="startDate")
     if "start_date" in fields or "end_date" in fields:
         await _check_milestones_inside(session, commitment.id, start, end)
     if fields.get("lead_agency_id") is not None:
@@ -152,12 +157,27 @@ async def update(
     if "code" in fields:
         await _check_code_free(session, plan.id, fields["code"], exclude=commitment.id)
     before = audit.snapshot(commitment)
+    if draft:
+        await versions.ensure_first(session, by, plan)
+        published = {}
+        if supporters is not None:
+            fields["supporting_actor_ids"] = supporters
+            published = {
+                "supporting_actor_ids": (await versions.supporters_of(session, [commitment.id]))[
+                    commitment.id
+                ]
+            }
+        versions.stage(commitment, fields, published)
+        await session.flush()
+        after = versions.with_draft(audit.snapshot(commitment), commitment)
+        audit.record(session, by, "commitment.update", commitment, before=before, after=after)
+        return commitment
     for key, value in fields.items():
         setattr(commitment, key, value)
     await session.flush()
     after = audit.snapshot(commitment)
     if supporters is not None:
-        await _set_supporters(session, commitment, supporters)
+        await set_supporters(session, commitment, supporters)
         after["supporting_actor_ids"] = [str(a) for a in supporters]
     audit.record(session, by, "commitment.update", commitment, before=before, after=after)
     return commitment

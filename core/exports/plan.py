@@ -134,6 +134,8 @@ class PlanData:
     scales: Scales = field(default_factory=dict)
     #: The day the export describes (a milestone past its end date then is delayed).
     today: date = field(default_factory=date.today)
+    #: The published version exported (``core/exports/versioned.py``); ``None``: the plan now.
+    version: int | None = None
 
     @property
     def locale(self) -> str:
@@ -170,7 +172,10 @@ async def load(
     commitments = list(
         (
             await session.execute(
-                select(Commitment).where(Commitment.plan_id == plan.id).order_by(Commitment.code)
+                # What is published: a commitment added since waits for the next version.
+                select(Commitment)
+                .where(Commitment.plan_id == plan.id, Commitment.public)
+                .order_by(Commitment.code)
             )
         ).scalars()
     )
@@ -179,7 +184,7 @@ async def load(
     for m in (
         await session.execute(
             select(Milestone)
-            .where(Milestone.commitment_id.in_(ids))
+            .where(Milestone.commitment_id.in_(ids), Milestone.public)
             .order_by(Milestone.start_date, Milestone.id)
         )
     ).scalars():
@@ -554,4 +559,5 @@ BUILDERS = {"csv": to_csv, "json": to_json, "html": to_html, "xlsx": to_xlsx}
 
 
 def filename(data: PlanData, fmt: str) -> str:
-    return f"{data.municipality.slug}-plan-{data.plan.start_date.year}.{fmt}"
+    suffix = f"-v{data.version}" if data.version is not None else ""
+    return f"{data.municipality.slug}-plan-{data.plan.start_date.year}{suffix}.{fmt}"

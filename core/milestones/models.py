@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ColumnElement,
     ForeignKeyConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    true,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,6 +55,10 @@ class Milestone(Timestamped, PlanScoped, Base):
     )
     progress: Mapped[float] = mapped_column(default=0.0)
     last_reported_at: Mapped[datetime | None]
+    #: False for a milestone added to a published plan, until its changes are published.
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Changes made since the plan's last published version (``core/plans/versions.py``).
+    pending: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     @hybrid_method
     def is_delayed_on(self, today: date) -> bool:

@@ -15,7 +15,7 @@ from core.audit import service as audit
 from core.commitments.models import Commitment
 from core.identity.principal import Principal
 from core.milestones.models import Milestone
-from core.plans import lifecycle
+from core.plans import lifecycle, versions
 from core.plans.models import ActionPlan
 
 
@@ -56,7 +56,10 @@ async def create(session: AsyncSession, by: Principal, data: MilestoneData) -> M
         outer="commitment",
         field="startDate",
     )
-    milestone = Milestone(plan_id=commitment.plan_id, **fields)
+    # Added to a published plan, it waits for the plan's changes to be published.
+    milestone = Milestone(
+        plan_id=commitment.plan_id, **fields, public=not versions.is_versioned(plan)
+    )
     session.add(milestone)
     await session.flush()
     audit.record(session, by, "milestone.create", milestone)
@@ -71,20 +74,25 @@ async def update(
     plan = await lookups.get(session, ActionPlan, milestone.plan_id)
     lifecycle.require_editable(plan)
     fields = _clean(changes)
-    start = fields.get("start_date", milestone.start_date)
-    end = fields.get("end_date", milestone.end_date)
+    start = fields.get("start_date", versions.drafted(milestone, "start_date"))
+    end = fields.get("end_date", versions.drafted(milestone, "end_date"))
     v.date_range(start, end)
     v.within(
         start,
         end,
-        commitment.start_date,
-        commitment.end_date,
+        versions.drafted(commitment, "start_date"),
+        versions.drafted(commitment, "end_date"),
         outer="commitment",
         field="startDate",
     )
     before = audit.snapshot(milestone)
-    for key, value in fields.items():
-        setattr(milestone, key, value)
+    if versions.is_versioned(plan) and milestone.public:  # waits in the draft
+        await versions.ensure_first(session, by, plan)
+        versions.stage(milestone, fields)
+    else:
+        for key, value in fields.items():
+            setattr(milestone, key, value)
     await session.flush()
-    audit.record(session, by, "milestone.update", milestone, before=before)
+    after = versions.with_draft(audit.snapshot(milestone), milestone)
+    audit.record(session, by, "milestone.update", milestone, before=before, after=after)
     return milestone

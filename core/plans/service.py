@@ -15,7 +15,7 @@ from core.audit import service as audit
 from core.db.base import utcnow
 from core.enums import ActionPlanStatus
 from core.identity.principal import Principal
-from core.plans import lifecycle
+from core.plans import lifecycle, versions
 from core.plans.models import ActionPlan
 
 
@@ -52,12 +52,20 @@ async def update(
     plan = await lookups.get(session, ActionPlan, plan_id, field="id")
     lifecycle.require_editable(plan)
     fields = _clean(changes)
-    v.date_range(fields.get("start_date", plan.start_date), fields.get("end_date", plan.end_date))
+    v.date_range(
+        fields.get("start_date", versions.drafted(plan, "start_date")),
+        fields.get("end_date", versions.drafted(plan, "end_date")),
+    )
     before = audit.snapshot(plan)
-    for key, value in fields.items():
-        setattr(plan, key, value)
+    if versions.is_versioned(plan):  # the public keeps the published text until published
+        await versions.ensure_first(session, by, plan)
+        versions.stage(plan, fields)
+    else:
+        for key, value in fields.items():
+            setattr(plan, key, value)
     await session.flush()
-    audit.record(session, by, "action_plan.update", plan, before=before)
+    after = versions.with_draft(audit.snapshot(plan), plan)
+    audit.record(session, by, "action_plan.update", plan, before=before, after=after)
     return plan
 
 
@@ -68,5 +76,7 @@ async def transition(
     before = audit.snapshot(plan)
     lifecycle.transition(plan, to, utcnow())
     await session.flush()
+    if to is ActionPlanStatus.PUBLISHED:  # what citizens read from now on: version 1
+        await versions.freeze(session, by, plan)
     audit.record(session, by, "action_plan.transition", plan, before=before)
     return plan

@@ -14,6 +14,7 @@ from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import MILESTONES
 from graphql_schema.milestones.types import Milestone
+from graphql_schema.plans.versions import FieldChange, pending_changes
 from graphql_schema.prefetch import now_or_later, now_or_then
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows
@@ -37,6 +38,20 @@ class Commitment(Node):
     start_date: date
     end_date: date
     tags: list[str]
+
+    @strawberry.field(
+        description="False for a commitment added to a published plan, until the plan's "
+        "changes are published (the public does not see it until then)."
+    )
+    def published(self) -> bool:
+        return bool(self.row.public)
+
+    @strawberry.field(
+        description="Changes waiting for the plan's next published version (for those who "
+        "read drafts; empty for everyone else)."
+    )
+    def pending_changes(self, info: Info) -> list[FieldChange]:
+        return pending_changes(info, self.row)
 
     @strawberry.field(description="Relevance to OGP values.")
     def ogp_values(self) -> list[OgpValue]:

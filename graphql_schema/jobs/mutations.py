@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import Base64
@@ -16,7 +17,7 @@ from core.jobs import service as jobs
 from core.jobs.kinds import DELAYS, DIGEST, EXPORT, IMPORT, RECOMPUTE
 from core.jobs.service import iso_week
 from core.notifications import service as notifications
-from core.plans import lifecycle
+from core.plans import lifecycle, versions
 from core.plans.models import ActionPlan
 from graphql_schema.context import Info
 from graphql_schema.jobs.types import ExportFormat, Job, WebhookEndpoint
@@ -28,6 +29,12 @@ from graphql_schema.rows import from_row
 class ExportActionPlanInput:
     action_plan_id: strawberry.ID
     format: ExportFormat
+    version: int | None = strawberry.field(
+        default=None,
+        description="A published version's number: the plan as that version published it, "
+        "with today's progress. Omitted: the plan as the public reads it now (its latest published "
+        "version, with today's progress).",
+    )
 
 
 @strawberry.enum
@@ -113,13 +120,11 @@ class JobMutations:
         plan_id = decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId")
         async with info.context.transaction() as session:
             plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
-            job = await jobs.enqueue(
-                session,
-                info.context.principal,
-                EXPORT,
-                {"plan_id": str(plan.id), "format": input.format.value},
-                audited=True,
-            )
+            args: dict[str, Any] = {"plan_id": str(plan.id), "format": input.format.value}
+            if input.version is not None:
+                await versions.by_number(session, plan.id, input.version)
+                args["version"] = input.version
+            job = await jobs.enqueue(session, info.context.principal, EXPORT, args, audited=True)
         return JobPayload(job=from_row(Job, job))
 
     @strawberry.mutation(

@@ -15,6 +15,7 @@ from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
 from graphql_schema.jobs.types import FILE_LINK_SECONDS
 from graphql_schema.loaders import REPORTS
+from graphql_schema.plans.versions import FieldChange, pending_changes
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row
 from tenants.access import fresh_keys
@@ -96,6 +97,20 @@ class Milestone(Node):
     status: MilestoneStatus = strawberry.field(description="The latest report's status.")
     progress: float = strawberry.field(description="The latest report's percent (0..100).")
     last_reported_at: datetime | None
+
+    @strawberry.field(
+        description="False for a milestone added to a published plan, until the plan's "
+        "changes are published (the public does not see it until then)."
+    )
+    def published(self) -> bool:
+        return bool(self.row.public)
+
+    @strawberry.field(
+        description="Changes waiting for the plan's next published version (for those who "
+        "read drafts; empty for everyone else)."
+    )
+    def pending_changes(self, info: Info) -> list[FieldChange]:
+        return pending_changes(info, self.row)
 
     @strawberry.field(
         description="The end date has passed and it is neither completed nor cancelled."

@@ -6,16 +6,19 @@ from typing import Any
 import strawberry
 
 from core import lookups
+from core import validation as v
 from core.enums import ActionPlanStatus
 from core.errors import Conflict
 from core.i18n import Message
 from core.identity.roles import Permission
+from core.plans import publishing
 from core.plans import service as plans
 from core.plans.models import ActionPlan as PlanRow
 from graphql_schema.context import Info
 from graphql_schema.inputs import provided
 from graphql_schema.permissions import requires
 from graphql_schema.plans.types import ActionPlan
+from graphql_schema.plans.versions import PlanVersion, version_of
 from graphql_schema.relay import decode_id, to_global_id
 from graphql_schema.rows import from_row
 from plugins import activation
@@ -45,9 +48,21 @@ class TransitionActionPlanInput:
     to: ActionPlanStatus
 
 
+@strawberry.input
+class PublishActionPlanChangesInput:
+    action_plan_id: strawberry.ID
+    note: str = strawberry.field(default="", description="What this version changes, in words.")
+
+
 @strawberry.type
 class ActionPlanPayload:
     action_plan: ActionPlan
+
+
+@strawberry.type
+class PlanVersionPayload:
+    action_plan: ActionPlan
+    version: PlanVersion
 
 
 EDIT = [requires(Permission.EDIT_PLANS)]
@@ -107,6 +122,28 @@ class PlanMutations:
                 )
             row = await plans.transition(session, context.principal, plan_id, input.to)
         return ActionPlanPayload(action_plan=from_row(ActionPlan, row))
+
+    @strawberry.mutation(
+        description="Publish the draft of a published plan (or one in implementation): its "
+        "pending changes and the commitments and milestones added since become what the public "
+        "reads, frozen as the plan's next version with its changelog. CONFLICT when nothing "
+        "changed.",
+        permission_classes=EDIT,
+    )
+    async def publish_action_plan_changes(
+        self, info: Info, input: PublishActionPlanChangesInput
+    ) -> PlanVersionPayload:
+        info.context.tenant()
+        plan_id = decode_id(input.action_plan_id, "ActionPlan", field="actionPlanId")
+        note = v.text("note", input.note, max_length=2_000, required=False)
+        async with info.context.transaction() as session:
+            version = await publishing.publish_changes(
+                session, info.context.principal, plan_id, note
+            )
+            plan = await lookups.get(session, PlanRow, plan_id, field="actionPlanId")
+        return PlanVersionPayload(
+            action_plan=from_row(ActionPlan, plan), version=version_of(version)
+        )
 
 
 def _reason(objection: Objection) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from graphql_schema.connections import connection, nested_connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import COMMITMENTS, DELAYED_IN_PLAN, DELAYED_ON
 from graphql_schema.milestones.types import Milestone
+from graphql_schema.plans.versions import FieldChange, PlanVersion, pending_changes, versions_of
 from graphql_schema.prefetch import now_or_later
 from graphql_schema.relay import Connection, Node, decode_id
 from graphql_schema.rows import from_rows
@@ -40,6 +41,24 @@ class ActionPlan(Node):
     @strawberry.field(description="The states this plan may move to next.")
     def allowed_transitions(self) -> list[ActionPlanStatus]:
         return lifecycle.allowed_targets(self.row.status)
+
+    @strawberry.field(
+        description="Its published versions, oldest first: the first is frozen when the plan "
+        "is published, each later one by publishActionPlanChanges."
+    )
+    async def versions(self, info: Info) -> list[PlanVersion]:
+        return await versions_of(info, self.row.id)
+
+    @strawberry.field(description="One published version by its number, or null.")
+    async def version(self, info: Info, number: int) -> PlanVersion | None:
+        return next((v for v in await versions_of(info, self.row.id) if v.number == number), None)
+
+    @strawberry.field(
+        description="Changes to the plan's own fields waiting for its next published version "
+        "(for those who read drafts; empty for everyone else)."
+    )
+    def pending_changes(self, info: Info) -> list[FieldChange]:
+        return pending_changes(info, self.row)
 
     @strawberry.field(description="Mean of its commitments' progress, 0..100.")
     def progress(self, info: Info) -> float:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.errors import AppendOnly
 from core.identity.tokens import TokenService
-from core.models import AuditEvent, ProgressReport
+from core.models import AuditEvent, PlanVersion, ProgressReport
 from graphql_schema.schema import build_schema
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
@@ -31,6 +31,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         lambda t: {"id": t.gid("ActionPlan")},
         "editor",
         "action_plan.update",
+    ),
+    "publishActionPlanChanges": (
+        'mutation($id: ID!) { updateActionPlan(input: {id: $id, summary: "v2"}) { actionPlan { id } } publishActionPlanChanges(input: {actionPlanId: $id, note: "Resumen nuevo"}) { version { number } } }',
+        lambda t: {"id": t.gid("ActionPlan")},
+        "editor",
+        "action_plan.publish_changes",
     ),
     "transitionActionPlan": (
         "mutation($id: ID!) { transitionActionPlan(input: {id: $id, to: IMPLEMENTATION}) { actionPlan { status } } }",
@@ -428,7 +434,9 @@ def test_schema_has_no_way_to_edit_or_delete_progress_reports() -> None:
     assert not {m for m in mutation_names() if "Report" in m or "Audit" in m} - {"reportProgress"}
 
 
-@pytest.mark.parametrize("model", [ProgressReport, AuditEvent], ids=lambda m: m.__tablename__)
+@pytest.mark.parametrize(
+    "model", [ProgressReport, AuditEvent, PlanVersion], ids=lambda m: m.__tablename__
+)
 async def test_orm_refuses_editing_or_deleting_append_only_rows(
     db: Database, world: World, model: type
 ) -> None:
@@ -444,6 +452,8 @@ async def test_orm_refuses_editing_or_deleting_append_only_rows(
             row.tenant_id = row.tenant_id  # no-op assignment is not a change...
             if model is ProgressReport:
                 row.percent = 99
+            elif model is PlanVersion:
+                row.note = "forged"
             else:
                 row.action = "forged"
     async with db.session(world.a.binding) as session:
@@ -457,6 +467,8 @@ async def test_orm_refuses_editing_or_deleting_append_only_rows(
         "DELETE FROM progress_reports",
         "UPDATE audit_events SET action = 'forged'",
         "DELETE FROM audit_events",
+        "UPDATE plan_versions SET note = 'forged'",
+        "DELETE FROM plan_versions",
     ],
 )
 async def test_database_refuses_editing_or_deleting_append_only_rows(

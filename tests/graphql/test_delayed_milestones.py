@@ -15,7 +15,7 @@ from core.identity.tokens import TokenService
 from core.milestones import service as milestones
 from core.progress import service as progress
 from tenants.database import Database
-from tests.factories import START, TODAY, Tenant, World, error_codes, gql
+from tests.factories import START, TODAY, Tenant, World, error_codes, gql, publish_changes
 
 PLAN_DELAYED = (
     "query($p: ID!, $after: String) { node(id: $p) { ... on ActionPlan { "
@@ -112,6 +112,7 @@ async def add_delays(db: Database, tenant: Tenant, label: str) -> None:
                 end_date=TODAY - timedelta(days=50),
             ),
         )
+    await publish_changes(db, tenant)  # the public reads the plan's published version
 
 
 async def pages(client: httpx.AsyncClient, document: str, tenant: str, **variables: Any) -> Any:

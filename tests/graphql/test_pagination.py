@@ -7,7 +7,7 @@ from typing import Any
 from core.commitments import service as commitments
 from core.identity.principal import SYSTEM
 from tenants.database import Database
-from tests.factories import END, START, World, gql
+from tests.factories import END, START, World, gql, publish_changes
 
 PAGE = """query($id: ID!, $after: String) { node(id: $id) { ... on ActionPlan {
   commitments(first: 3, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { code } } } } }"""
@@ -23,6 +23,7 @@ async def add_commitments(db: Database, world: World, codes: list[str]) -> None:
                     plan_id=world.a.plan_id, code=code, title=code, start_date=START, end_date=END
                 ),
             )
+    await publish_changes(db, world.a)  # the public reads the plan's published version
 
 
 async def test_walking_pages_returns_every_commitment_once_in_order(

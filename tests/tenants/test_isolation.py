@@ -153,6 +153,10 @@ FOREIGN_MUTATIONS: dict[str, tuple[str, Any]] = {
         "mutation($id: ID!) { transitionActionPlan(input: {id: $id, to: IMPLEMENTATION}) { actionPlan { id } } }",
         lambda a, b: {"id": a.gid("ActionPlan")},
     ),
+    "publishActionPlanChanges": (
+        "mutation($id: ID!) { publishActionPlanChanges(input: {actionPlanId: $id}) { version { number } } }",
+        lambda a, b: {"id": a.gid("ActionPlan")},
+    ),
     "createCommitment": (
         'mutation($p: ID!, $s: Date!, $e: Date!) { createCommitment(input: {actionPlanId: $p, code: "X9",'
         ' title: "x", startDate: $s, endDate: $e}) { commitment { id } } }',

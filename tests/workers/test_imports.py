@@ -20,7 +20,7 @@ from core.settings import Settings
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
 from tests.core.test_exports import plan_data
-from tests.factories import World, error_codes, gql
+from tests.factories import World, error_codes, gql, publish_changes
 from tests.tenants.test_isolation import snapshot
 from tests.workers.test_jobs import Recorder, runtime_for
 from workers.builtin import IMPORT
@@ -108,6 +108,12 @@ async def test_csv_export_import_export_round_trips_and_applies_changes(
     )
     result = await imported(client, db, world, tokens, worker_settings, write_csv(columns, rows))
     assert (result["imported"], result["created"], result["updated"]) == (True, 1, 1)
+    # The plan is published: the import changed its draft, which the public reads once published.
+    _, waiting = csv_rows(await exported(db, world, "csv"))
+    assert [(r["Commitment Number"], r["Commitment Title"]) for r in waiting] == [
+        ("1", "Compromiso a")
+    ]
+    await publish_changes(db, world.a)
     _, again = csv_rows(await exported(db, world, "csv"))
     assert [(r["Commitment Number"], r["Commitment Title"], r["Theme"]) for r in again] == [
         ("1", "Compromiso a, revisado", "datos; transparencia"),
