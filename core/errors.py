@@ -1,4 +1,5 @@
-"""The one error hierarchy. Every error has a machine-readable code and a bilingual message.
+"""The one error hierarchy. Every error has a machine-readable code and a message in English,
+Spanish and Portuguese.
 
 The API maps an error to ``extensions.code``, the CLI to an exit code, workers to a job's
 error; nobody invents another shape.
@@ -33,7 +34,7 @@ class UsinaError(Exception):
         ext: dict[str, Any] = {"code": self.code}
         if self.field:
             ext["field"] = self.field
-        ext["message"] = {"en": self.message.en, "es": self.message.es}
+        ext["message"] = self.message.as_dict()
         ext.update(self.details)
         return ext
 

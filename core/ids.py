@@ -45,7 +45,7 @@ def to_global_id(type_name: str, id_: uuid.UUID) -> str:
 
 
 def _bad_id(field: str | None) -> BadUserInput:
-    return BadUserInput(msg("Malformed ID.", "ID mal formado."), field=field)
+    return BadUserInput(msg("Malformed ID.", "ID mal formado.", "ID malformado."), field=field)
 
 
 def from_global_id(value: str, *, field: str | None = None) -> tuple[str, uuid.UUID]:
@@ -62,7 +62,11 @@ def decode_id(value: str, expected: str, *, field: str) -> uuid.UUID:
     type_name, id_ = from_global_id(value, field=field)
     if type_name != expected:
         raise BadUserInput(
-            msg(f"Expected the ID of a {expected}.", f"Se esperaba el ID de un {expected}."),
+            msg(
+                f"Expected the ID of a {expected}.",
+                f"Se esperaba el ID de un {expected}.",
+                f"Esperava-se o ID de um(a) {expected}.",
+            ),
             field=field,
         )
     return id_

@@ -18,32 +18,38 @@ from core.i18n import msg
 
 T = TypeVar("T", bound=TenantOwned)
 
-#: A record's name in English, and "that <record>" in Spanish (its gender), for NOT_FOUND.
-NAMES: dict[str, tuple[str, str]] = {
-    "ActionPlan": ("action plan", "ese plan de acción"),
-    "Commitment": ("commitment", "ese compromiso"),
-    "Milestone": ("milestone", "ese hito"),
-    "ProgressReport": ("progress report", "ese informe de avance"),
-    "Actor": ("actor", "ese actor"),
-    "Assessment": ("assessment", "ese diagnóstico"),
-    "Channel": ("channel", "ese canal"),
-    "ChannelMember": ("channel member", "ese miembro del canal"),
-    "Contribution": ("contribution", "esa contribución"),
-    "Evaluation": ("evaluation", "esa evaluación"),
-    "AuditEvent": ("audit event", "ese evento de auditoría"),
-    "Membership": ("membership", "esa membresía"),
-    "ApiClient": ("API client", "ese cliente de la API"),
-    "IdentityProvider": ("identity provider", "ese proveedor de identidad"),
-    "Job": ("job", "ese trabajo"),
-    "ExportFile": ("file", "ese archivo"),
-    "EvidenceFile": ("evidence file", "ese archivo de evidencia"),
-    "WebhookEndpoint": ("webhook", "ese webhook"),
+#: A record's name in English, and "that <record>" in Spanish and Portuguese (their genders),
+#: for NOT_FOUND.
+NAMES: dict[str, tuple[str, str, str]] = {
+    "ActionPlan": ("action plan", "ese plan de acción", "esse plano de ação"),
+    "Commitment": ("commitment", "ese compromiso", "esse compromisso"),
+    "Milestone": ("milestone", "ese hito", "esse marco"),
+    "ProgressReport": ("progress report", "ese informe de avance", "esse relatório de avanço"),
+    "Actor": ("actor", "ese actor", "esse ator"),
+    "Assessment": ("assessment", "ese diagnóstico", "esse diagnóstico"),
+    "Channel": ("channel", "ese canal", "esse canal"),
+    "ChannelMember": ("channel member", "ese miembro del canal", "esse membro do canal"),
+    "Contribution": ("contribution", "esa contribución", "essa contribuição"),
+    "Evaluation": ("evaluation", "esa evaluación", "essa avaliação"),
+    "AuditEvent": ("audit event", "ese evento de auditoría", "esse evento de auditoria"),
+    "Membership": ("membership", "esa membresía", "essa associação"),
+    "ApiClient": ("API client", "ese cliente de la API", "esse cliente da API"),
+    "IdentityProvider": (
+        "identity provider",
+        "ese proveedor de identidad",
+        "esse provedor de identidade",
+    ),
+    "Job": ("job", "ese trabajo", "esse trabalho"),
+    "ExportFile": ("file", "ese archivo", "esse arquivo"),
+    "EvidenceFile": ("evidence file", "ese archivo de evidencia", "esse arquivo de evidência"),
+    "WebhookEndpoint": ("webhook", "ese webhook", "esse webhook"),
+    "PlanVersion": ("plan version", "esa versión del plan", "essa versão do plano"),
 }
 
 
 def not_found(model: type[Any], field: str | None) -> NotFound:
-    en, es = NAMES.get(model.__name__, ("record", "ese registro"))
-    return NotFound(msg(f"No such {en}.", f"No existe {es}."), field=field)
+    en, es, pt = NAMES.get(model.__name__, ("record", "ese registro", "esse registro"))
+    return NotFound(msg(f"No such {en}.", f"No existe {es}.", f"Não existe {pt}."), field=field)
 
 
 async def get(

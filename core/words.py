@@ -17,37 +17,39 @@ from core.enums import (
 from core.i18n import Message, msg
 
 PLAN_STATUSES: dict[ActionPlanStatus, Message] = {
-    ActionPlanStatus.DRAFT: msg("draft", "borrador"),
-    ActionPlanStatus.COCREATION: msg("co-creation", "cocreación"),
-    ActionPlanStatus.PUBLISHED: msg("published", "publicado"),
-    ActionPlanStatus.IMPLEMENTATION: msg("in implementation", "en implementación"),
-    ActionPlanStatus.CLOSED: msg("closed", "cerrado"),
-    ActionPlanStatus.ARCHIVED: msg("archived", "archivado"),
+    ActionPlanStatus.DRAFT: msg("draft", "borrador", "rascunho"),
+    ActionPlanStatus.COCREATION: msg("co-creation", "cocreación", "cocriação"),
+    ActionPlanStatus.PUBLISHED: msg("published", "publicado", "publicado"),
+    ActionPlanStatus.IMPLEMENTATION: msg(
+        "in implementation", "en implementación", "em implementação"
+    ),
+    ActionPlanStatus.CLOSED: msg("closed", "cerrado", "encerrado"),
+    ActionPlanStatus.ARCHIVED: msg("archived", "archivado", "arquivado"),
 }
 MILESTONE_STATUSES: dict[MilestoneStatus, Message] = {
-    MilestoneStatus.NOT_STARTED: msg("not started", "no iniciado"),
-    MilestoneStatus.IN_PROGRESS: msg("in progress", "en curso"),
-    MilestoneStatus.COMPLETED: msg("completed", "completado"),
-    MilestoneStatus.CANCELLED: msg("cancelled", "cancelado"),
+    MilestoneStatus.NOT_STARTED: msg("not started", "no iniciado", "não iniciado"),
+    MilestoneStatus.IN_PROGRESS: msg("in progress", "en curso", "em andamento"),
+    MilestoneStatus.COMPLETED: msg("completed", "completado", "concluído"),
+    MilestoneStatus.CANCELLED: msg("cancelled", "cancelado", "cancelado"),
 }
 ASSESSMENT_STATUSES: dict[AssessmentStatus, Message] = {
-    AssessmentStatus.DRAFT: msg("draft", "en borrador"),
-    AssessmentStatus.SUBMITTED: msg("submitted", "presentado"),
-    AssessmentStatus.VALIDATED: msg("validated", "validado"),
+    AssessmentStatus.DRAFT: msg("draft", "en borrador", "em rascunho"),
+    AssessmentStatus.SUBMITTED: msg("submitted", "presentado", "apresentado"),
+    AssessmentStatus.VALIDATED: msg("validated", "validado", "validado"),
 }
 COMPLETION_LEVELS: dict[CompletionLevel, Message] = {
-    CompletionLevel.NOT_STARTED: msg("not started", "no iniciado"),
-    CompletionLevel.LIMITED: msg("limited", "limitado"),
-    CompletionLevel.SUBSTANTIAL: msg("substantial", "sustancial"),
-    CompletionLevel.COMPLETE: msg("complete", "completo"),
+    CompletionLevel.NOT_STARTED: msg("not started", "no iniciado", "não iniciado"),
+    CompletionLevel.LIMITED: msg("limited", "limitado", "limitado"),
+    CompletionLevel.SUBSTANTIAL: msg("substantial", "sustancial", "substancial"),
+    CompletionLevel.COMPLETE: msg("complete", "completo", "completo"),
 }
 #: A contribution of each kind, with its article.
 CONTRIBUTION_KINDS: dict[ContributionKind, Message] = {
-    ContributionKind.PROPOSAL: msg("a proposal", "una propuesta"),
-    ContributionKind.COMMENT: msg("a comment", "un comentario"),
-    ContributionKind.SUPPORT: msg("a support", "un apoyo"),
-    ContributionKind.VOTE: msg("a vote", "un voto"),
-    ContributionKind.MEETING: msg("a meeting", "una reunión"),
+    ContributionKind.PROPOSAL: msg("a proposal", "una propuesta", "uma proposta"),
+    ContributionKind.COMMENT: msg("a comment", "un comentario", "um comentário"),
+    ContributionKind.SUPPORT: msg("a support", "un apoyo", "um apoio"),
+    ContributionKind.VOTE: msg("a vote", "un voto", "um voto"),
+    ContributionKind.MEETING: msg("a meeting", "una reunión", "uma reunião"),
 }
 
 
@@ -55,9 +57,10 @@ def word(names: Mapping[Any, Message], value: Enum, locale: str) -> str:
     return names[value].text(locale)
 
 
-def both(names: Mapping[Any, Message], value: Enum) -> tuple[str, str]:
-    """``value``'s name in English and in Spanish."""
-    return names[value].en, names[value].es
+def each(names: Mapping[Any, Message], value: Enum) -> tuple[str, str, str]:
+    """``value``'s name in English, Spanish and Portuguese."""
+    name = names[value]
+    return name.en, name.es, name.pt
 
 
 def capitalized(text: str) -> str:

@@ -152,6 +152,7 @@ def past_deadline(seconds: float) -> DeadlineExceeded:
         msg(
             f"The request took longer than {seconds:g} s and was stopped.",
             f"La solicitud superó {seconds:g} s y se detuvo.",
+            f"A solicitação passou de {seconds:g} s e foi interrompida.",
         )
     )
 

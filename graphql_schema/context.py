@@ -79,6 +79,7 @@ class Context:
                 msg(
                     "Name a municipality: X-Tenant header or <slug>.<base domain> host.",
                     "Indique un municipio: cabecera X-Tenant o host <slug>.<dominio base>.",
+                    "Indique um município: cabeçalho X-Tenant ou host <slug>.<domínio base>.",
                 ),
                 field="X-Tenant",
             )

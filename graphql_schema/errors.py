@@ -14,7 +14,7 @@ from graphql_schema.graphql_messages import translated
 
 log = logging.getLogger("usina.graphql")
 
-INTERNAL = msg("Unexpected error.", "Error inesperado.")
+INTERNAL = msg("Unexpected error.", "Error inesperado.", "Erro inesperado.")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
@@ -46,6 +46,7 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
             msg(
                 "The change conflicts with existing data.",
                 "El cambio entra en conflicto con datos existentes.",
+                "A mudança entra em conflito com dados existentes.",
             )
         )
     if isinstance(original, UsinaError):
@@ -59,9 +60,9 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", _code_for_graphql(error))
         if "message" not in extensions:
-            both = translated(error.message, extensions["code"])
-            extensions["message"] = {"en": both.en, "es": both.es}
-            message = both.text(locale)
+            texts = translated(error.message, extensions["code"])
+            extensions["message"] = texts.as_dict()
+            message = texts.text(locale)
         else:
             message = error.message
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)

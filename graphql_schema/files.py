@@ -55,7 +55,9 @@ async def _download(
         async with db.session(binding) as session:
             evidence = await session.get(EvidenceFile, (municipality.id, key))
         if evidence is None:
-            raise NotFound(msg("No such file.", "No existe ese archivo."))
+            raise NotFound(
+                msg("No such file.", "No existe ese archivo.", "Esse arquivo não existe.")
+            )
         content = await asyncio.to_thread(store.get, evidence.storage_key)
         return Response(
             content,
@@ -71,7 +73,7 @@ async def _download(
     async with db.session(binding) as session:
         row = await session.get(ExportFile, (municipality.id, key))
     if row is None:
-        raise NotFound(msg("No such file.", "No existe ese archivo."))
+        raise NotFound(msg("No such file.", "No existe ese archivo.", "Esse arquivo não existe."))
     return Response(
         row.content,
         media_type=row.media_type,

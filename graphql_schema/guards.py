@@ -71,10 +71,15 @@ def _introspection_allowed(context: Any, document: DocumentNode | None) -> None:
             msg(
                 "Introspection needs a staff member's token.",
                 "La introspección requiere el token de una persona del equipo.",
+                "A introspecção requer o token de uma pessoa da equipe.",
             )
         )
     raise Forbidden(
-        msg("Introspection is for the staff only.", "La introspección es solo para el equipo.")
+        msg(
+            "Introspection is for the staff only.",
+            "La introspección es solo para el equipo.",
+            "A introspecção é só para a equipe.",
+        )
     )
 
 

@@ -68,7 +68,14 @@ NODE_PERMISSIONS = {
 
 
 def _not_found() -> NotFound:
-    return NotFound(msg("Nothing has that ID here.", "No hay nada con ese ID aquí."), field="id")
+    return NotFound(
+        msg(
+            "Nothing has that ID here.",
+            "No hay nada con ese ID aquí.",
+            "Não há nada com esse ID aqui.",
+        ),
+        field="id",
+    )
 
 
 async def resolve_node(info: Info, global_id: str) -> Node:
@@ -77,7 +84,10 @@ async def resolve_node(info: Info, global_id: str) -> Node:
     if type_name == "Municipality":
         return await _municipality(info, id_)
     if type_name not in TENANT_NODES:
-        raise BadUserInput(msg("Unknown ID type.", "Tipo de ID desconocido."), field="id")
+        raise BadUserInput(
+            msg("Unknown ID type.", "Tipo de ID desconocido.", "Tipo de ID desconhecido."),
+            field="id",
+        )
     tenant = context.tenant()  # TENANT_REQUIRED when unbound
     if type_name in NODE_PERMISSIONS:
         requires(NODE_PERMISSIONS[type_name])().has_permission(None, info)

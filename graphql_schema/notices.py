@@ -41,12 +41,15 @@ UNSUBSCRIBE = Notice(
     msg(
         "Stop receiving notices about your participation?",
         "¿Dejar de recibir avisos sobre su participación?",
+        "Deixar de receber avisos sobre a sua participação?",
     ),
-    msg("Stop the notices", "Dejar de recibirlos"),
+    msg("Stop the notices", "Dejar de recibirlos", "Deixar de recebê-los"),
     msg(
         "Done: you will receive no more notices. You can switch them on again in your "
         "notification preferences.",
         "Listo: no recibirá más avisos. Puede volver a activarlos en sus preferencias de aviso.",
+        "Pronto: você não receberá mais avisos. Pode voltar a ativá-los nas suas preferências "
+        "de aviso.",
     ),
     participants.unsubscribe,
 )
@@ -54,11 +57,13 @@ CONFIRM = Notice(
     msg(
         "Receive the notices about your participation at this address?",
         "¿Recibir en esta dirección los avisos sobre su participación?",
+        "Receber neste endereço os avisos sobre a sua participação?",
     ),
-    msg("Confirm the address", "Confirmar la dirección"),
+    msg("Confirm the address", "Confirmar la dirección", "Confirmar o endereço"),
     msg(
         "Done: notices about your participation will come to this address.",
         "Listo: los avisos sobre su participación llegarán a esta dirección.",
+        "Pronto: os avisos sobre a sua participação chegarão a este endereço.",
     ),
     participants.confirm_email,
 )

@@ -52,7 +52,12 @@ CONTEXT = {
 
 
 def _no_such_plan() -> NotFound:
-    return NotFound(msg("No such public plan.", "No existe ese plan público."), field="id")
+    return NotFound(
+        msg(
+            "No such public plan.", "No existe ese plan público.", "Esse plano público não existe."
+        ),
+        field="id",
+    )
 
 
 class OpenData:

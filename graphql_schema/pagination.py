@@ -74,6 +74,7 @@ def page_args(
             msg(
                 f"first must be between 0 and {max_page}.",
                 f"first debe estar entre 0 y {max_page}.",
+                f"first deve estar entre 0 e {max_page}.",
             ),
             field="first",
         )

@@ -30,7 +30,7 @@ from core.settings import Settings
 MEMORY_ENTRIES = 10_000
 MAX_REGISTERED = 100
 #: The protocol's token, the same in every language: clients match on it.
-NOT_FOUND = msg("PersistedQueryNotFound", "PersistedQueryNotFound")
+NOT_FOUND = msg("PersistedQueryNotFound", "PersistedQueryNotFound", "PersistedQueryNotFound")
 
 
 def sha256(document: str) -> str:
@@ -120,6 +120,7 @@ def requested_hash(extensions: Any) -> str | None:
             msg(
                 "extensions.persistedQuery needs version 1 and a sha256Hash.",
                 "extensions.persistedQuery requiere la versión 1 y un sha256Hash.",
+                "extensions.persistedQuery requer a versão 1 e um sha256Hash.",
             ),
             field="extensions.persistedQuery",
         )
@@ -151,6 +152,7 @@ class PersistedQueries:
                 msg(
                     "The query's SHA-256 is not extensions.persistedQuery.sha256Hash.",
                     "El SHA-256 de la consulta no es extensions.persistedQuery.sha256Hash.",
+                    "O SHA-256 da consulta não é extensions.persistedQuery.sha256Hash.",
                 ),
                 field="extensions.persistedQuery.sha256Hash",
             )
@@ -170,6 +172,7 @@ class PersistedQueries:
                 msg(
                     f"Register between 1 and {MAX_REGISTERED} documents at a time.",
                     f"Registre entre 1 y {MAX_REGISTERED} documentos por vez.",
+                    f"Registre entre 1 e {MAX_REGISTERED} documentos de cada vez.",
                 ),
                 field="documents",
             )
@@ -181,6 +184,7 @@ class PersistedQueries:
                     msg(
                         f"Document {index + 1} is not valid GraphQL: {error.message}",
                         f"El documento {index + 1} no es GraphQL válido: {error.message}",
+                        f"O documento {index + 1} não é GraphQL válido: {error.message}",
                     ),
                     field=f"documents.{index}",
                 ) from None
@@ -203,5 +207,7 @@ def _required() -> PersistedQueryRequired:
             "document's sha256Hash.",
             "Aquí solo se ejecutan de forma anónima documentos registrados; envíe el "
             "sha256Hash de un documento registrado.",
+            "Aqui só se executam de forma anônima documentos registrados; envie o "
+            "sha256Hash de um documento registrado.",
         )
     )

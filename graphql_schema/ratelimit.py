@@ -118,6 +118,7 @@ async def charge(
             msg(
                 f"Rate limit exceeded; retry in {decision.retry_after} s.",
                 f"Límite de uso excedido; reintente en {decision.retry_after} s.",
+                f"Limite de uso excedido; tente de novo em {decision.retry_after} s.",
             ),
             details={"retryAfter": decision.retry_after, "cost": cost},
         )

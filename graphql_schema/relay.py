@@ -56,7 +56,9 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
                 out.append(kind(value))
         return tuple(out)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise BadUserInput(msg("Malformed cursor.", "Cursor mal formado."), field="after") from None
+        raise BadUserInput(
+            msg("Malformed cursor.", "Cursor mal formado.", "Cursor malformado."), field="after"
+        ) from None
 
 
 @strawberry.type

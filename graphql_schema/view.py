@@ -182,6 +182,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
             msg(
                 f"The request body is larger than {limit} bytes.",
                 f"El cuerpo de la solicitud supera {limit} bytes.",
+                f"O corpo da solicitação passa de {limit} bytes.",
             )
         )
         declared = request.headers.get("content-length")
@@ -299,7 +300,11 @@ class UsinaGraphQL(GraphQL[Context, None]):
             principal = identity_of(request.scope).principal
             if not principal.can(Permission.INTROSPECT):
                 error = (Unauthenticated if principal.is_anonymous else Forbidden)(
-                    msg("GraphiQL is for the staff only.", "GraphiQL es solo para el equipo.")
+                    msg(
+                        "GraphiQL is for the staff only.",
+                        "GraphiQL es solo para el equipo.",
+                        "O GraphiQL é só para a equipe.",
+                    )
                 )
                 locale = locale_of(request.scope, request.headers.get("accept-language"))
                 return self._refusal(request, error, locale)

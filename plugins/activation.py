@@ -32,10 +32,10 @@ def enabled_names(rows: dict[str, PluginActivation], registry: PluginRegistry) -
 
 
 #: What each kind of contribution is called in errors: (English, Spanish with its article).
-SPEC_KINDS: dict[str, tuple[str, str]] = {
-    "instrument": ("instrument", "un instrumento"),
-    "channel_kind": ("channel kind", "un tipo de canal"),
-    "framework": ("framework", "un marco"),
+SPEC_KINDS: dict[str, tuple[str, str, str]] = {
+    "instrument": ("instrument", "un instrumento", "um instrumento"),
+    "channel_kind": ("channel kind", "un tipo de canal", "um tipo de canal"),
+    "framework": ("framework", "un marco", "um marco de avaliação"),
 }
 
 
@@ -51,9 +51,13 @@ def installed_spec(
     }
     found: tuple[str, Any] | None = tables[kind].get(name)
     if found is None:
-        en, es = SPEC_KINDS[kind]
+        en, es, pt = SPEC_KINDS[kind]
         raise BadUserInput(
-            msg(f"No {en} '{name}' is installed.", f"No hay {es} '{name}' instalado."),
+            msg(
+                f"No {en} '{name}' is installed.",
+                f"No hay {es} '{name}' instalado.",
+                f"Não há {pt} '{name}' instalado.",
+            ),
             field=field,
         )
     return found
@@ -62,19 +66,21 @@ def installed_spec(
 def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: str) -> None:
     if plugin not in enabled:
         info = registry.info(plugin)
-        title = info.title.en if info else plugin
         raise PluginDisabled(
             msg(
-                f"The plugin '{title}' is not enabled for this municipality.",
+                f"The plugin '{info.title.en if info else plugin}' is not enabled for this "
+                "municipality.",
                 f"El complemento '{info.title.es if info else plugin}' no está habilitado "
                 "para este municipio.",
+                f"O complemento '{info.title.pt if info else plugin}' não está habilitado "
+                "para este município.",
             ),
             details={"plugin": plugin},
         )
 
 
-#: pydantic's error types, in Spanish (pydantic speaks English only); ``ctx`` values are not
-#: repeated, the English message (``extensions.reason``) carries them.
+#: pydantic's error types, in Spanish and Portuguese (pydantic speaks English only); ``ctx``
+#: values are not repeated, the English message (``extensions.reason``) carries them.
 EXPECTED = {
     "bool_parsing": "se espera verdadero o falso",
     "bool_type": "se espera verdadero o falso",
@@ -96,6 +102,27 @@ EXPECTED = {
     "enum": "el valor no es uno de los permitidos",
     "missing": "falta el valor",
 }
+EXPECTED_PT = {
+    "bool_parsing": "espera-se verdadeiro ou falso",
+    "bool_type": "espera-se verdadeiro ou falso",
+    "int_parsing": "espera-se um número inteiro",
+    "int_type": "espera-se um número inteiro",
+    "int_from_float": "espera-se um número inteiro",
+    "float_parsing": "espera-se um número",
+    "float_type": "espera-se um número",
+    "string_type": "espera-se um texto",
+    "greater_than_equal": "o valor é pequeno demais",
+    "greater_than": "o valor é pequeno demais",
+    "less_than_equal": "o valor é grande demais",
+    "less_than": "o valor é grande demais",
+    "string_too_short": "o texto é curto demais",
+    "string_too_long": "o texto é longo demais",
+    "list_type": "espera-se uma lista",
+    "dict_type": "espera-se um objeto",
+    "literal_error": "o valor não é um dos permitidos",
+    "enum": "o valor não é um dos permitidos",
+    "missing": "falta o valor",
+}
 
 
 def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, Any]:
@@ -111,6 +138,7 @@ def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, A
                 msg(
                     f"Unknown '{name}' (known: {listed}).",
                     f"'{name}' no existe (existentes: {listed}).",
+                    f"'{name}' não existe (existentes: {listed}).",
                 ),
                 field=f"{field}.{name}",
             )
@@ -120,11 +148,15 @@ def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, A
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         expected = EXPECTED.get(first["type"])
+        expected_pt = EXPECTED_PT.get(first["type"])
         raise BadUserInput(
             msg(
                 f"Invalid value for '{where or field}': {first['msg']}.",
                 f"Valor inválido para '{where or field}': {expected}."
                 if expected
+                else f"Valor inválido para '{where or field}'.",
+                f"Valor inválido para '{where or field}': {expected_pt}."
+                if expected_pt
                 else f"Valor inválido para '{where or field}'.",
             ),
             field=f"{field}.{where}" if where else field,
@@ -137,7 +169,11 @@ def validate_settings(info: PluginInfo, settings: dict[str, Any] | None) -> dict
     if info.settings is None:
         if settings:
             raise BadUserInput(
-                msg("This plugin has no settings.", "Este complemento no tiene ajustes."),
+                msg(
+                    "This plugin has no settings.",
+                    "Este complemento no tiene ajustes.",
+                    "Este complemento não tem configurações.",
+                ),
                 field="settings",
             )
         return {}
@@ -160,6 +196,7 @@ async def configure(
             msg(
                 f"No plugin '{plugin}' is installed.",
                 f"No hay un complemento '{plugin}' instalado.",
+                f"Não há um complemento '{plugin}' instalado.",
             ),
             field="plugin",
         )

@@ -14,14 +14,15 @@ from core.i18n import Message, msg
 from core.identity.roles import Permission
 
 
-@strawberry.type(description="A text in Spanish and English.")
+@strawberry.type(description="A text in English, Spanish and Portuguese.")
 class Text:
     en: str
     es: str
+    pt: str
 
 
 def text(message: Message) -> Text:
-    return Text(en=message.en, es=message.es)
+    return Text(en=message.en, es=message.es, pt=message.pt)
 
 
 def optional_text(message: Message | None) -> Text | None:
@@ -40,11 +41,18 @@ def requires(permission: Permission) -> type[BasePermission]:
             if principal.can(permission):
                 return True
             if principal.is_anonymous:
-                raise Unauthenticated(msg("Sign in to do this.", "Inicie sesión para hacer esto."))
+                raise Unauthenticated(
+                    msg(
+                        "Sign in to do this.",
+                        "Inicie sesión para hacer esto.",
+                        "Entre para fazer isto.",
+                    )
+                )
             raise Forbidden(
                 msg(
                     f"Your role cannot do this (needs {permission.value}).",
                     f"Su rol no permite hacer esto (requiere {permission.value}).",
+                    f"O seu papel não permite fazer isto (requer {permission.value}).",
                 )
             )
 

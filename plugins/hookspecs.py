@@ -34,8 +34,8 @@ hookspec = pluggy.HookspecMarker("usina")
 
 @hookspec(firstresult=True)
 def register_plugin() -> PluginInfo:  # type: ignore[empty-body]
-    """Describe the plugin: its title and description (Spanish and English), version, and
-    the pydantic model of its per-municipality settings.
+    """Describe the plugin: its title and description (English, Spanish and Portuguese),
+    version, and the pydantic model of its per-municipality settings.
 
     Called once per plugin when the manager is built. Every plugin must implement it; stops
     at the first non-None result, so a plugin object answers for itself only.
@@ -80,8 +80,8 @@ async def check_plan_transition(  # type: ignore[empty-body]
 
     Called, for the plan's municipality's enabled plugins, inside the transaction that moves
     the plan, with the session bound to that municipality. Return the reasons that block the
-    move (bilingual messages, or ``Objection``s naming the records in the way), or an empty
-    sequence. Any reason refuses the move with ``CONFLICT``; the records are listed in its
+    move (messages in the three languages, or ``Objection``s naming the records in the way), or
+    an empty sequence. Any reason refuses the move with ``CONFLICT``; the records are listed in its
     ``extensions.reasons[].items``.
     """
 

@@ -41,8 +41,8 @@ def weighted_scores(spec: InstrumentSpec, answers: Mapping[str, str]) -> Scores:
 
 
 def message(data: Mapping[str, str]) -> Message:
-    """A bilingual text from its ``{"en": ..., "es": ...}`` data."""
-    return Message(en=data["en"], es=data["es"])
+    """A text from its ``{"en": ..., "es": ..., "pt": ...}`` data."""
+    return Message(en=data["en"], es=data["es"], pt=data["pt"])
 
 
 def load_definition(path: Path) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def dimensions_from(data: list[dict[str, Any]]) -> tuple[Dimension, ...]:
                 Indicator(
                     code=i["code"],
                     title=message(i["title"]),
-                    guidance=message(i.get("guidance", {"en": "", "es": ""})),
+                    guidance=message(i.get("guidance", {"en": "", "es": "", "pt": ""})),
                     weight=float(i.get("weight", 1.0)),
                 )
                 for i in d["indicators"]

@@ -70,6 +70,7 @@ def requested_slug(principal: Principal, header: str | None, host_slug: str | No
             msg(
                 "The X-Tenant header and the host name name different municipalities.",
                 "La cabecera X-Tenant y el nombre de host indican municipios distintos.",
+                "O cabeçalho X-Tenant e o nome do host indicam municípios diferentes.",
             ),
             field="X-Tenant",
         )
@@ -79,6 +80,7 @@ def requested_slug(principal: Principal, header: str | None, host_slug: str | No
             msg(
                 "The access token was issued for another municipality.",
                 "El token de acceso fue emitido para otro municipio.",
+                "O token de acesso foi emitido para outro município.",
             )
         )
     return slug or principal.tenant
@@ -92,7 +94,11 @@ async def find_municipality(
     municipality = await directory.find(slug)
     if municipality is None:
         raise TenantUnknown(
-            msg(f"No municipality '{slug}'.", f"No existe el municipio '{slug}'."),
+            msg(
+                f"No municipality '{slug}'.",
+                f"No existe el municipio '{slug}'.",
+                f"Não existe o município '{slug}'.",
+            ),
             field="X-Tenant",
         )
     if municipality.status is MunicipalityStatus.SUSPENDED and not principal.is_platform_admin:
@@ -100,6 +106,7 @@ async def find_municipality(
             msg(
                 f"The municipality '{slug}' is suspended.",
                 f"El municipio '{slug}' está suspendido.",
+                f"O município '{slug}' está suspenso.",
             )
         )
     return municipality
@@ -151,7 +158,11 @@ def bearer_token(authorization: str | None) -> str | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated(
-            msg("Use 'Authorization: Bearer <token>'.", "Use 'Authorization: Bearer <token>'.")
+            msg(
+                "Use 'Authorization: Bearer <token>'.",
+                "Use 'Authorization: Bearer <token>'.",
+                "Use 'Authorization: Bearer <token>'.",
+            )
         )
     return token.strip()
 
@@ -319,5 +330,6 @@ def _not_granted() -> Forbidden:
         msg(
             "You are not granted access to this municipality.",
             "No tiene acceso concedido a este municipio.",
+            "Você não tem acesso concedido a este município.",
         )
     )

@@ -85,6 +85,7 @@ def _flush_guard(session: Session, _context: Any, _instances: Any) -> None:
                     msg(
                         "A municipality's data was written without binding to it.",
                         "Se escribieron datos de un municipio sin vincularse a él.",
+                        "Foram escritos dados de um município sem se vincular a ele.",
                     )
                 )
             if obj.tenant_id is None:
@@ -98,11 +99,16 @@ def _flush_guard(session: Session, _context: Any, _instances: Any) -> None:
                 msg(
                     f"{type(obj).__name__} records are append-only.",
                     f"Los registros {type(obj).__name__} no se pueden modificar ni borrar.",
+                    f"Os registros {type(obj).__name__} não podem ser modificados nem apagados.",
                 )
             )
         if binding is None:
             raise IsolationViolation(
-                msg("Write without a municipality.", "Escritura sin municipio vinculado.")
+                msg(
+                    "Write without a municipality.",
+                    "Escritura sin municipio vinculado.",
+                    "Escrita sem município vinculado.",
+                )
             )
         _check_same_tenant(obj, binding)
 
@@ -113,6 +119,7 @@ def _check_same_tenant(obj: TenantOwned, binding: TenantBinding) -> None:
             msg(
                 "Refused to write another municipality's data.",
                 "Se rechazó escribir datos de otro municipio.",
+                "Foi recusada a escrita de dados de outro município.",
             )
         )
 

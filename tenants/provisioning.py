@@ -56,6 +56,10 @@ async def set_status(
 
 def _slug_taken(slug: str) -> Conflict:
     return Conflict(
-        msg(f"The slug '{slug}' is taken.", f"El identificador '{slug}' ya existe."),
+        msg(
+            f"The slug '{slug}' is taken.",
+            f"El identificador '{slug}' ya existe.",
+            f"O identificador '{slug}' já existe.",
+        ),
         field="slug",
     )

@@ -76,6 +76,7 @@ async def _require_unique_name(
             msg(
                 f"There is already an actor named '{name}'.",
                 f"Ya existe un actor llamado '{name}'.",
+                f"Já existe um ator chamado '{name}'.",
             ),
             field="name",
         )

@@ -60,14 +60,21 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
                 values.append(OgpValue(value).value)
             except ValueError:
                 raise BadUserInput(
-                    msg(f"Unknown OGP value '{value}'.", f"Valor OGP desconocido '{value}'."),
+                    msg(
+                        f"Unknown OGP value '{value}'.",
+                        f"Valor OGP desconocido '{value}'.",
+                        f"Valor OGP desconhecido '{value}'.",
+                    ),
                     field="ogpValues",
                 ) from None
         out["ogp_values"] = sorted(set(values))
     if "tags" in out:
         tags = [v.text("tags", tag, max_length=50) for tag in out["tags"] or []]
         if len(tags) > 20:
-            raise BadUserInput(msg("At most 20 tags.", "Como máximo 20 etiquetas."), field="tags")
+            raise BadUserInput(
+                msg("At most 20 tags.", "Como máximo 20 etiquetas.", "No máximo 20 etiquetas."),
+                field="tags",
+            )
         out["tags"] = list(dict.fromkeys(tags))
     return out
 
@@ -83,6 +90,7 @@ async def _check_code_free(
             msg(
                 f"The plan already has a commitment '{code}'.",
                 f"El plan ya tiene un compromiso '{code}'.",
+                f"O plano já tem um compromisso '{code}'.",
             ),
             field="code",
         )
@@ -195,6 +203,7 @@ async def _check_milestones_inside(
             msg(
                 "Some milestones would fall outside the new dates.",
                 "Algunos hitos quedarían fuera de las nuevas fechas.",
+                "Alguns marcos ficariam fora das novas datas.",
             ),
             field="startDate",
         )
@@ -231,6 +240,7 @@ async def link_gaps(
                 msg(
                     f"No indicator '{indicator}' in that assessment.",
                     f"No hay indicador '{indicator}' en esa evaluación.",
+                    f"Não há indicador '{indicator}' nesse diagnóstico.",
                 ),
                 field=f"gaps.{index}.indicator",
             )
@@ -240,6 +250,8 @@ async def link_gaps(
                     f"Indicator '{indicator}' is not a gap of that assessment (answered {answer}).",
                     f"El indicador '{indicator}' no es una brecha de esa evaluación "
                     f"(respuesta {answer}).",
+                    f"O indicador '{indicator}' não é uma lacuna desse diagnóstico "
+                    f"(resposta {answer}).",
                 ),
                 field=f"gaps.{index}.indicator",
             )

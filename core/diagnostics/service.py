@@ -24,7 +24,7 @@ from core.enums import AssessmentStatus
 from core.errors import BadUserInput, Conflict
 from core.i18n import msg
 from core.identity.principal import Principal
-from core.words import ASSESSMENT_STATUSES, both
+from core.words import ASSESSMENT_STATUSES, each
 
 
 class _Rating(Protocol):
@@ -86,6 +86,7 @@ def check_answers(instrument: Instrument, answers: Sequence[AnswerData]) -> list
                 msg(
                     f"The instrument has no indicator '{item.indicator}'.",
                     f"El instrumento no tiene el indicador '{item.indicator}'.",
+                    f"O instrumento não tem o indicador '{item.indicator}'.",
                 ),
                 field=f"answers.{index}.indicator",
             )
@@ -94,6 +95,7 @@ def check_answers(instrument: Instrument, answers: Sequence[AnswerData]) -> list
                 msg(
                     f"'{item.answer}' is not an answer of this instrument.",
                     f"'{item.answer}' no es una respuesta de este instrumento.",
+                    f"'{item.answer}' não é uma resposta deste instrumento.",
                 ),
                 field=f"answers.{index}.answer",
             )
@@ -120,7 +122,7 @@ async def answer(
     """Record (or replace) answers of a draft assessment and recompute its scores (with the
     assessment locked, so that concurrent answers all count in the scores)."""
     assessment = await lookups.locked(session, Assessment, assessment_id, field="assessmentId")
-    _require_status(assessment, AssessmentStatus.DRAFT, "answered")
+    _require_status(assessment, AssessmentStatus.DRAFT)
     cleaned = check_answers(instrument, answers)
     existing = {a.indicator: a for a in await _answers(session, assessment.id)}
     for item in cleaned:
@@ -152,12 +154,13 @@ async def transition(
         AssessmentStatus.DRAFT: AssessmentStatus.SUBMITTED,
     }
     if allowed[to] is not assessment.status:
-        now_en, now_es = both(ASSESSMENT_STATUSES, assessment.status)
-        to_en, to_es = both(ASSESSMENT_STATUSES, to)
+        now_en, now_es, now_pt = each(ASSESSMENT_STATUSES, assessment.status)
+        to_en, to_es, to_pt = each(ASSESSMENT_STATUSES, to)
         raise Conflict(
             msg(
                 f"An assessment in state '{now_en}' cannot become '{to_en}'.",
                 f"Un diagnóstico en estado '{now_es}' no puede pasar a '{to_es}'.",
+                f"Um diagnóstico no estado '{now_pt}' não pode passar para '{to_pt}'.",
             )
         )
     before = audit.snapshot(assessment)
@@ -198,16 +201,18 @@ def _apply_scores(
     assessment.rating = scores.rating.code if scores.rating else None
 
 
-def _require_status(assessment: Assessment, status: AssessmentStatus, verb: str) -> None:
+def _require_status(assessment: Assessment, status: AssessmentStatus) -> None:
     if assessment.status is not status:
-        wanted_en, wanted_es = both(ASSESSMENT_STATUSES, status)
-        now_en, now_es = both(ASSESSMENT_STATUSES, assessment.status)
+        wanted_en, wanted_es, wanted_pt = each(ASSESSMENT_STATUSES, status)
+        now_en, now_es, now_pt = each(ASSESSMENT_STATUSES, assessment.status)
         raise Conflict(
             msg(
-                f"Only an assessment in state '{wanted_en}' can be {verb} (this one is "
+                f"Only an assessment in state '{wanted_en}' can be changed (this one is "
                 f"'{now_en}').",
                 f"Solo un diagnóstico en estado '{wanted_es}' puede modificarse (este está "
                 f"'{now_es}').",
+                f"Só um diagnóstico no estado '{wanted_pt}' pode ser modificado (este está "
+                f"'{now_pt}').",
             )
         )
 

@@ -109,7 +109,11 @@ async def start(
         commitment = await lookups.get(session, Commitment, commitment_id, field="commitmentId")
         if commitment.plan_id != plan.id:
             raise BadUserInput(
-                msg("The commitment is not of that plan.", "El compromiso no es de ese plan."),
+                msg(
+                    "The commitment is not of that plan.",
+                    "El compromiso no es de ese plan.",
+                    "O compromisso não é desse plano.",
+                ),
                 field="commitmentId",
             )
     drafts = await session.execute(
@@ -129,6 +133,8 @@ async def start(
                 f"{'commitment' if commitment_id else 'plan'} is under way: rate or publish it.",
                 f"Ya hay una evaluación {framework} en borrador de este "
                 f"{'compromiso' if commitment_id else 'plan'}: califíquela o publíquela.",
+                f"Já existe uma avaliação {framework} em rascunho deste "
+                f"{'compromisso' if commitment_id else 'plano'}: pontue-a ou publique-a.",
             ),
             field="commitmentId" if commitment_id else "actionPlanId",
         )
@@ -168,7 +174,13 @@ async def rate(
     override, and needs a justification; ``value=None`` on it withdraws the override."""
     evaluation = await lookups.get(session, Evaluation, evaluation_id, field="evaluationId")
     if evaluation.status is not EvaluationStatus.DRAFT:
-        raise Conflict(msg("The evaluation is published.", "La evaluación está publicada."))
+        raise Conflict(
+            msg(
+                "The evaluation is published.",
+                "La evaluación está publicada.",
+                "A avaliação está publicada.",
+            )
+        )
     ratings = {r.criterion: r for r in (await ratings_of(session, [evaluation.id]))[evaluation.id]}
     rating = ratings.get(criterion.code)
     if rating is None:
@@ -179,7 +191,11 @@ async def rate(
         ratings[criterion.code] = rating
     if value is not None and criterion.option(value) is None:
         raise BadUserInput(
-            msg(f"'{value}' is not on this criterion's scale.", f"'{value}' no está en la escala."),
+            msg(
+                f"'{value}' is not on this criterion's scale.",
+                f"'{value}' no está en la escala.",
+                f"'{value}' não está na escala.",
+            ),
             field="value",
         )
     justification = v.text("justification", justification, max_length=20_000, required=False)
@@ -193,6 +209,7 @@ async def rate(
                     msg(
                         "Overriding a derived rating needs a justification.",
                         "Modificar una calificación derivada requiere una justificación.",
+                        "Modificar uma pontuação derivada requer uma justificativa.",
                     ),
                     field="justification",
                 )
@@ -200,7 +217,11 @@ async def rate(
     else:
         if value is not None and not justification:
             raise BadUserInput(
-                msg("A rating needs a justification.", "Una calificación requiere justificación."),
+                msg(
+                    "A rating needs a justification.",
+                    "Una calificación requiere justificación.",
+                    "Uma pontuação requer justificativa.",
+                ),
                 field="justification",
             )
         rating.value = value
@@ -217,7 +238,7 @@ async def rate(
 async def publish(session: AsyncSession, by: Principal, evaluation_id: uuid.UUID) -> Evaluation:
     evaluation = await lookups.get(session, Evaluation, evaluation_id, field="id")
     if evaluation.status is EvaluationStatus.PUBLISHED:
-        raise Conflict(msg("Already published.", "Ya está publicada."))
+        raise Conflict(msg("Already published.", "Ya está publicada.", "Já está publicada."))
     before = audit.snapshot(evaluation)
     evaluation.status = EvaluationStatus.PUBLISHED
     evaluation.published_at = utcnow()

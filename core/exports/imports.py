@@ -88,7 +88,7 @@ class RowError:
             "row": self.row,
             "column": self.column,
             "code": self.code,
-            "message": {"en": self.message.en, "es": self.message.es},
+            "message": self.message.as_dict(),
         }
 
 
@@ -117,8 +117,8 @@ class ImportReport:
         }
 
 
-def _bad_file(en: str, es: str) -> BadUserInput:
-    return BadUserInput(msg(en, es), field="content")
+def _bad_file(en: str, es: str, pt: str) -> BadUserInput:
+    return BadUserInput(msg(en, es, pt), field="content")
 
 
 def _cell(value: Any) -> str:
@@ -139,20 +139,31 @@ def read(content: bytes, fmt: str) -> list[Sheet]:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise _bad_file("The CSV is not UTF-8 text.", "El CSV no es texto UTF-8.") from None
+            raise _bad_file(
+                "The CSV is not UTF-8 text.",
+                "El CSV no es texto UTF-8.",
+                "O CSV não é texto UTF-8.",
+            ) from None
         reader = csv.reader(io.StringIO(text))
         return [_sheet("Commitments", list(reader))]
     if fmt != "xlsx":
-        raise BadUserInput(msg("Import CSV or XLSX.", "Importe CSV o XLSX."), field="format")
+        raise BadUserInput(
+            msg("Import CSV or XLSX.", "Importe CSV o XLSX.", "Importe CSV ou XLSX."),
+            field="format",
+        )
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is no workbook
         raise _bad_file(
-            "The file is not an XLSX workbook.", "El archivo no es un libro XLSX."
+            "The file is not an XLSX workbook.",
+            "El archivo no es un libro XLSX.",
+            "O arquivo não é uma pasta de trabalho XLSX.",
         ) from None
     if "Commitments" not in book.sheetnames:
         raise _bad_file(
-            "The workbook has no 'Commitments' sheet.", "El libro no tiene la hoja 'Commitments'."
+            "The workbook has no 'Commitments' sheet.",
+            "El libro no tiene la hoja 'Commitments'.",
+            "A pasta de trabalho não tem a planilha 'Commitments'.",
         )
     sheets = []
     for name in ("Commitments", "Milestones"):
@@ -164,7 +175,11 @@ def read(content: bytes, fmt: str) -> list[Sheet]:
 
 def _sheet(name: str, rows: list[list[str]]) -> Sheet:
     if not rows:
-        raise _bad_file(f"The sheet '{name}' is empty.", f"La hoja '{name}' está vacía.")
+        raise _bad_file(
+            f"The sheet '{name}' is empty.",
+            f"La hoja '{name}' está vacía.",
+            f"A planilha '{name}' está vazia.",
+        )
     header = [h.strip() for h in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -188,6 +203,7 @@ def _check_header(sheet: Sheet, known: list[str], required: tuple[str, ...]) -> 
                     msg(
                         f"Unknown column '{column}' (the export's columns are expected).",
                         f"Columna desconocida '{column}' (se esperan las de la exportación).",
+                        f"Coluna desconhecida '{column}' (esperam-se as da exportação).",
                     ),
                     sheet.name,
                 )
@@ -199,7 +215,11 @@ def _check_header(sheet: Sheet, known: list[str], required: tuple[str, ...]) -> 
                     1,
                     column,
                     BadUserInput.code,
-                    msg(f"Column '{column}' is missing.", f"Falta la columna '{column}'."),
+                    msg(
+                        f"Column '{column}' is missing.",
+                        f"Falta la columna '{column}'.",
+                        f"Falta a coluna '{column}'.",
+                    ),
                     sheet.name,
                 )
             )
@@ -218,7 +238,11 @@ def _date(row: dict[str, str], column: str) -> date:
         raise _RowRefused(
             column,
             BadUserInput(
-                msg("A date like 2026-03-31 is needed.", "Se necesita una fecha como 2026-03-31.")
+                msg(
+                    "A date like 2026-03-31 is needed.",
+                    "Se necesita una fecha como 2026-03-31.",
+                    "É preciso uma data como 2026-03-31.",
+                )
             ),
         ) from None
 
@@ -305,6 +329,7 @@ class Importer:
                     msg(
                         f"No actor is named '{name}': create it first (createActor).",
                         f"Ningún actor se llama '{name}': créelo antes (createActor).",
+                        f"Nenhum ator se chama '{name}': crie-o antes (createActor).",
                     )
                 ),
             )
@@ -319,7 +344,7 @@ class Importer:
             elif cell not in NO:
                 raise _RowRefused(
                     column,
-                    BadUserInput(msg("Write 1 or 0.", "Escriba 1 o 0.")),
+                    BadUserInput(msg("Write 1 or 0.", "Escriba 1 o 0.", "Escreva 1 ou 0.")),
                 )
         return sorted(values)
 
@@ -380,6 +405,7 @@ class Importer:
                     msg(
                         f"The plan has no commitment '{code}'.",
                         f"El plan no tiene el compromiso '{code}'.",
+                        f"O plano não tem o compromisso '{code}'.",
                     )
                 ),
             )
@@ -387,7 +413,10 @@ class Importer:
             weight = float(row.get("Weight") or 1)
         except ValueError:
             raise _RowRefused(
-                "Weight", BadUserInput(msg("The weight is a number.", "El peso es un número."))
+                "Weight",
+                BadUserInput(
+                    msg("The weight is a number.", "El peso es un número.", "O peso é um número.")
+                ),
             ) from None
         wanted: dict[str, Any] = {
             "title": row.get("Milestone", ""),

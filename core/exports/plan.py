@@ -100,10 +100,10 @@ REPORT_COLUMNS = [
 SHEETS = {"Commitments": CSV_COLUMNS, "Milestones": MILESTONE_COLUMNS, "Reports": REPORT_COLUMNS}
 #: A commitment's standing, from its progress and its milestones' dates.
 STANDING = {
-    "NOT_STARTED": msg("Not started", "No iniciado"),
-    "IN_PROGRESS": msg("In progress", "En curso"),
-    "DELAYED": msg("Delayed", "Demorado"),
-    "COMPLETED": msg("Completed", "Cumplido"),
+    "NOT_STARTED": msg("Not started", "No iniciado", "Não iniciado"),
+    "IN_PROGRESS": msg("In progress", "En curso", "Em andamento"),
+    "DELAYED": msg("Delayed", "Demorado", "Atrasado"),
+    "COMPLETED": msg("Completed", "Cumplido", "Cumprido"),
 }
 #: A rating's words: criterion code -> scale option code -> label (the frameworks' own).
 Scales = Mapping[str, Mapping[str, Message]]
@@ -474,6 +474,22 @@ LABELS = {
         "baseline": "Baseline",
         "target": "Target",
         "latest": "Latest measurement",
+    },
+    "pt": {
+        "report": "Relatório do plano de ação",
+        "progress": "Avanço",
+        "period": "Período",
+        "status": "Estado",
+        "commitment": "Compromisso",
+        "lead": "Instituição responsável",
+        "milestones": "Marcos",
+        "milestone": "Marco",
+        "end": "Fim",
+        "indicators": "Indicadores",
+        "indicator": "Indicador",
+        "baseline": "Linha de base",
+        "target": "Meta",
+        "latest": "Última medição",
     },
 }
 

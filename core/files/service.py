@@ -57,6 +57,7 @@ async def upload_evidence(
             msg(
                 f"An evidence file has 1 byte to {max_bytes:,} bytes.",
                 f"Un archivo de evidencia tiene de 1 byte a {max_bytes:,} bytes.",
+                f"Um arquivo de evidência tem de 1 byte a {max_bytes:,} bytes.",
             ),
             field="file",
         )
@@ -66,6 +67,7 @@ async def upload_evidence(
             msg(
                 "Evidence files are PDF, PNG, JPEG or WebP.",
                 "Los archivos de evidencia son PDF, PNG, JPEG o WebP.",
+                "Os arquivos de evidência são PDF, PNG, JPEG ou WebP.",
             ),
             field="file",
         )

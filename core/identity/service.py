@@ -59,6 +59,8 @@ def municipal_role(value: Role | str | None, *, field: str, optional: bool = Fal
             msg(
                 f"'{value}' is not a municipal role (tenant_admin, editor, reviewer, participant).",
                 f"'{value}' no es un rol municipal (tenant_admin, editor, reviewer, participant).",
+                f"'{value}' não é um papel municipal "
+                "(tenant_admin, editor, reviewer, participant).",
             ),
             field=field,
         )
@@ -110,6 +112,7 @@ async def _person_by_email(
             msg(
                 "Give the person's subject at the provider, or their e-mail to invite them.",
                 "Indique el sujeto de la persona en el proveedor, o su correo para invitarla.",
+                "Indique o sujeito da pessoa no provedor, ou o seu e-mail para convidá-la.",
             ),
             field="subject",
         )
@@ -156,6 +159,7 @@ async def set_staff_role(session: AsyncSession, person: Person, role: Role | Non
             msg(
                 "Staff roles are platform_admin and consultant.",
                 "Los roles del equipo son platform_admin y consultant.",
+                "Os papéis da equipe são platform_admin e consultant.",
             ),
             field="role",
         )
@@ -236,6 +240,7 @@ async def grant_consultant(
             msg(
                 "A platform admin already acts everywhere.",
                 "Un platform_admin ya actúa en todos los municipios.",
+                "Um platform_admin já atua em todos os municípios.",
             ),
             field="subject",
         )
@@ -265,7 +270,14 @@ async def revoke_consultant_grant(
 ) -> ConsultantGrant:
     grant = await session.get(ConsultantGrant, grant_id)
     if grant is None or grant.municipality_id != municipality_id:
-        raise NotFound(msg("No such grant here.", "No existe ese permiso aquí."), field="id")
+        raise NotFound(
+            msg(
+                "No such grant here.",
+                "No existe ese permiso aquí.",
+                "Essa permissão não existe aqui.",
+            ),
+            field="id",
+        )
     before = audit.snapshot(grant)
     await session.delete(grant)
     await session.flush()
@@ -334,6 +346,7 @@ def _scopes(scopes: list[str]) -> list[str]:
             msg(
                 f"Scopes are 'read' and 'write' (got {unknown or 'none'}).",
                 f"Los alcances son 'read' y 'write' (recibido {unknown or 'ninguno'}).",
+                f"Os escopos são 'read' e 'write' (recebido {unknown or 'nenhum'}).",
             ),
             field="scopes",
         )
@@ -424,6 +437,7 @@ async def add_provider(
             msg(
                 "This municipality already trusts that issuer.",
                 "Este municipio ya confía en ese emisor.",
+                "Este município já confia nesse emissor.",
             ),
             field="issuer",
         )

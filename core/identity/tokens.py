@@ -58,12 +58,39 @@ REASONS_ES = {
 }
 
 
+#: The same reasons in Portuguese.
+REASONS_PT = {
+    "the link is for another file": "o link é de outro arquivo",
+    "malformed": "está malformado",
+    "bad signature or format": "a sua assinatura ou o seu formato não são válidos",
+    "unknown role": "o seu papel não existe",
+    "unknown key": "a sua chave é desconhecida",
+    "the identity provider cannot be reached": "não é possível contatar o provedor de identidade",
+    "the API client was revoked": "o cliente da API foi revogado",
+    "no municipality": "não indica o município",
+    "no key ID": "não indica o ID da sua chave",
+    "no issuer": "não indica o seu emissor",
+    "malformed client token": "o token de cliente está malformado",
+    "its issuer is not trusted by this municipality": "este município não confia no seu emissor",
+    "algorithm not allowed": "o seu algoritmo não é permitido",
+    "name the municipality (X-Tenant header or host) whose provider issued it": (
+        "indique o município (cabeçalho X-Tenant ou host) cujo provedor o emitiu"
+    ),
+    "The token is expired": "expirou",
+    "claims": "os seus dados (claims) não são válidos",
+}
+
+
 def invalid_token(reason: str) -> Unauthenticated:
     spanish = REASONS_ES.get(reason)
+    portuguese = REASONS_PT.get(reason)
     return Unauthenticated(
         msg(
             f"Invalid access token: {reason}.",
             f"Token de acceso inválido: {spanish}." if spanish else "Token de acceso inválido.",
+            f"Token de acesso inválido: {portuguese}."
+            if portuguese
+            else "Token de acesso inválido.",
         ),
         details={"reason": reason},
     )
@@ -74,7 +101,12 @@ def _role(value: Role | str | None, *, field_name: str = "role") -> Role:
         return Role(str(value))
     except ValueError:
         raise BadUserInput(
-            msg(f"Unknown role '{value}'.", f"Rol desconocido '{value}'."), field=field_name
+            msg(
+                f"Unknown role '{value}'.",
+                f"Rol desconocido '{value}'.",
+                f"Papel desconhecido '{value}'.",
+            ),
+            field=field_name,
         ) from None
 
 
@@ -234,6 +266,7 @@ class TokenService:
                 msg(
                     "A municipal role needs a municipality.",
                     "Un rol municipal necesita un municipio.",
+                    "Um papel municipal precisa de um município.",
                 ),
                 field="tenant",
             )

@@ -106,6 +106,7 @@ async def retry(session: AsyncSession, by: Principal, job_id: uuid.UUID) -> Job:
             msg(
                 f"Only failed jobs can be retried (this one is {job.status}).",
                 f"Solo se reintentan trabajos fallidos (este está {job.status}).",
+                f"Só trabalhos que falharam são repetidos (este está {job.status}).",
             ),
             field="id",
         )

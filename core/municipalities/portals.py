@@ -27,6 +27,7 @@ def normalize_origin(value: str, *, field: str = "origins") -> str:
         msg(
             f"'{text}' is not a web origin (https://host[:port], without a path).",
             f"'{text}' no es un origen web (https://host[:puerto], sin ruta).",
+            f"'{text}' não é uma origem web (https://host[:porta], sem caminho).",
         ),
         field=field,
     )
@@ -54,6 +55,7 @@ async def set_origins(
             msg(
                 f"At most {MAX_ORIGINS} portal origins.",
                 f"Como máximo {MAX_ORIGINS} orígenes de portal.",
+                f"No máximo {MAX_ORIGINS} origens de portal.",
             ),
             field="origins",
         )

@@ -33,7 +33,7 @@ def validate(data: MunicipalityData) -> dict[str, Any]:
         locale = Locale(data.locale)
     except ValueError:
         raise BadUserInput(
-            msg("Use one of es, en, pt.", "Use es, en o pt."), field="locale"
+            msg("Use one of es, en, pt.", "Use es, en o pt.", "Use es, en ou pt."), field="locale"
         ) from None
     return {
         "slug": v.slug("slug", data.slug),
@@ -55,12 +55,20 @@ async def find_by_slug(session: AsyncSession, slug: str) -> Municipality | None:
 async def get(session: AsyncSession, municipality_id: uuid.UUID) -> Municipality:
     found = await session.get(Municipality, municipality_id)
     if found is None:
-        raise NotFound(msg("Municipality not found.", "Municipio no encontrado."))
+        raise NotFound(
+            msg("Municipality not found.", "Municipio no encontrado.", "Município não encontrado.")
+        )
     return found
 
 
 async def get_by_slug(session: AsyncSession, slug: str) -> Municipality:
     found = await find_by_slug(session, slug)
     if found is None:
-        raise NotFound(msg(f"No municipality '{slug}'.", f"No existe el municipio '{slug}'."))
+        raise NotFound(
+            msg(
+                f"No municipality '{slug}'.",
+                f"No existe el municipio '{slug}'.",
+                f"Não existe o município '{slug}'.",
+            )
+        )
     return found

@@ -61,6 +61,8 @@ def _require_person(by: Principal) -> None:
                 "Notification preferences belong to a signed-in person, not to an API client.",
                 "Las preferencias de aviso son de una persona identificada, no de un cliente "
                 "de la API.",
+                "As preferências de aviso são de uma pessoa identificada, não de um cliente "
+                "da API.",
             ),
             field="principal",
         )
@@ -181,6 +183,7 @@ async def _by_token(
             msg(
                 "This link is not valid (it may have been replaced by a newer one).",
                 "Este enlace no es válido (puede haber sido reemplazado por uno más reciente).",
+                "Este link não é válido (pode ter sido substituído por um mais recente).",
             ),
             field="token",
         )
@@ -229,6 +232,7 @@ async def _followers(session: AsyncSession, proposal: Contribution) -> list[tupl
 RELATION = {
     "es": {"author": "presentó", "supporter": "apoyó"},
     "en": {"author": "made", "supporter": "supported"},
+    "pt": {"author": "apresentou", "supporter": "apoiou"},
 }
 
 
@@ -238,21 +242,26 @@ def _outcome_text(
     commitments: Sequence[Commitment],
     merged_into: Contribution | None,
 ) -> str:
-    spanish = locale == "es"
     if proposal.outcome is ResponseOutcome.ACCEPTED:
         listed = "\n".join(f"  - {c.code} {c.title}" for c in commitments)
-        return (
-            f"Fue aceptada y forma parte de estos compromisos del plan:\n{listed}"
-            if spanish
-            else f"It was accepted and is now part of these commitments of the plan:\n{listed}"
+        said = msg(
+            f"It was accepted and is now part of these commitments of the plan:\n{listed}",
+            f"Fue aceptada y forma parte de estos compromisos del plan:\n{listed}",
+            f"Foi aceita e faz parte destes compromissos do plano:\n{listed}",
         )
-    if proposal.outcome is ResponseOutcome.MERGED and merged_into is not None:
-        return (
-            f"Se integró en la propuesta «{merged_into.title}»."
-            if spanish
-            else f'It was merged into the proposal "{merged_into.title}".'
+    elif proposal.outcome is ResponseOutcome.MERGED and merged_into is not None:
+        said = msg(
+            f'It was merged into the proposal "{merged_into.title}".',
+            f"Se integró en la propuesta «{merged_into.title}».",
+            f"Foi integrada à proposta «{merged_into.title}».",
         )
-    return "No fue incorporada al plan." if spanish else "It was not taken into the plan."
+    else:
+        said = msg(
+            "It was not taken into the plan.",
+            "No fue incorporada al plan.",
+            "Não foi incorporada ao plano.",
+        )
+    return said.text(locale)
 
 
 async def notify_answered(session: AsyncSession, sender: Sender, proposal: Contribution) -> int:

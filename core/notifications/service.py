@@ -55,7 +55,9 @@ async def register_webhook(
 ) -> tuple[WebhookEndpoint, str]:
     checked = v.url("url", url)
     if checked is None:
-        raise BadUserInput(msg("A URL is needed.", "Se necesita una URL."), field="url")
+        raise BadUserInput(
+            msg("A URL is needed.", "Se necesita una URL.", "É preciso uma URL."), field="url"
+        )
     names = [v.text("events", e, max_length=100) for e in events]
     secret = secrets.token_urlsafe(32)
     row = WebhookEndpoint(url=checked, secret=secret, events=names, created_by=by.subject)

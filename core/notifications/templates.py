@@ -1,4 +1,4 @@
-"""E-mail templates, in Spanish and English (the municipality's locale picks one)."""
+"""E-mail templates, in Spanish, English and Portuguese (the municipality's locale picks one)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ class EmailTemplate:
 
 TEMPLATES: dict[str, dict[str, EmailTemplate]] = {
     "milestone.delayed": {
+        "pt": EmailTemplate(
+            Template("[$municipality] Marco atrasado: $milestone"),
+            Template(
+                "Olá,\n\nO marco «$milestone» do compromisso $commitment_code «$commitment» "
+                "do plano «$plan» está atrasado: devia terminar em $end_date e o seu avanço "
+                "é de $percent %.\n\nAtualizem o seu avanço ou o seu prazo no Usina.\n"
+            ),
+        ),
         "es": EmailTemplate(
             Template("[$municipality] Hito demorado: $milestone"),
             Template(
@@ -33,6 +41,15 @@ TEMPLATES: dict[str, dict[str, EmailTemplate]] = {
         ),
     },
     "plan.digest": {
+        "pt": EmailTemplate(
+            Template("[$municipality] Resumo semanal do plano «$plan»"),
+            Template(
+                "Olá,\n\nResumo da semana $week do plano «$plan»:\n\n"
+                "- Avanço do plano: $progress %\n- Compromissos: $commitments\n"
+                "- Marcos concluídos: $completed de $milestones\n- Marcos atrasados: $delayed\n"
+                "\n$lines\n"
+            ),
+        ),
         "es": EmailTemplate(
             Template("[$municipality] Resumen semanal del plan «$plan»"),
             Template(
@@ -53,6 +70,15 @@ TEMPLATES: dict[str, dict[str, EmailTemplate]] = {
         ),
     },
     "proposal.answered": {
+        "pt": EmailTemplate(
+            Template("[$municipality] A sua proposta recebeu resposta: $proposal"),
+            Template(
+                "Olá,\n\nA proposta «$proposal», que você $relation em «$channel» do "
+                "plano «$plan», recebeu uma resposta fundamentada.\n\n$outcome\n\n"
+                "A resposta:\n$response\n\n--\nVocê recebe este aviso pela sua participação. "
+                "Para não receber mais avisos: $unsubscribe_url\n"
+            ),
+        ),
         "es": EmailTemplate(
             Template("[$municipality] Su propuesta recibió respuesta: $proposal"),
             Template(
@@ -73,6 +99,14 @@ TEMPLATES: dict[str, dict[str, EmailTemplate]] = {
         ),
     },
     "participant.confirm_email": {
+        "pt": EmailTemplate(
+            Template("[$municipality] Confirme o seu e-mail"),
+            Template(
+                "Olá,\n\nAlguém pediu para receber neste endereço os avisos da sua "
+                "participação em $municipality. Para confirmar, abra este link:\n"
+                "$confirm_url\n\nSe não foi você, ignore esta mensagem: não receberá mais nada.\n"
+            ),
+        ),
         "es": EmailTemplate(
             Template("[$municipality] Confirme su correo electrónico"),
             Template(

@@ -61,7 +61,11 @@ async def open_channel(session: AsyncSession, by: Principal, data: ChannelData) 
     lifecycle.require_editable(plan)
     if data.closes_at <= data.opens_at:
         raise BadUserInput(
-            msg("The channel closes before it opens.", "El canal cierra antes de abrir."),
+            msg(
+                "The channel closes before it opens.",
+                "El canal cierra antes de abrir.",
+                "O canal fecha antes de abrir.",
+            ),
             field="closesAt",
         )
     channel = Channel(
@@ -124,12 +128,17 @@ async def update_channel(
                 msg(
                     "The channel has opened: its opening date can no longer change.",
                     "El canal ya abrió: su fecha de apertura ya no puede cambiar.",
+                    "O canal já abriu: a sua data de abertura não pode mais mudar.",
                 ),
                 field="opensAt",
             )
         if opens_at >= channel.closes_at:
             raise BadUserInput(
-                msg("The channel closes before it opens.", "El canal cierra antes de abrir."),
+                msg(
+                    "The channel closes before it opens.",
+                    "El canal cierra antes de abrir.",
+                    "O canal fecha antes de abrir.",
+                ),
                 field="opensAt",
             )
         channel.opens_at = opens_at
@@ -155,6 +164,7 @@ async def extend_channel(
             msg(
                 f"The channel closed on {channel.closes_at:%Y-%m-%d}; open a new one instead.",
                 f"El canal cerró el {channel.closes_at:%Y-%m-%d}; abra uno nuevo.",
+                f"O canal fechou em {channel.closes_at:%Y-%m-%d}; abra um novo.",
             ),
             field="id",
         )
@@ -163,6 +173,7 @@ async def extend_channel(
             msg(
                 f"Extend past the current closing date ({channel.closes_at:%Y-%m-%d %H:%M}).",
                 f"Extienda más allá del cierre actual ({channel.closes_at:%Y-%m-%d %H:%M}).",
+                f"Estenda além do fechamento atual ({channel.closes_at:%Y-%m-%d %H:%M}).",
             ),
             field="closesAt",
         )
@@ -186,6 +197,7 @@ async def close_channel(
             msg(
                 f"The channel is already closed (since {channel.closes_at:%Y-%m-%d %H:%M}).",
                 f"El canal ya está cerrado (desde {channel.closes_at:%Y-%m-%d %H:%M}).",
+                f"O canal já está fechado (desde {channel.closes_at:%Y-%m-%d %H:%M}).",
             ),
             field="id",
         )
@@ -228,6 +240,8 @@ async def require_members(
                 "(addChannelMember).",
                 f"{len(missing)} asistente(s) no tienen lugar en este canal: incorpórelos antes "
                 "(addChannelMember).",
+                f"{len(missing)} participante(s) não têm lugar neste canal: incorpore-os antes "
+                "(addChannelMember).",
             ),
             field="attendeeIds",
         )
@@ -267,6 +281,7 @@ async def contribute(
                 msg(
                     f"Only staff record {CONTRIBUTION_KINDS[kind].en}.",
                     f"Solo el personal registra {CONTRIBUTION_KINDS[kind].es}.",
+                    f"Só a equipe registra {CONTRIBUTION_KINDS[kind].pt}.",
                 ),
                 field="kind",
             )
@@ -278,6 +293,8 @@ async def contribute(
                     f"{channel.closes_at:%Y-%m-%d}).",
                     f"El canal está cerrado (abierto del {channel.opens_at:%Y-%m-%d} al "
                     f"{channel.closes_at:%Y-%m-%d}).",
+                    f"O canal está fechado (aberto de {channel.opens_at:%Y-%m-%d} a "
+                    f"{channel.closes_at:%Y-%m-%d}).",
                 ),
                 field="channelId",
             )
@@ -286,6 +303,7 @@ async def contribute(
             msg(
                 f"This channel does not take {CONTRIBUTION_KINDS[kind].en}.",
                 f"Este canal no admite {CONTRIBUTION_KINDS[kind].es}.",
+                f"Este canal não admite {CONTRIBUTION_KINDS[kind].pt}.",
             ),
             field="kind",
         )
@@ -296,13 +314,18 @@ async def contribute(
                 msg(
                     f"{capitalized(CONTRIBUTION_KINDS[kind].en)} needs the proposal it is about.",
                     f"{capitalized(CONTRIBUTION_KINDS[kind].es)} necesita su propuesta.",
+                    f"{capitalized(CONTRIBUTION_KINDS[kind].pt)} precisa da sua proposta.",
                 ),
                 field="parentId",
             )
         parent = await lookups.get(session, Contribution, data.parent_id, field="parentId")
         if parent.channel_id != channel.id or parent.kind is not ContributionKind.PROPOSAL:
             raise BadUserInput(
-                msg("Point at a proposal of this channel.", "Indique una propuesta de este canal."),
+                msg(
+                    "Point at a proposal of this channel.",
+                    "Indique una propuesta de este canal.",
+                    "Indique uma proposta deste canal.",
+                ),
                 field="parentId",
             )
     if kind is ContributionKind.SUPPORT and parent is not None:
@@ -311,6 +334,7 @@ async def contribute(
                 msg(
                     "You cannot support your own proposal.",
                     "No puede apoyar su propia propuesta.",
+                    "Você não pode apoiar a sua própria proposta.",
                 ),
                 field="parentId",
             )
@@ -356,7 +380,11 @@ async def _require_no_support_yet(
     )
     if existing.first() is not None:
         raise Conflict(
-            msg("You already support this proposal.", "Ya apoya esta propuesta."),
+            msg(
+                "You already support this proposal.",
+                "Ya apoya esta propuesta.",
+                "Você já apoia esta proposta.",
+            ),
             field="parentId",
         )
 
@@ -399,6 +427,7 @@ async def moderate_many(
             msg(
                 f"Moderate between 1 and {MODERATE_AT_ONCE} contributions at once.",
                 f"Modere entre 1 y {MODERATE_AT_ONCE} contribuciones a la vez.",
+                f"Modere entre 1 e {MODERATE_AT_ONCE} contribuições de cada vez.",
             ),
             field="ids",
         )
@@ -420,19 +449,31 @@ async def respond(
     proposal = await lookups.get(session, Contribution, contribution_id, field="id")
     if proposal.kind is not ContributionKind.PROPOSAL:
         raise BadUserInput(
-            msg("Only proposals get a response.", "Solo las propuestas reciben respuesta."),
+            msg(
+                "Only proposals get a response.",
+                "Solo las propuestas reciben respuesta.",
+                "Só as propostas recebem resposta.",
+            ),
             field="id",
         )
     response = v.text("response", response, max_length=20_000)
     if outcome is ResponseOutcome.ACCEPTED and not commitment_ids:
         raise BadUserInput(
-            msg("Name the commitments that take it up.", "Indique los compromisos que la recogen."),
+            msg(
+                "Name the commitments that take it up.",
+                "Indique los compromisos que la recogen.",
+                "Indique os compromissos que a acolhem.",
+            ),
             field="commitmentIds",
         )
     if outcome is ResponseOutcome.MERGED:
         if merged_into_id is None or merged_into_id == proposal.id:
             raise BadUserInput(
-                msg("Name the proposal it merges into.", "Indique la propuesta en que se integra."),
+                msg(
+                    "Name the proposal it merges into.",
+                    "Indique la propuesta en que se integra.",
+                    "Indique a proposta em que se integra.",
+                ),
                 field="mergedIntoId",
             )
         target = await lookups.get(session, Contribution, merged_into_id, field="mergedIntoId")
@@ -441,6 +482,7 @@ async def respond(
                 msg(
                     "Merge into a proposal of the same channel.",
                     "Intégrela en una propuesta del mismo canal.",
+                    "Integre-a em uma proposta do mesmo canal.",
                 ),
                 field="mergedIntoId",
             )
@@ -452,6 +494,7 @@ async def respond(
             msg(
                 "Commitments must belong to the proposal's plan.",
                 "Los compromisos deben ser del plan de la propuesta.",
+                "Os compromissos devem ser do plano da proposta.",
             ),
             field="commitmentIds",
         )
@@ -487,7 +530,7 @@ async def add_member(
         )
     )
     if existing.first() is not None:
-        raise Conflict(msg("Already a member.", "Ya es miembro."), field="actorId")
+        raise Conflict(msg("Already a member.", "Ya es miembro.", "Já é membro."), field="actorId")
     member = ChannelMember(
         plan_id=channel.plan_id,
         channel_id=channel.id,

@@ -45,6 +45,7 @@ async def publish_changes(
             msg(
                 "Only a published plan or a plan in implementation publishes changes.",
                 "Solo un plan publicado o en implementación publica cambios.",
+                "Só um plano publicado ou em implementação publica mudanças.",
             ),
             field="actionPlanId",
         )
@@ -74,6 +75,7 @@ async def publish_changes(
             msg(
                 "Nothing changed since the last published version.",
                 "Nada cambió desde la última versión publicada.",
+                "Nada mudou desde a última versão publicada.",
             ),
             field="actionPlanId",
         )

@@ -245,6 +245,7 @@ async def by_number(
             msg(
                 f"The plan has no published version {number}.",
                 f"El plan no tiene una versión publicada {number}.",
+                f"O plano não tem uma versão publicada {number}.",
             ),
             field=field,
         )

@@ -20,7 +20,7 @@ from core.milestones.models import Milestone
 from core.plans import lifecycle
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
-from core.words import MILESTONE_STATUSES, both
+from core.words import MILESTONE_STATUSES, each
 
 MAX_EVIDENCE = 20
 
@@ -55,11 +55,12 @@ def derive_status(percent: float, status: MilestoneStatus | None) -> MilestoneSt
         or (status is MilestoneStatus.IN_PROGRESS and percent == 100)
     )
     if contradiction:
-        en, es = both(MILESTONE_STATUSES, status)
+        en, es, pt = each(MILESTONE_STATUSES, status)
         raise BadUserInput(
             msg(
                 f"A report of a milestone '{en}' cannot be at {percent:g}%.",
                 f"Un informe de un hito '{es}' no puede estar al {percent:g}%.",
+                f"Um relatório de um marco '{pt}' não pode estar em {percent:g}%.",
             ),
             field="status",
         )
@@ -72,7 +73,11 @@ async def _evidence(
     """Links and cited files, in the order given."""
     if len(items) > MAX_EVIDENCE:
         raise BadUserInput(
-            msg(f"At most {MAX_EVIDENCE} links.", f"Como máximo {MAX_EVIDENCE} enlaces."),
+            msg(
+                f"At most {MAX_EVIDENCE} links.",
+                f"Como máximo {MAX_EVIDENCE} enlaces.",
+                f"No máximo {MAX_EVIDENCE} links.",
+            ),
             field="evidence",
         )
     out = []
@@ -82,7 +87,11 @@ async def _evidence(
             continue
         if item.url:
             raise BadUserInput(
-                msg("Give a URL or a file, not both.", "Indique una URL o un archivo, no ambos."),
+                msg(
+                    "Give a URL or a file, not both.",
+                    "Indique una URL o un archivo, no ambos.",
+                    "Indique uma URL ou um arquivo, não ambos.",
+                ),
                 field="evidence.fileId",
             )
         row = await lookups.get(session, EvidenceFile, item.file_id, field="evidence.fileId")
@@ -91,6 +100,7 @@ async def _evidence(
                 msg(
                     "The file was uploaded for another milestone.",
                     "El archivo se subió para otro hito.",
+                    "O arquivo foi enviado para outro marco.",
                 ),
                 field="evidence.fileId",
             )

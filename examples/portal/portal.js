@@ -3,7 +3,7 @@
 const params = new URLSearchParams(location.search);
 const api = params.get('api') || 'http://127.0.0.1:8000/graphql';
 const municipality = params.get('municipality') || 'demo';
-let lang = params.get('lang') === 'en' ? 'en' : 'es';
+let lang = ['en', 'pt'].includes(params.get('lang')) ? params.get('lang') : 'es';
 
 const TEXTS = {
   es: {
@@ -29,6 +29,18 @@ const TEXTS = {
       IN_PROGRESS: 'In progress', COMPLETED: 'Completed', CANCELLED: 'Cancelled',
     },
     level: { NOT_STARTED: 'Not started', LIMITED: 'Limited', SUBSTANTIAL: 'Substantial', COMPLETE: 'Complete' },
+  },
+  pt: {
+    eyebrow: 'Plano de Ação de Governo Aberto', loading: 'Carregando o plano…',
+    footer: 'Dados abertos do município, publicados com o Usina.', progress: 'Avanço',
+    lead: 'Responsável', milestones: 'Marcos', due: 'vence', late: 'Atrasado',
+    evidence: 'Evidência', completion: 'Nível de cumprimento', none: 'Nenhum plano publicado.',
+    failed: 'Não foi possível carregar o plano', status: {
+      PUBLISHED: 'Publicado', IMPLEMENTATION: 'Em implementação', CLOSED: 'Encerrado',
+      COCREATION: 'Em cocriação', ARCHIVED: 'Arquivado', NOT_STARTED: 'Não iniciado',
+      IN_PROGRESS: 'Em andamento', COMPLETED: 'Concluído', CANCELLED: 'Cancelado',
+    },
+    level: { NOT_STARTED: 'Não iniciado', LIMITED: 'Limitado', SUBSTANTIAL: 'Substancial', COMPLETE: 'Completo' },
   },
 };
 

@@ -157,7 +157,8 @@ class Assessment(Node):
         rows: list[AnswerRow] = await info.context.loaders.assessment_answers.load(self.row.id)
         rating = spec.score(spec, {row.indicator: row.answer for row in rows}).rating
         if rating is None or rating.code != self.row.rating:  # scored under another version
-            return Rating(code=self.row.rating, label=Text(en=self.row.rating, es=self.row.rating))
+            code = self.row.rating
+            return Rating(code=code, label=Text(en=code, es=code, pt=code))
         return Rating(code=rating.code, label=text(rating.label))
 
     @strawberry.field

@@ -73,6 +73,8 @@ class EvaluationMutations:
                     + ("a commitment." if target == "COMMITMENT" else "a plan as a whole."),
                     "Este marco no califica "
                     + ("compromisos." if target == "COMMITMENT" else "planes en su conjunto."),
+                    "Este marco de avaliação não pontua "
+                    + ("compromissos." if target == "COMMITMENT" else "planos como um todo."),
                 ),
                 field="framework",
             )
@@ -108,6 +110,7 @@ class EvaluationMutations:
                     msg(
                         f"No criterion '{input.criterion}' here.",
                         f"No hay un criterio '{input.criterion}' aquí.",
+                        f"Não há um critério '{input.criterion}' aqui.",
                     ),
                     field="criterion",
                 )

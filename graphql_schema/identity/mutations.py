@@ -170,7 +170,11 @@ class IdentityMutations:
         mapping: object = {} if input.role_mapping is None else input.role_mapping
         if not isinstance(mapping, dict):
             raise BadUserInput(
-                msg("roleMapping must be an object.", "roleMapping debe ser un objeto."),
+                msg(
+                    "roleMapping must be an object.",
+                    "roleMapping debe ser un objeto.",
+                    "roleMapping deve ser um objeto.",
+                ),
                 field="roleMapping",
             )
         data = identity.ProviderData(

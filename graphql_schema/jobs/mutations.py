@@ -144,6 +144,7 @@ class JobMutations:
                 msg(
                     f"Send a file of 1 byte to {MAX_IMPORT_BYTES // 1_000_000} MB.",
                     f"Envíe un archivo de 1 byte a {MAX_IMPORT_BYTES // 1_000_000} MB.",
+                    f"Envie um arquivo de 1 byte a {MAX_IMPORT_BYTES // 1_000_000} MB.",
                 ),
                 field="content",
             )
@@ -223,6 +224,7 @@ class JobMutations:
                     msg(
                         f"No event is called '{name}' (see the webhookEvents query).",
                         f"Ningún evento se llama '{name}' (vea la consulta webhookEvents).",
+                        f"Nenhum evento se chama '{name}' (veja a consulta webhookEvents).",
                     ),
                     field=f"events.{index}",
                 )

@@ -129,6 +129,7 @@ class MilestoneMutations:
                 msg(
                     "Send the file as a GraphQL multipart request.",
                     "Envíe el archivo como solicitud GraphQL multipart.",
+                    "Envie o arquivo como solicitação GraphQL multipart.",
                 ),
                 field="file",
             )

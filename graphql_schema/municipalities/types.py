@@ -65,6 +65,8 @@ class Municipality(Node):
                     f"Read the plans of '{self.row.slug}' bound to it (X-Tenant: {self.row.slug}).",
                     f"Lea los planes de '{self.row.slug}' con la solicitud dirigida a ese "
                     f"municipio (X-Tenant: {self.row.slug}).",
+                    f"Leia os planos de '{self.row.slug}' com a solicitação dirigida a esse "
+                    f"município (X-Tenant: {self.row.slug}).",
                 ),
                 field="actionPlans",
             )

@@ -381,7 +381,11 @@ class ParticipationMutations:
         channel, spec = await _channel(info, input.channel_id)
         if not spec.has_members:
             raise BadUserInput(
-                msg("This channel has no members.", "Este canal no tiene miembros."),
+                msg(
+                    "This channel has no members.",
+                    "Este canal no tiene miembros.",
+                    "Este canal não tem membros.",
+                ),
                 field="channelId",
             )
         actor_id = decode_id(input.actor_id, "Actor", field="actorId")
@@ -407,6 +411,7 @@ class ParticipationMutations:
                 msg(
                     "A meeting is recorded once it has been held, not before.",
                     "Una reunión se registra después de celebrada, no antes.",
+                    "Uma reunião é registrada depois de realizada, não antes.",
                 ),
                 field="heldOn",
             )

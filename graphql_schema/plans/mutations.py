@@ -114,9 +114,8 @@ class PlanMutations:
                 context.plugins, enabled, session, plan, input.to.value
             )
             if reasons:
-                texts = [r.message for r in reasons]
                 raise Conflict(
-                    Message(en=" ".join(t.en for t in texts), es=" ".join(t.es for t in texts)),
+                    Message.join([r.message for r in reasons]),
                     field="to",
                     details={"reasons": [_reason(r) for r in reasons]},
                 )
@@ -151,6 +150,7 @@ def _reason(objection: Objection) -> dict[str, Any]:
     return {
         "en": objection.message.en,
         "es": objection.message.es,
+        "pt": objection.message.pt,
         "items": [
             {"id": to_global_id(item.type, item.id), "type": item.type, "title": item.title}
             for item in objection.items

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from core.enums import Locale
 from core.exports import plan as exports
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
@@ -92,6 +93,18 @@ async def test_the_html_report_speaks_the_municipalitys_language(
     assert "<td>En curso</td>" in report  # the milestone's status, in words
     for code in ("PUBLISHED", "IN_PROGRESS", "NOT_STARTED", "COMPLETED"):
         assert code not in report
+
+
+async def test_a_portuguese_speaking_municipality_s_exports_speak_portuguese(
+    db: Database, world: World
+) -> None:
+    data = await plan_data(db, world)
+    data.municipality.locale = Locale.PT  # the loaded copy only: nothing is saved
+    report = exports.to_html(data).decode()
+    assert "Estado: Publicado" in report and "<th>Marco</th>" in report
+    assert "<td>Em andamento</td>" in report
+    (row,) = rows_of(exports.to_csv(data))
+    assert (row["Status"], row["Completion Level"]) == ("Em andamento", "Limitado")
 
 
 async def test_the_workbook_has_a_sheet_per_level(db: Database, world: World) -> None:

@@ -64,8 +64,10 @@ class FixtureSettings(BaseModel):
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name=NAME,
-        title=msg("Fixture plugin", "Complemento de prueba"),
-        description=msg("Exists only in the tests.", "Solo existe en las pruebas."),
+        title=msg("Fixture plugin", "Complemento de prueba", "Complemento de teste"),
+        description=msg(
+            "Exists only in the tests.", "Solo existe en las pruebas.", "Só existe nos testes."
+        ),
         version="1.0",
         settings=FixtureSettings,
         events=("fixture.target",),
@@ -78,19 +80,21 @@ def register_instruments() -> Sequence[InstrumentSpec]:
         InstrumentSpec(
             name="fixture_checklist",
             version="1",
-            title=msg("Fixture checklist", "Lista de prueba"),
-            description=msg("Two questions.", "Dos preguntas."),
+            title=msg("Fixture checklist", "Lista de prueba", "Lista de teste"),
+            description=msg("Two questions.", "Dos preguntas.", "Duas perguntas."),
             answers=(
-                AnswerOption("YES", msg("Yes", "Sí"), 1.0),
-                AnswerOption("NO", msg("No", "No"), 0.0),
+                AnswerOption("YES", msg("Yes", "Sí", "Sim"), 1.0),
+                AnswerOption("NO", msg("No", "No", "Não"), 0.0),
             ),
             dimensions=(
                 Dimension(
                     code="X",
-                    title=msg("Everything", "Todo"),
+                    title=msg("Everything", "Todo", "Tudo"),
                     indicators=(
-                        Indicator("X1", msg("First", "Primera"), msg("", "")),
-                        Indicator("X2", msg("Second", "Segunda"), msg("", ""), weight=3),
+                        Indicator("X1", msg("First", "Primera", "Primeira"), msg("", "", "")),
+                        Indicator(
+                            "X2", msg("Second", "Segunda", "Segunda"), msg("", "", ""), weight=3
+                        ),
                     ),
                 ),
             ),
@@ -220,8 +224,10 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
         FrameworkSpec(
             name=TARGETS,
             version="1",
-            title=msg("Fixture targets", "Metas de prueba"),
-            description=msg("Values recorded by the fixture plugin.", "Valores de prueba."),
+            title=msg("Fixture targets", "Metas de prueba", "Metas de teste"),
+            description=msg(
+                "Values recorded by the fixture plugin.", "Valores de prueba.", "Valores de teste."
+            ),
             criteria={"COMMITMENT": ()},
             derive=_no_derivation,
         )

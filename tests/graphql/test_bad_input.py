@@ -264,11 +264,14 @@ async def test_error_messages_speak_the_callers_language(
         client, REPORT, variables, token=editor, headers={"Accept-Language": "es-AR,es;q=0.9"}
     )
     en = await gql(client, REPORT, variables, token=editor, headers={"Accept-Language": "en"})
+    pt = await gql(client, REPORT, variables, token=editor, headers={"Accept-Language": "pt-BR"})
     assert es["errors"][0]["message"] == "Debe estar entre 0 y 100."
     assert en["errors"][0]["message"] == "Must be between 0 and 100."
+    assert pt["errors"][0]["message"] == "Deve estar entre 0 e 100."
     assert es["errors"][0]["extensions"]["message"] == {
         "en": "Must be between 0 and 100.",
         "es": "Debe estar entre 0 y 100.",
+        "pt": "Deve estar entre 0 e 100.",
     }
 
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 
+from core.enums import Locale
 from core.identity.tokens import TokenService
 from graphql_schema.relay import to_global_id
-from tests.factories import World, gql
+from tenants.database import Database
+from tests.factories import World, gql, new_municipality
 
 MISSING = "query($id: ID!) { node(id: $id) { id } }"
 RESPOND = (
@@ -37,6 +39,7 @@ async def test_no_accept_language_means_the_municipalitys_language(
     assert error["extensions"]["message"] == {
         "en": "No such contribution.",
         "es": "No existe esa contribución.",
+        "pt": "Não existe essa contribuição.",
     }
     asked = await message(
         client, RESPOND, {"id": ghost}, token=editor, headers={"Accept-Language": "en-GB"}
@@ -117,3 +120,33 @@ async def test_graphql_validation_and_variable_errors_speak_spanish_too(
         )
         english = await gql(client, document, {}, tenant=a.slug, headers={"Accept-Language": "en"})
         assert english["errors"][0]["message"] == error["extensions"]["message"]["en"]
+
+
+async def test_a_portuguese_speaking_municipality_is_answered_in_portuguese(
+    client: httpx.AsyncClient, db: Database, tokens: TokenService
+) -> None:
+    """Brazil's municipalities: with no Accept-Language their errors, GraphQL's own included,
+    are in Portuguese; a caller who asks for Spanish gets Spanish."""
+    town = await new_municipality(db, "br", locale=Locale.PT)
+    editor = tokens.issue(subject="ed", role="editor", tenant=town.slug)
+    ghost = to_global_id("Contribution", town.id)
+    error = await message(client, RESPOND, {"id": ghost}, token=editor)
+    assert error["message"] == "Não existe essa contribuição."
+    cases = {
+        "{ municipality { nome } }": (
+            "Não é possível consultar o campo 'nome' no tipo 'Municipality'. "
+            "Você quis dizer 'name'?"
+        ),
+        "query($id: ID!) { node(id: $id) { id } }": (
+            "Falta a variável '$id', de tipo obrigatório 'ID!'."
+        ),
+        "{ municipality ": "Erro de sintaxe no documento GraphQL.",
+    }
+    for document, portuguese in cases.items():
+        result = await gql(client, document, {}, tenant=town.slug)
+        assert result["errors"][0]["message"] == portuguese, result
+        assert result["errors"][0]["extensions"]["message"]["pt"] == portuguese
+    spanish = await message(
+        client, RESPOND, {"id": ghost}, token=editor, headers={"Accept-Language": "es"}
+    )
+    assert spanish["message"] == "No existe esa contribución."

@@ -140,7 +140,7 @@ async def test_a_mistake_is_refused_by_name_and_changes_nothing(
         assert error_codes(result) == [code], result
         error = result["errors"][0]
         assert error["extensions"]["field"] == field
-        assert set(error["extensions"]["message"]) == {"en", "es"}
+        assert set(error["extensions"]["message"]) == {"en", "es", "pt"}
         assert error["message"] == error["extensions"]["message"][language]
         assert "Traceback" not in json.dumps(result)
     after = (await snapshot(db, world.a), await snapshot(db, world.b))

@@ -22,8 +22,8 @@ class Wrapping:
     def register_plugin(self) -> PluginInfo:
         return PluginInfo(
             name="wrapping",
-            title=msg("Wrapping", "Envolvente"),
-            description=msg("", ""),
+            title=msg("Wrapping", "Envolvente", "Envolvente"),
+            description=msg("", "", ""),
             version="1",
         )
 
@@ -48,7 +48,10 @@ class Late:
     @hookimpl
     def register_plugin(self) -> PluginInfo:
         return PluginInfo(
-            name="late", title=msg("Late", "Tarde"), description=msg("", ""), version="1"
+            name="late",
+            title=msg("Late", "Tarde", "Tarde"),
+            description=msg("", "", ""),
+            version="1",
         )
 
     @hookimpl(trylast=True)
@@ -63,7 +66,10 @@ class Early:
     @hookimpl
     def register_plugin(self) -> PluginInfo:
         return PluginInfo(
-            name="early", title=msg("Early", "Temprano"), description=msg("", ""), version="1"
+            name="early",
+            title=msg("Early", "Temprano", "Cedo"),
+            description=msg("", "", ""),
+            version="1",
         )
 
     @hookimpl(tryfirst=True)

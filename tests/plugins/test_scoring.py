@@ -9,7 +9,7 @@ from plugins.builtin import maturity_model, transparency_index
 from plugins.records import AnswerOption, Dimension, Indicator, InstrumentSpec
 from plugins.scoring import weighted_scores
 
-T = msg("t", "t")
+T = msg("t", "t", "t")
 
 
 def spec(*dimensions: Dimension) -> InstrumentSpec:

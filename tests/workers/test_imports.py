@@ -143,7 +143,7 @@ async def test_one_bad_row_and_nothing_changes(
         (3, "Start Date", "BAD_USER_INPUT"),
         (4, "Lead Institution", "NOT_FOUND"),
     ]
-    assert set(result["errors"][1]["message"]) == {"en", "es"}
+    assert set(result["errors"][1]["message"]) == {"en", "es", "pt"}
     after = await snapshot(db, world.a)
     for state in (before, after):  # the import's own job and its audit are bookkeeping
         state.pop("jobs", None)

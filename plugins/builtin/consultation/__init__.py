@@ -27,11 +27,13 @@ class ConsultationRules(BaseModel):
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="consultation",
-        title=msg("Public consultation", "Consulta pública"),
+        title=msg("Public consultation", "Consulta pública", "Consulta pública"),
         description=msg(
             "Proposals, comments and supports on an action plan, each answered with reasons.",
             "Propuestas, comentarios y apoyos sobre un plan de acción, cada uno respondido "
             "con fundamentos.",
+            "Propostas, comentários e apoios sobre um plano de ação, cada um respondido "
+            "com fundamentos.",
         ),
         version="1.0",
     )
@@ -42,10 +44,11 @@ def register_channel_kinds() -> Sequence[ChannelKindSpec]:
     return [
         ChannelKindSpec(
             name=KIND,
-            title=msg("Public consultation", "Consulta pública"),
+            title=msg("Public consultation", "Consulta pública", "Consulta pública"),
             description=msg(
                 "Open to every signed-in participant while it is open.",
                 "Abierta a toda persona registrada mientras esté abierta.",
+                "Aberta a toda pessoa registrada enquanto estiver aberta.",
             ),
             participant_kinds=frozenset(
                 {ContributionKind.PROPOSAL, ContributionKind.COMMENT, ContributionKind.SUPPORT}
@@ -68,6 +71,7 @@ async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Ob
                     f"{len(still_open)} consultation(s) of the plan have not closed yet: "
                     "close them first.",
                     f"{len(still_open)} consulta(s) del plan aún no cerraron: ciérrelas antes.",
+                    f"{len(still_open)} consulta(s) do plano ainda não fecharam: feche-as antes.",
                 ),
                 tuple(ObjectionItem("Channel", c.id, c.title) for c in still_open),
             )
@@ -81,6 +85,7 @@ async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Ob
                     "response yet.",
                     f"{len(missing)} propuesta(s) de la consulta aún no tienen respuesta "
                     "fundamentada.",
+                    f"{len(missing)} proposta(s) da consulta ainda não têm resposta fundamentada.",
                 ),
                 tuple(ObjectionItem("Contribution", p.id, p.title) for p in missing),
             )

@@ -16,10 +16,11 @@ KIND = "forum"
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="forum",
-        title=msg("Co-creation forum", "Foro de co-creación"),
+        title=msg("Co-creation forum", "Foro de co-creación", "Fórum de cocriação"),
         description=msg(
             "The multi-stakeholder forum: its members and its meetings.",
             "El foro multiactor: sus miembros y sus reuniones.",
+            "O fórum multiatores: os seus membros e as suas reuniões.",
         ),
         version="1.0",
     )
@@ -30,11 +31,12 @@ def register_channel_kinds() -> Sequence[ChannelKindSpec]:
     return [
         ChannelKindSpec(
             name=KIND,
-            title=msg("Multi-stakeholder forum", "Foro multiactor"),
+            title=msg("Multi-stakeholder forum", "Foro multiactor", "Fórum multiatores"),
             description=msg(
                 "Members from government and civil society; meetings recorded by staff.",
                 "Miembros del gobierno y de la sociedad civil; reuniones registradas por el "
                 "personal.",
+                "Membros do governo e da sociedade civil; reuniões registradas pela equipe.",
             ),
             staff_kinds=frozenset({ContributionKind.MEETING}),
             has_members=True,

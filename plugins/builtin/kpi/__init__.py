@@ -34,10 +34,15 @@ RECORD_VALUE = "kpi.record_value"
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="kpi",
-        title=msg("Key performance indicators", "Indicadores clave de desempeño"),
+        title=msg(
+            "Key performance indicators",
+            "Indicadores clave de desempeño",
+            "Indicadores-chave de desempenho",
+        ),
         description=msg(
             "Indicators with baseline, target and measured values per commitment.",
             "Indicadores con línea de base, meta y valores medidos por compromiso.",
+            "Indicadores com linha de base, meta e valores medidos por compromisso.",
         ),
         version="1.0",
         events=("kpi.define", "kpi.record"),
@@ -54,10 +59,15 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
         FrameworkSpec(
             name="kpi",
             version="1.0",
-            title=msg("Key performance indicators", "Indicadores clave de desempeño"),
+            title=msg(
+                "Key performance indicators",
+                "Indicadores clave de desempeño",
+                "Indicadores-chave de desempenho",
+            ),
             description=msg(
                 "Each KPI is defined and measured through defineKpi and recordKpiValue.",
                 "Cada indicador se define y mide con defineKpi y recordKpiValue.",
+                "Cada indicador é definido e medido com defineKpi e recordKpiValue.",
             ),
             criteria={"COMMITMENT": ()},
             derive=_derive,

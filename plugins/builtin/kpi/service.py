@@ -89,7 +89,12 @@ async def _evaluation(
 def _finite(field: str, value: float) -> float:
     if not math.isfinite(value):
         raise BadUserInput(
-            msg("Must be a finite number.", "Debe ser un número finito."), field=field
+            msg(
+                "Must be a finite number.",
+                "Debe ser un número finito.",
+                "Deve ser um número finito.",
+            ),
+            field=field,
         )
     return float(value)
 
@@ -124,6 +129,7 @@ async def define(
             msg(
                 "The target equals the baseline: there is no change to measure.",
                 "La meta es igual a la línea de base: no hay cambio que medir.",
+                "A meta é igual à linha de base: não há mudança a medir.",
             ),
             field="target",
         )
@@ -157,6 +163,7 @@ async def record(
             msg(
                 f"A value cannot be measured in the future ({measured_on}, today is {today}).",
                 f"Un valor no se puede medir en el futuro ({measured_on}; hoy es {today}).",
+                f"Um valor não pode ser medido no futuro ({measured_on}; hoje é {today}).",
             ),
             field="measuredOn",
         )
@@ -176,6 +183,7 @@ async def record(
             msg(
                 f"No KPI '{code}' on this commitment.",
                 f"No hay indicador '{code}' en este compromiso.",
+                f"Não há indicador '{code}' neste compromisso.",
             ),
             field="code",
         )

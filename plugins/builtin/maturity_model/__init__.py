@@ -26,17 +26,24 @@ from usina import (
 )
 
 DEFINITION = Path(__file__).parent / "definition-2025.1.json"
-BELOW_FIRST = Rating("BELOW_LEVEL_1", msg("Below level 1", "Por debajo del nivel 1"))
+BELOW_FIRST = Rating(
+    "BELOW_LEVEL_1", msg("Below level 1", "Por debajo del nivel 1", "Abaixo do nível 1")
+)
 
 
 @hookimpl
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="maturity_model",
-        title=msg("Open Government maturity model", "Modelo de madurez de Gobierno Abierto"),
+        title=msg(
+            "Open Government maturity model",
+            "Modelo de madurez de Gobierno Abierto",
+            "Modelo de maturidade de Governo Aberto",
+        ),
         description=msg(
             "A self-assessment of how far open government has gone, in five levels.",
             "Una autoevaluación de cuánto ha avanzado el gobierno abierto, en cinco niveles.",
+            "Uma autoavaliação de quanto o governo aberto avançou, em cinco níveis.",
         ),
         version="2025.1",
     )

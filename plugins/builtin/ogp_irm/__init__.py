@@ -34,74 +34,91 @@ class IrmSettings(BaseModel):
     forum_meetings_per_year: int = Field(default=2, ge=1, le=52)
 
 
-def _scale(*options: tuple[str, str, str]) -> tuple[ScaleOption, ...]:
-    return tuple(ScaleOption(code, msg(en, es)) for code, en, es in options)
+def _scale(*options: tuple[str, str, str, str]) -> tuple[ScaleOption, ...]:
+    return tuple(ScaleOption(code, msg(en, es, pt)) for code, en, es, pt in options)
 
 
 COMPLETION = _scale(
-    ("NO_EVIDENCE_AVAILABLE", "No evidence available", "Sin evidencia disponible"),
-    ("NOT_STARTED", "Not started", "No iniciado"),
-    ("LIMITED", "Limited", "Limitado"),
-    ("SUBSTANTIAL", "Substantial", "Sustancial"),
-    ("COMPLETE", "Complete", "Completo"),
+    (
+        "NO_EVIDENCE_AVAILABLE",
+        "No evidence available",
+        "Sin evidencia disponible",
+        "Sem evidência disponível",
+    ),
+    ("NOT_STARTED", "Not started", "No iniciado", "Não iniciado"),
+    ("LIMITED", "Limited", "Limitado", "Limitado"),
+    ("SUBSTANTIAL", "Substantial", "Sustancial", "Substancial"),
+    ("COMPLETE", "Complete", "Completo", "Completo"),
 )
-YES_NO = _scale(("YES", "Yes", "Sí"), ("NO", "No", "No"))
+YES_NO = _scale(("YES", "Yes", "Sí", "Sim"), ("NO", "No", "No", "Não"))
 
 
 def _c(
-    code: str, en: str, es: str, scale: tuple[ScaleOption, ...], derived: bool = False
+    code: str,
+    names: tuple[str, str, str],
+    scale: tuple[ScaleOption, ...],
+    derived: bool = False,
 ) -> Criterion:
-    return Criterion(code=code, title=msg(en, es), scale=scale, derived=derived)
+    return Criterion(code=code, title=msg(*names), scale=scale, derived=derived)
 
 
 COMMITMENT_CRITERIA = (
     _c(
         "VERIFIABILITY",
-        "Verifiability",
-        "Verificabilidad",
+        ("Verifiability", "Verificabilidad", "Verificabilidade"),
         _scale(
-            ("VERIFIABLE", "Verifiable", "Verificable"),
-            ("NOT_VERIFIABLE", "Not verifiable", "No verificable"),
+            ("VERIFIABLE", "Verifiable", "Verificable", "Verificável"),
+            ("NOT_VERIFIABLE", "Not verifiable", "No verificable", "Não verificável"),
         ),
     ),
-    _c("OPEN_GOVERNMENT_LENS", "Open government lens", "Enfoque de gobierno abierto", YES_NO),
+    _c(
+        "OPEN_GOVERNMENT_LENS",
+        ("Open government lens", "Enfoque de gobierno abierto", "Enfoque de governo aberto"),
+        YES_NO,
+    ),
     _c(
         "POTENTIAL_FOR_RESULTS",
-        "Potential for results",
-        "Potencial de resultados",
+        ("Potential for results", "Potencial de resultados", "Potencial de resultados"),
         _scale(
-            ("UNCLEAR", "Unclear", "Incierto"),
-            ("MODEST", "Modest", "Modesto"),
-            ("SUBSTANTIAL", "Substantial", "Sustancial"),
+            ("UNCLEAR", "Unclear", "Incierto", "Incerto"),
+            ("MODEST", "Modest", "Modesto", "Modesto"),
+            ("SUBSTANTIAL", "Substantial", "Sustancial", "Substancial"),
         ),
     ),
-    _c("COMPLETION", "Completion", "Cumplimiento", COMPLETION, derived=True),
+    _c("COMPLETION", ("Completion", "Cumplimiento", "Cumprimento"), COMPLETION, derived=True),
     _c(
         "DID_IT_OPEN_GOVERNMENT",
-        "Did it open government?",
-        "¿Abrió el gobierno?",
+        ("Did it open government?", "¿Abrió el gobierno?", "Abriu o governo?"),
         _scale(
-            ("WORSENED", "Worsened", "Empeoró"),
-            ("DID_NOT_CHANGE", "Did not change", "No cambió"),
-            ("MARGINAL", "Marginal", "Marginal"),
-            ("MAJOR", "Major", "Importante"),
-            ("OUTSTANDING", "Outstanding", "Sobresaliente"),
+            ("WORSENED", "Worsened", "Empeoró", "Piorou"),
+            ("DID_NOT_CHANGE", "Did not change", "No cambió", "Não mudou"),
+            ("MARGINAL", "Marginal", "Marginal", "Marginal"),
+            ("MAJOR", "Major", "Importante", "Importante"),
+            ("OUTSTANDING", "Outstanding", "Sobresaliente", "Excepcional"),
         ),
     ),
-    _c("PROMISING", "Promising commitment", "Compromiso prometedor", YES_NO, derived=True),
+    _c(
+        "PROMISING",
+        ("Promising commitment", "Compromiso prometedor", "Compromisso promissor"),
+        YES_NO,
+        derived=True,
+    ),
 )
 PLAN_CRITERIA = (
-    _c("COMPLETION", "Completion", "Cumplimiento", COMPLETION, derived=True),
+    _c("COMPLETION", ("Completion", "Cumplimiento", "Cumprimento"), COMPLETION, derived=True),
     _c(
         "PARTICIPATION_LEVEL",
-        "Level of public influence (IAP2)",
-        "Nivel de influencia pública (IAP2)",
+        (
+            "Level of public influence (IAP2)",
+            "Nivel de influencia pública (IAP2)",
+            "Nível de influência pública (IAP2)",
+        ),
         _scale(
-            ("INFORM", "Inform", "Informar"),
-            ("CONSULT", "Consult", "Consultar"),
-            ("INVOLVE", "Involve", "Involucrar"),
-            ("COLLABORATE", "Collaborate", "Colaborar"),
-            ("EMPOWER", "Empower", "Empoderar"),
+            ("INFORM", "Inform", "Informar", "Informar"),
+            ("CONSULT", "Consult", "Consultar", "Consultar"),
+            ("INVOLVE", "Involve", "Involucrar", "Envolver"),
+            ("COLLABORATE", "Collaborate", "Colaborar", "Colaborar"),
+            ("EMPOWER", "Empower", "Empoderar", "Empoderar"),
         ),
     ),
 )
@@ -136,6 +153,9 @@ DESCRIPTION: Message = msg(
     "Criterios del IRM tras la revisión de 2020. Sin verificar: la regla exacta de compromiso "
     "prometedor (aquí: verificable, con enfoque de gobierno abierto y potencial sustancial) y la "
     "escala de resultados tempranos (aquí la anterior '¿abrió el gobierno?').",
+    "Critérios do IRM após a revisão de 2020. Sem verificar: a regra exata de compromisso "
+    "promissor (aqui: verificável, com enfoque de governo aberto e potencial substancial) e a "
+    "escala de resultados iniciais (aqui a anterior 'abriu o governo?').",
 )
 
 
@@ -143,7 +163,11 @@ DESCRIPTION: Message = msg(
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="ogp_irm",
-        title=msg("OGP IRM-style evaluation", "Evaluación al estilo del IRM de OGP"),
+        title=msg(
+            "OGP IRM-style evaluation",
+            "Evaluación al estilo del IRM de OGP",
+            "Avaliação ao estilo do IRM da OGP",
+        ),
         description=DESCRIPTION,
         version="2025.1",
         settings=IrmSettings,
@@ -156,7 +180,11 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
         FrameworkSpec(
             name="ogp_irm",
             version="2025.1",
-            title=msg("OGP IRM-style evaluation", "Evaluación al estilo del IRM de OGP"),
+            title=msg(
+                "OGP IRM-style evaluation",
+                "Evaluación al estilo del IRM de OGP",
+                "Avaliação ao estilo do IRM da OGP",
+            ),
             description=DESCRIPTION,
             criteria={"COMMITMENT": COMMITMENT_CRITERIA, "PLAN": PLAN_CRITERIA},
             derive=derive,

@@ -113,27 +113,37 @@ async def checks(
         Check(
             "FORUM_EXISTS",
             "1.1",
-            msg("A multi-stakeholder forum exists", "Existe un foro multiactor"),
+            msg(
+                "A multi-stakeholder forum exists",
+                "Existe un foro multiactor",
+                "Existe um fórum multiatores",
+            ),
             bool(forums) and mixed,
             msg(
                 f"{len(forums)} forum(s); members from government and non-government: {'yes' if mixed else 'no'}.",
                 f"{len(forums)} foro(s); miembros gubernamentales y no gubernamentales: {'sí' if mixed else 'no'}.",
+                f"{len(forums)} fórum(ns); membros governamentais e não governamentais: {'sim' if mixed else 'não'}.",
             ),
         ),
         Check(
             "FORUM_MEETS",
             "1.1 / 5.1",
-            msg("The forum meets regularly", "El foro se reúne con regularidad"),
+            msg(
+                "The forum meets regularly",
+                "El foro se reúne con regularidad",
+                "O fórum se reúne com regularidade",
+            ),
             recent >= meetings_per_year,
             msg(
                 f"{recent} meeting(s) in the last 12 months (at least {meetings_per_year}).",
                 f"{recent} reunión(es) en los últimos 12 meses (al menos {meetings_per_year}).",
+                f"{recent} reunião(ões) nos últimos 12 meses (pelo menos {meetings_per_year}).",
             ),
         ),
         Check(
             "PLAN_PUBLISHED",
             "2.1",
-            msg("The plan is published", "El plan está publicado"),
+            msg("The plan is published", "El plan está publicado", "O plano está publicado"),
             plan.published_at is not None,
             msg(
                 f"Published: {plan.published_at:%Y-%m-%d}."
@@ -142,6 +152,9 @@ async def checks(
                 f"Publicado: {plan.published_at:%Y-%m-%d}."
                 if plan.published_at
                 else "Aún no publicado.",
+                f"Publicado: {plan.published_at:%Y-%m-%d}."
+                if plan.published_at
+                else "Ainda não publicado.",
             ),
         ),
         Check(
@@ -150,11 +163,13 @@ async def checks(
             msg(
                 "Public input was gathered long enough",
                 "Se recogieron aportes el tiempo suficiente",
+                "Foram recolhidas contribuições por tempo suficiente",
             ),
             longest >= min_days,
             msg(
                 f"Longest consultation: {longest} day(s) (at least {min_days}).",
                 f"Consulta más larga: {longest} día(s) (al menos {min_days}).",
+                f"Consulta mais longa: {longest} dia(s) (pelo menos {min_days}).",
             ),
         ),
         Check(
@@ -163,19 +178,29 @@ async def checks(
             msg(
                 "Every proposal got a reasoned response",
                 "Cada propuesta recibió una respuesta fundamentada",
+                "Cada proposta recebeu uma resposta fundamentada",
             ),
             proposals > 0 and unanswered == 0,
             msg(
                 f"{proposals - unanswered} of {proposals} proposal(s) answered.",
                 f"{proposals - unanswered} de {proposals} propuesta(s) respondidas.",
+                f"{proposals - unanswered} de {proposals} proposta(s) respondidas.",
             ),
         ),
         Check(
             "PROGRESS_PUBLISHED",
             "2.2",
-            msg("Progress is reported publicly", "El avance se informa públicamente"),
+            msg(
+                "Progress is reported publicly",
+                "El avance se informa públicamente",
+                "O avanço é informado publicamente",
+            ),
             reports > 0,
-            msg(f"{reports} progress report(s).", f"{reports} informe(s) de avance."),
+            msg(
+                f"{reports} progress report(s).",
+                f"{reports} informe(s) de avance.",
+                f"{reports} relatório(s) de avanço.",
+            ),
         ),
     ]
 

@@ -30,10 +30,15 @@ DEFINITION = Path(__file__).parent / "definition-2025.1.json"
 def register_plugin() -> PluginInfo:
     return PluginInfo(
         name="transparency_index",
-        title=msg("Municipal transparency index", "Índice de transparencia municipal"),
+        title=msg(
+            "Municipal transparency index",
+            "Índice de transparencia municipal",
+            "Índice de transparência municipal",
+        ),
         description=msg(
             "A diagnostic of what the municipality publishes, in six areas.",
             "Un diagnóstico de lo que publica el municipio, en seis áreas.",
+            "Um diagnóstico do que o município publica, em seis áreas.",
         ),
         version="2025.1",
     )
