@@ -108,6 +108,13 @@ class DeadlineExceeded(UsinaError):
     exit_code = 75
 
 
+class ServiceUnavailable(UsinaError):
+    """A service the request needs (the database) cannot be reached: retry later."""
+
+    code = "SERVICE_UNAVAILABLE"
+    exit_code = 69
+
+
 class RequestTooLarge(UsinaError):
     code = "REQUEST_TOO_LARGE"
     exit_code = 2

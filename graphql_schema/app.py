@@ -14,17 +14,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from core.db.engine import unavailable, unreachable
+from core.i18n import pick_locale
 from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.notifications.participants import CONFIRM_PATH, UNSUBSCRIBE_PATH
 from core.settings import Settings, get_settings
 from graphql_schema import files, health, ide, notices, oauth
-from graphql_schema.authentication import Authentication
+from graphql_schema.authentication import RETRY_AFTER, Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
+from graphql_schema.errors import refusal
 from graphql_schema.observability import RequestObservability
 from graphql_schema.open_data import OpenData
 from graphql_schema.persisted import PersistedQueries, make_store
@@ -56,6 +59,15 @@ async def _every(seconds: float, uow: UnitOfWork) -> None:
             log.exception("enqueueing the periodic jobs failed")
         grace = QUEUED_GRACE
         await asyncio.sleep(seconds)
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    """What escaped every endpoint: a database that went away is a 503 the client may retry
+    (in GraphQL's error shape), anything else the plain 500 of a bug."""
+    if unreachable(error):
+        body, status = refusal(unavailable(), pick_locale(request.headers.get("accept-language")))
+        return JSONResponse(body, status_code=status, headers={"Retry-After": RETRY_AFTER})
+    return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 def create_app(
@@ -196,6 +208,7 @@ def create_app(
             Route("/", root),
         ],
         lifespan=lifespan,
+        exception_handlers={Exception: _unexpected},
         middleware=[
             Middleware(RequestObservability),
             # Outside authentication, so that its refusals are readable by allowed portals.

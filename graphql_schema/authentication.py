@@ -27,6 +27,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import observability as obs
+from core.db.engine import unavailable, unreachable
 from core.errors import DeadlineExceeded, UsinaError
 from core.i18n import msg, pick_locale
 from core.identity.principal import Principal
@@ -34,6 +35,8 @@ from core.settings import Settings
 from graphql_schema.errors import GRAPHQL_RESPONSE, refusal, wants_graphql_response
 from tenants.access import Authenticator, Resolved, slug_from_host
 
+#: Seconds a client should wait before retrying a request refused with 503.
+RETRY_AFTER = "5"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 OPEN_PREFIXES = ("/.well-known/", "/graphiql/assets/")
 
@@ -107,6 +110,11 @@ class Authentication:
         except TimeoutError:
             await self._refuse(past_deadline(seconds), headers, send)
             return
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            await self._refuse(unavailable(), headers, send)
+            return
         obs.PRINCIPAL.set(
             "anonymous" if principal.is_anonymous else f"{principal.role}:{principal.subject}"
         )
@@ -141,6 +149,8 @@ class Authentication:
         ]
         if status == 401:
             raw.append((b"www-authenticate", b'Bearer error="invalid_token"'))
+        if status == 503:
+            raw.append((b"retry-after", RETRY_AFTER.encode()))
         content = json.dumps(body, ensure_ascii=False).encode()
         raw.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})

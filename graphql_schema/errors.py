@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
 
+from core.db.engine import unavailable, unreachable
 from core.errors import Conflict, UsinaError
 from core.i18n import msg
 from graphql_schema.graphql_messages import translated
@@ -41,6 +42,8 @@ def is_request_error(error: GraphQLError) -> bool:
 
 def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLError:
     original = error.original_error
+    if original is not None and not isinstance(original, UsinaError) and unreachable(original):
+        original = unavailable()
     if isinstance(original, IntegrityError):
         original = Conflict(
             msg(
@@ -99,6 +102,7 @@ REQUEST_ERROR_STATUS = {
     "RATE_LIMITED": 429,
     "INTERNAL_SERVER_ERROR": 500,
     "DEADLINE_EXCEEDED": 503,
+    "SERVICE_UNAVAILABLE": 503,
     "REQUEST_TOO_LARGE": 413,
 }
 

@@ -25,7 +25,7 @@ from core.identity.roles import Permission
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from graphql_schema import ide, ratelimit
-from graphql_schema.authentication import identity_of, locale_of, past_deadline
+from graphql_schema.authentication import RETRY_AFTER, identity_of, locale_of, past_deadline
 from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
@@ -261,8 +261,14 @@ class UsinaGraphQL(GraphQL[Context, None]):
             locale = locale_of(request.scope, request.headers.get("accept-language"))
             mask = self.settings.environment == "production"
             result.errors = [format_error(e, locale, mask=mask) for e in result.errors]
-            for error in result.errors:
-                obs.GRAPHQL_ERRORS.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()
+            codes = [(error.extensions or {}).get("code", "UNKNOWN") for error in result.errors]
+            for code in codes:
+                obs.GRAPHQL_ERRORS.labels(code).inc()
+            context = getattr(request.state, "usina_context", None)
+            if "SERVICE_UNAVAILABLE" in codes and context is not None:
+                # The database went away mid-request: a 503 tells clients and proxies to retry.
+                context.response.status_code = 503
+                context.response.headers["Retry-After"] = RETRY_AFTER
         return process_result(result)
 
     def create_response(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from core.errors import ServiceUnavailable
+from core.i18n import msg
 
 #: A pooled PostgreSQL connection that sat idle longer than this is pinged before it is handed
 #: out. One back in use sooner is only checked locally: asyncpg notices on its own a socket the
@@ -58,3 +63,44 @@ def _check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
 
 def is_postgres(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+#: Errors that mean "no connection": refused, reset, unresolvable, or none left in the pool.
+UNREACHABLE = (ConnectionError, socket.gaierror, DisconnectionError, PoolTimeout)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached now: refused
+    or dropped connections, a pool that could not hand one out, a server shutting down. Such a
+    request is answered ``SERVICE_UNAVAILABLE`` (HTTP 503), not as a bug."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UNREACHABLE):
+            return True
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if type(current).__module__.startswith("asyncpg") and type(current).__name__ in (
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "ConnectionFailureError",
+            "AdminShutdownError",
+            "CrashShutdownError",
+            "InterfaceError",
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        msg(
+            "The database cannot be reached right now; nothing was changed. Try again shortly.",
+            "La base de datos no responde en este momento; no se cambió nada. Reintente en "
+            "unos instantes.",
+            "O banco de dados não responde neste momento; nada foi alterado. Tente de novo em "
+            "instantes.",
+        )
+    )
