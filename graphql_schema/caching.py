@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import UsinaError
+from core.outage import without_redis
 from core.settings import Settings
 from graphql_schema.authentication import Identity, locale_of
 from graphql_schema.errors import wants_graphql_response
@@ -88,8 +89,8 @@ class RedisResponses:
     ttl_seconds: int
 
     async def get(self, key: str) -> Cached | None:
-        raw = await self.client.get(f"{self.prefix}:rc:{key}")
-        if raw is None:
+        raw = await without_redis(self.client.get(f"{self.prefix}:rc:{key}"), None, "cache read")
+        if raw is None:  # a miss, or Redis away: the request is executed
             return None
         # "<status> <cost>\n<media type>\n<body>"
         head, media_type, body = raw.split(b"\n", 2)
@@ -98,7 +99,9 @@ class RedisResponses:
 
     async def put(self, key: str, value: Cached) -> None:
         raw = f"{value.status} {value.cost}\n{value.media_type}\n".encode() + value.body
-        await self.client.set(f"{self.prefix}:rc:{key}", raw, ex=self.ttl_seconds)
+        await without_redis(
+            self.client.set(f"{self.prefix}:rc:{key}", raw, ex=self.ttl_seconds), None, "caching"
+        )
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -23,8 +23,14 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from graphql import GraphQLError, parse
 
-from core.errors import BadUserInput, PersistedQueryNotFound, PersistedQueryRequired
+from core.errors import (
+    BadUserInput,
+    PersistedQueryNotFound,
+    PersistedQueryRequired,
+    ServiceUnavailable,
+)
 from core.i18n import msg
+from core.outage import REDIS_DOWN, without_redis
 from core.settings import Settings
 
 MEMORY_ENTRIES = 10_000
@@ -78,8 +84,10 @@ class RedisStore:
     ttl_seconds: int
 
     async def get(self, digest: str) -> tuple[str, bool] | None:
-        trusted, automatic = await self.client.mget(
-            f"{self.prefix}:pq:t:{digest}", f"{self.prefix}:pq:a:{digest}"
+        trusted, automatic = await without_redis(
+            self.client.mget(f"{self.prefix}:pq:t:{digest}", f"{self.prefix}:pq:a:{digest}"),
+            [None, None],  # not found: a client that has the document sends it
+            "persisted query lookup",
         )
         if trusted is not None:
             return trusted.decode(), True
@@ -88,10 +96,26 @@ class RedisStore:
         return None
 
     async def put(self, digest: str, document: str, *, trusted: bool) -> None:
-        if trusted:
+        if not trusted:  # automatic persisted queries: the next request sends it again
+            await without_redis(
+                self.client.set(f"{self.prefix}:pq:a:{digest}", document, ex=self.ttl_seconds),
+                None,
+                "persisted query",
+            )
+            return
+        try:  # a registration must not be reported done when it was not
             await self.client.set(f"{self.prefix}:pq:t:{digest}", document)
-        else:
-            await self.client.set(f"{self.prefix}:pq:a:{digest}", document, ex=self.ttl_seconds)
+        except REDIS_DOWN:
+            raise ServiceUnavailable(
+                msg(
+                    "The document store cannot be reached right now; nothing was registered. "
+                    "Try again shortly.",
+                    "El almacén de documentos no responde en este momento; no se registró "
+                    "nada. Reintente en unos instantes.",
+                    "O armazenamento de documentos não responde neste momento; nada foi "
+                    "registrado. Tente de novo em instantes.",
+                )
+            ) from None
 
     async def close(self) -> None:
         await self.client.aclose()

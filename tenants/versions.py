@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+from core.outage import without_redis
 from core.settings import Settings
 
 SET_MAX = """
@@ -81,11 +82,15 @@ class RedisVersions:
         return f"{self.prefix}:dv:{tenant_id}"
 
     async def current(self, tenant_id: uuid.UUID) -> int | None:
-        value = await self.client.get(self._key(tenant_id))
-        return int(value) if value is not None else None
+        value = await without_redis(self.client.get(self._key(tenant_id)), None, "data version")
+        return int(value) if value is not None else None  # None: the database is asked
 
     async def observe(self, tenant_id: uuid.UUID, version: int) -> None:
-        await self._set_max(keys=[self._key(tenant_id)], args=[version, self.ttl])
+        await without_redis(
+            self._set_max(keys=[self._key(tenant_id)], args=[version, self.ttl]),
+            None,
+            "publishing a data version",
+        )
 
     async def close(self) -> None:
         await self.client.aclose()

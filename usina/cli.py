@@ -148,8 +148,15 @@ def jobs() -> None:
     help="Embedded default: how long to run the jobs here before leaving the rest to the "
     "web process.",
 )
+@click.option(
+    "--queued-grace",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Re-send queued jobs that have waited this many seconds (default: 120 with Redis, "
+    "0 on the embedded default), e.g. after a Redis outage.",
+)
 @_fail_cleanly
-def jobs_enqueue_periodic(wait: float) -> None:
+def jobs_enqueue_periodic(wait: float, queued_grace: float | None) -> None:
     """Enqueue today's monitoring and this week's digest for every active municipality, and
     re-send jobs that should have started (what a scheduler such as a CronJob calls).
 
@@ -169,6 +176,8 @@ def jobs_enqueue_periodic(wait: float) -> None:
     # Embedded: a queued job's message is only in a web process's memory, if anywhere; run it
     # here too (a second delivery of a job does its work once).
     grace = timedelta(0) if embedded else QUEUED_GRACE
+    if queued_grace is not None:
+        grace = timedelta(seconds=queued_grace)
 
     async def periodic(uow: Any) -> Any:
         return await enqueue_periodic(uow, queued_grace=grace)

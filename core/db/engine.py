@@ -77,6 +77,8 @@ def unreachable(error: BaseException) -> bool:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if type(current).__module__.startswith("redis"):
+            return False  # Redis, not the database: see core/outage.py
         if isinstance(current, UNREACHABLE):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from core.identity.principal import Principal
 from core.jobs.models import Job, JobStatus
 
 #: ``session.info`` key: jobs created in the session's transaction, sent once it commits.
+log = logging.getLogger("usina.jobs")
+
 PENDING_JOBS = "usina_pending_jobs"
 
 
@@ -87,10 +90,15 @@ def take_pending(session: AsyncSession) -> list[Pending]:
 
 
 def send_all(dispatcher: Dispatcher | None, jobs: Iterable[Pending]) -> None:
+    """Send committed jobs to the workers. A job the broker does not take now (Redis away)
+    stays QUEUED in the database, the outbox: the periodic sweep sends it again."""
     if dispatcher is None:
         return
     for job in jobs:
-        dispatcher.send(job)
+        try:
+            dispatcher.send(job)
+        except Exception as error:  # the job is committed; its sending is retried, not lost
+            log.warning("job %s (%s) not sent now: %s", job.job_id, job.kind, error)
 
 
 async def find_by_key(session: AsyncSession, key: str) -> Job | None:
