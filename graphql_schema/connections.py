@@ -96,6 +96,7 @@ async def every_row(info: Info, model: Any, node_type: type[T]) -> list[T]:
     providers, webhooks), oldest first, without paging."""
     context = info.context
     context.tenant()
-    async with context.db_lock:
-        rows = await context.session.execute(select(model).order_by(model.created_at, model.id))
+    rows = await context.exclusive(
+        lambda: context.session.execute(select(model).order_by(model.created_at, model.id))
+    )
     return [from_row(node_type, row) for row in rows.scalars()]

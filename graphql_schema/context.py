@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,8 @@ from tenants.database import Database
 from tenants.isolation import STATEMENT_TIMEOUT
 from tenants.plugin_activations import PluginActivation, activations
 from tenants.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -116,12 +118,24 @@ class Context:
             self.loaders = Loaders(self)  # nothing cached before the change is served after
             self._activations = None
 
+    async def exclusive(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` on the request's session, one at a time, and to its end. When a field
+        fails, graphql-core cancels its siblings: a statement cancelled half-way would leave the
+        session in a state it can be neither used nor closed in, so a cancelled caller waits for
+        its statement to finish (holding the session) before it lets the cancellation through."""
+        async with self.db_lock:
+            task = asyncio.ensure_future(work())
+            try:
+                return await asyncio.shield(task)
+            except asyncio.CancelledError:
+                await asyncio.wait([task])
+                raise
+
     async def plugin_activations(self) -> dict[str, PluginActivation]:
         """The bound municipality's plugin rows (one query per request)."""
         if self._activations is None:
             self.tenant()
-            async with self.db_lock:
-                self._activations = await activations(self.session)
+            self._activations = await self.exclusive(lambda: activations(self.session))
         return self._activations
 
     async def enabled_plugins(self) -> frozenset[str]:
@@ -151,7 +165,8 @@ class Context:
 
     async def close(self) -> None:
         if self._session is not None:
-            await self._session.close()
+            async with self.db_lock:  # after the statement in hand, if any
+                await self._session.close()
             self._session = None
 
 

@@ -36,8 +36,11 @@ def _code_for_graphql(error: GraphQLError) -> str:
 
 
 def is_request_error(error: GraphQLError) -> bool:
-    """Parse, validation and variable errors: about the request, raised before execution."""
-    return error.path is None and not isinstance(error.original_error, UsinaError)
+    """Parse, validation and variable errors: about the request, raised before execution. An
+    exception raised outside any field (an extension's) is not one: it is a bug."""
+    if error.path is not None or isinstance(error.original_error, UsinaError):
+        return False
+    return error.original_error is None or error.message.startswith("Variable '$")
 
 
 def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLError:

@@ -106,8 +106,7 @@ class Loaders:
 
     def _loader(self, batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
         async def serialized(keys: list[Any]) -> list[Any]:
-            async with self.ctx.db_lock:
-                return await batch(keys)
+            return await self.ctx.exclusive(lambda: batch(keys))
 
         return DataLoader(serialized)
 

@@ -102,8 +102,7 @@ async def _municipality(info: Info, id_: Any) -> Node:
     """A bound request sees only its own municipality; an unbound platform admin sees any."""
     context = info.context
     if context.resolved is None and context.principal.is_platform_admin:
-        async with context.db_lock:
-            row = await context.session.get(MunicipalityRow, id_)
+        row = await context.exclusive(lambda: context.session.get(MunicipalityRow, id_))
     else:
         resolved = context.tenant()
         row = resolved.municipality if resolved.municipality.id == id_ else None
