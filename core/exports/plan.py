@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import lookups
 from core.actors.models import Actor
-from core.commitments.models import Commitment, CommitmentSupporter
+from core.commitments.models import Commitment
 from core.enums import (
     CompletionLevel,
     EvaluationStatus,
@@ -34,6 +34,7 @@ from core.evaluation.models import Evaluation, Rating
 from core.i18n import Message, msg
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
+from core.plans import versions
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
@@ -169,36 +170,11 @@ async def load(
     than rate; their records become ``indicators``, not ``ratings``. ``scales``: the words of
     ratings (else codes are written)."""
     plan = await lookups.get(session, ActionPlan, plan_id, field="actionPlanId")
-    commitments = list(
-        (
-            await session.execute(
-                # What is published: a commitment added since waits for the next version.
-                select(Commitment)
-                .where(Commitment.plan_id == plan.id, Commitment.public)
-                .order_by(Commitment.code)
-            )
-        ).scalars()
-    )
+    # What is published: commitments and milestones added since wait for the next version.
+    tree = await versions.published(session, plan.id)
+    commitments, milestones = tree.commitments, tree.milestones
     ids = [c.id for c in commitments]
-    milestones: dict[uuid.UUID, list[Milestone]] = {i: [] for i in ids}
-    for m in (
-        await session.execute(
-            select(Milestone)
-            .where(Milestone.commitment_id.in_(ids), Milestone.public)
-            .order_by(Milestone.start_date, Milestone.id)
-        )
-    ).scalars():
-        milestones[m.commitment_id].append(m)
     actors = {a.id: a for a in (await session.execute(select(Actor))).scalars()}
-    supporters: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
-    for s in (
-        await session.execute(
-            select(CommitmentSupporter)
-            .where(CommitmentSupporter.commitment_id.in_(ids))
-            .order_by(CommitmentSupporter.position)
-        )
-    ).scalars():
-        supporters[s.commitment_id].append(s.actor_id)
     ratings: dict[uuid.UUID, dict[str, str | None]] = {}
     indicators: dict[uuid.UUID, list[dict[str, Any]]] = {}
     published = await session.execute(
@@ -248,7 +224,7 @@ async def load(
         progress=await rollup.progress_by_commitment(session, ids) if ids else {},
         milestones=milestones,
         actors=actors,
-        supporters=supporters,
+        supporters=tree.supporters,
         ratings=ratings,
         indicators=indicators,
         latest_reports=latest,

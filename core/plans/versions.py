@@ -12,6 +12,7 @@ no version.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -116,26 +117,23 @@ def with_draft(snapshot: dict[str, Any], row: Any) -> dict[str, Any]:
     return snapshot | dict(row.pending or {})
 
 
-async def supporters_of(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
-    found: dict[uuid.UUID, list[Any]] = {i: [] for i in ids}
-    if ids:
-        for commitment_id, actor_id in await session.execute(
-            select(CommitmentSupporter.commitment_id, CommitmentSupporter.actor_id)
-            .where(CommitmentSupporter.commitment_id.in_(ids))
-            .order_by(CommitmentSupporter.position)
-        ):
-            found[commitment_id].append(actor_id)
-    return found
+@dataclass(frozen=True)
+class Published:
+    """A plan's published commitments (by code), their milestones (by date) and supporters."""
+
+    commitments: list[Commitment]
+    milestones: dict[uuid.UUID, list[Milestone]]
+    supporters: dict[uuid.UUID, list[uuid.UUID]]
 
 
-async def content(session: AsyncSession, plan: ActionPlan) -> dict[str, Any]:
-    """The plan as the public reads it now: its published text, public commitments and
-    milestones (in code and date order)."""
+async def published(session: AsyncSession, plan_id: uuid.UUID) -> Published:
+    """What the public reads of a plan's commitments now: those added since the last version
+    wait for the next one. The one read of a plan's tree for versions and for exports."""
     commitments = list(
         (
             await session.execute(
                 select(Commitment)
-                .where(Commitment.plan_id == plan.id, Commitment.public)
+                .where(Commitment.plan_id == plan_id, Commitment.public)
                 .order_by(Commitment.code)
             )
         ).scalars()
@@ -151,7 +149,29 @@ async def content(session: AsyncSession, plan: ActionPlan) -> dict[str, Any]:
             )
         ).scalars():
             milestones[m.commitment_id].append(m)
-    supporters = await supporters_of(session, ids)
+    return Published(commitments, milestones, await supporters_of(session, ids))
+
+
+async def supporters_of(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The supporting actors of each commitment, in order."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    if ids:
+        for commitment_id, actor_id in await session.execute(
+            select(CommitmentSupporter.commitment_id, CommitmentSupporter.actor_id)
+            .where(CommitmentSupporter.commitment_id.in_(ids))
+            .order_by(CommitmentSupporter.position)
+        ):
+            found[commitment_id].append(actor_id)
+    return found
+
+
+async def content(session: AsyncSession, plan: ActionPlan) -> dict[str, Any]:
+    """The plan as the public reads it now: its published text, public commitments and
+    milestones (in code and date order)."""
+    tree = await published(session, plan.id)
+    commitments, milestones, supporters = tree.commitments, tree.milestones, tree.supporters
 
     def fields(row: Any, names: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
         return {
