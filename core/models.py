@@ -5,7 +5,7 @@ environment imports it too.)
 """
 
 from core.actors.models import Actor
-from core.audit.models import AuditEvent
+from core.audit.models import AuditEvent, PlatformEvent
 from core.commitments.links import CommitmentContribution, CommitmentGap
 from core.commitments.models import Commitment, CommitmentSupporter
 from core.db.base import Base
@@ -56,6 +56,7 @@ __all__ = [
     "ParticipantContact",
     "Person",
     "PlanVersion",
+    "PlatformEvent",
     "ProgressReport",
     "Rating",
     "SigningKey",

@@ -112,6 +112,17 @@ async def find_municipality(
     return municipality
 
 
+def issued_since_restored(claims: dict[str, Any], municipality: Municipality) -> None:
+    """Refuse a token of the municipality's people issued before it was restored from an
+    archive (``tokens_not_before``): those of the municipality it replaces sign in again."""
+    cutoff = municipality.tokens_not_before
+    if cutoff is None:
+        return
+    issued = claims.get("iat")
+    if not isinstance(issued, int | float) or issued < cutoff.timestamp():
+        raise invalid_token("it was issued before the municipality was restored")
+
+
 def binding_for(principal: Principal, municipality: Municipality) -> TenantBinding:
     return TenantBinding(
         tenant_id=municipality.id,
@@ -202,6 +213,8 @@ class Authenticator:
             if slug is None:
                 return principal, None
             municipality = await find_municipality(self.municipalities, slug, principal)
+            if principal.tenant == municipality.slug:  # one of its people, or its client
+                issued_since_restored(principal.claims, municipality)
             principal = await self._builtin_role(principal, municipality)
             return principal, await enter_municipality(self.uow, principal, municipality)
         if not isinstance(issuer, str):
@@ -261,6 +274,7 @@ class Authenticator:
         if provider is None:
             raise invalid_token("its issuer is not trusted by this municipality")
         claims = await self.oidc.verify(token, issuer=provider.issuer, audience=provider.audience)
+        issued_since_restored(claims, municipality)
         principal = await self._person(provider, claims, municipality)
         return principal, await enter_municipality(self.uow, principal, municipality)
 

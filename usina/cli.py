@@ -283,6 +283,116 @@ _status_command("suspend", MunicipalityStatus.SUSPENDED, "Suspend a municipality
 _status_command("activate", MunicipalityStatus.ACTIVE, "Reactivate a municipality.")
 
 
+def _owner_run(coro_fn: Callable[..., Coroutine[Any, Any, T]]) -> T:
+    """Run ``coro_fn(engine, store, versions)`` with the tables' owner's engine (moving and
+    erasing municipalities, ``tenants/portability.py``)."""
+    from core.files.store import make_store
+    from tenants.portability import owner_engine
+    from tenants.versions import make_versions
+
+    async def main() -> T:
+        settings = get_settings()
+        engine = owner_engine(settings.owner_database_url)
+        versions = make_versions(settings)
+        try:
+            return await coro_fn(engine, make_store(settings), versions)
+        finally:
+            await versions.close()
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@tenants.command("export")
+@click.argument("slug")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the archive [default: SLUG-DATE.usina.zip].",
+)
+@_fail_cleanly
+def tenants_export(slug: str, output: str | None) -> None:
+    """Write everything of a municipality (rows, files, settings, audit trail) to an archive."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from tenants.portability import export_municipality
+
+    path = Path(output or f"{slug}-{datetime.now(UTC):%Y%m%d-%H%M%S}.usina.zip")
+    summary = _owner_run(
+        lambda engine, store, _versions: export_municipality(
+            engine, store, slug, path, by=CLI_PRINCIPAL
+        )
+    )
+    click.echo(
+        f"exported {summary.slug}: {summary.total_rows} rows, {summary.files} files "
+        f"to {path} (sha256 {summary.sha256})"
+    )
+
+
+@tenants.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@_fail_cleanly
+def tenants_import(archive: str) -> None:
+    """Load a municipality from an archive written by `usina tenants export` (at this schema
+    revision or an older one). Its people's earlier tokens are refused: they sign in again."""
+    from pathlib import Path
+
+    from tenants.portability import import_municipality
+    from usina.migrate import revisions
+
+    known = revisions()
+    summary = _owner_run(
+        lambda engine, store, versions: import_municipality(
+            engine, store, Path(archive), by=CLI_PRINCIPAL, revisions=known, versions=versions
+        )
+    )
+    click.echo(f"imported {summary.slug}: {summary.total_rows} rows, {summary.files} files")
+
+
+@tenants.command("delete")
+@click.argument("slug")
+@click.option(
+    "--confirm",
+    "confirmation",
+    metavar="SLUG",
+    help="The slug again, to confirm without a prompt (scripts).",
+)
+@_fail_cleanly
+def tenants_delete(slug: str, confirmation: str | None) -> None:
+    """Erase a municipality: every row, file and audit event of it, and the people who
+    belonged to it alone. A record of the erasure stays at the platform level. Export it
+    first if it should be kept."""
+    from core.errors import BadUserInput
+    from core.i18n import msg
+    from tenants.portability import delete_municipality
+
+    if confirmation is None:
+        confirmation = click.prompt(
+            f"This erases '{slug}' and cannot be undone. Type its slug to confirm",
+            default="",
+            show_default=False,
+        )
+    if confirmation != slug:
+        raise BadUserInput(
+            msg(
+                f"Not confirmed: type '{slug}' to erase it. Nothing was deleted.",
+                f"Sin confirmar: escriba '{slug}' para borrarlo. No se borró nada.",
+                f"Não confirmado: digite '{slug}' para apagá-lo. Nada foi apagado.",
+            ),
+            field="confirm",
+        )
+    summary = _owner_run(
+        lambda engine, store, versions: delete_municipality(
+            engine, store, slug, by=CLI_PRINCIPAL, versions=versions
+        )
+    )
+    for note in summary.notes:
+        click.echo(f"warning: {note}", err=True)
+    click.echo(f"deleted {summary.slug}: {summary.total_rows} rows, {summary.files} files")
+
+
 @main.group()
 def tokens() -> None:
     """Access tokens from the built-in issuer."""

@@ -19,6 +19,9 @@ class FileStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the bytes (a key that is not there is no error)."""
+
 
 def key_for(tenant_id: uuid.UUID, file_id: uuid.UUID) -> str:
     return f"{tenant_id}/{file_id}"
@@ -52,6 +55,9 @@ class LocalFileStore:
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
 
 class S3FileStore:
     """An S3-compatible bucket (AWS S3, MinIO, Ceph's RADOS gateway, ...), through boto3."""
@@ -82,6 +88,9 @@ class S3FileStore:
     def get(self, key: str) -> bytes:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
 
 def make_store(settings: Settings) -> FileStore:

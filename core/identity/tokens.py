@@ -54,6 +54,9 @@ REASONS_ES = {
         "indique el municipio (cabecera X-Tenant o host) cuyo proveedor lo emitió"
     ),
     "The token is expired": "venció",
+    "it was issued before the municipality was restored": (
+        "se emitió antes de que el municipio fuera restaurado"
+    ),
     "claims": "sus datos (claims) no son válidos",
 }
 
@@ -77,6 +80,9 @@ REASONS_PT = {
         "indique o município (cabeçalho X-Tenant ou host) cujo provedor o emitiu"
     ),
     "The token is expired": "expirou",
+    "it was issued before the municipality was restored": (
+        "foi emitido antes de o município ser restaurado"
+    ),
     "claims": "os seus dados (claims) não são válidos",
 }
 

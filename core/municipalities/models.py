@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,3 +35,8 @@ class Municipality(Timestamped, Base):
     #: The origins (``https://gobiernoabierto.villa.gob.ar``) of the municipality's own portals,
     #: allowed to call the API from a browser (CORS); set by its admins, audited.
     portal_origins: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    #: Tokens that speak for the municipality's people (its roles, its API clients, its
+    #: identity providers) and were issued before this instant are refused: set when the
+    #: municipality is imported, so that the people of one it replaces (deleted, then
+    #: restored from an archive) must sign in again.
+    tokens_not_before: Mapped[datetime | None] = mapped_column()

@@ -8,7 +8,6 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from core.db.base import TenantOwned
 from core.models import Base
 from tenants import (
     plugin_activations,  # noqa: F401  (its table)
@@ -26,7 +25,7 @@ def _grant_app_role(connection: Connection) -> None:
     append_only, deletable = [], []
     for mapper in Base.registry.mappers:
         cls = mapper.class_
-        if issubclass(cls, TenantOwned) and cls.__append_only__:
+        if getattr(cls, "__append_only__", False):
             append_only.append(mapper.persist_selectable.description)
         if getattr(cls, "__deletable__", False):
             deletable.append(mapper.persist_selectable.description)

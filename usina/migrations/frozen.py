@@ -42,3 +42,29 @@ def append_only_statements(table: str, dialect: str) -> list[str]:
         f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
         for verb in ("UPDATE", "DELETE")
     ]
+
+
+#: Revision 0014: the tenant-owned append-only tables may lose rows only while their
+#: municipality is being erased, which the transaction declares with
+#: ``set_config('usina.erasing', '<tenant id>', true)``. Anyone may set that name, but only the
+#: tables' owner holds DELETE on them (the app role has SELECT and INSERT), so the app still
+#: cannot delete, and nobody can update.
+ERASABLE_APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION usina_refuse_change_unless_erasing() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND OLD.tenant_id::text = current_setting('usina.erasing', true) THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION 'table % is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END $$
+"""
+
+
+def erasable_append_only_statements(table: str) -> list[str]:
+    """PostgreSQL: ``table``'s append-only trigger, erasable with its municipality."""
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION usina_refuse_change_unless_erasing()",
+    ]
