@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,7 +27,7 @@ from graphql_schema.persisted import PersistedQueries
 from plugins import activation
 from plugins.context import PluginContext
 from plugins.manager import PluginRegistry
-from tenants.access import Resolved
+from tenants.access import Resolved, acting_in, enter_municipality
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.isolation import STATEMENT_TIMEOUT
@@ -35,6 +35,23 @@ from tenants.plugin_activations import PluginActivation, activations
 from tenants.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+
+
+class Routes(dict[tuple[str | int, ...], "Context"]):
+    """Other municipalities' contexts, by the response path of the field they answer under
+    (``graphql_schema/execution.py`` hands them to every field below it)."""
+
+    def find(self, path: Any) -> Context | None:
+        keys: list[str | int] = []
+        while path is not None:
+            keys.append(path.key)
+            path = path.prev
+        keys.reverse()
+        for end in range(len(keys), 0, -1):
+            found = self.get(tuple(keys[:end]))
+            if found is not None:
+                return found
+        return None
 
 
 @dataclass
@@ -66,6 +83,12 @@ class Context:
     files: FileStore | None = field(default=None, kw_only=True)
     #: The municipality's date, read once: one answer has one "today".
     _today: date | None = None
+    #: Other municipalities' contexts, by response path (``bound_to``); empty when the request
+    #: stays in one municipality.
+    routes: Routes = field(default_factory=Routes)
+    #: The request's own context, for the context of another municipality.
+    parent: Context | None = None
+    _others: dict[Any, Context] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
@@ -118,11 +141,47 @@ class Context:
             self.loaders = Loaders(self)  # nothing cached before the change is served after
             self._activations = None
 
+    async def bound_to(self, municipality: Any, path: Sequence[str | int]) -> Context:
+        """The context in which fields of ``municipality`` below ``path`` resolve: this one
+        if the request is bound to it; else one bound to it, made once per request, for a
+        caller who may act there (``tenants.access.acting_in``), whose crossing is audited in
+        that municipality (``platform.bind``). Its reads are its own session's, under its own
+        row-level security: never a query across municipalities."""
+        root = self.parent or self
+        binding = self.binding
+        if binding is not None and binding.tenant_id == municipality.id:
+            return self
+        other = root._others.get(municipality.id)
+        if other is None:
+            principal = await acting_in(root.db, root.principal, municipality)
+            resolved = await enter_municipality(root.uow, principal, municipality)
+            other = Context(
+                request=root.request,
+                response=root.response,
+                db=root.db,
+                settings=root.settings,
+                tokens=root.tokens,
+                plugins=root.plugins,
+                principal=principal,
+                resolved=resolved,
+                db_lock=root.db_lock,  # one statement at a time, per request
+                uow=root.uow,
+                persisted=root.persisted,
+                files=root.files,
+                parent=root,
+            )
+            other.query_cost = root.query_cost
+            root._others[municipality.id] = other
+        root.routes[tuple(path)] = other
+        return other
+
     async def exclusive(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` on the request's session, one at a time, and to its end. When a field
         fails, graphql-core cancels its siblings: a statement cancelled half-way would leave the
         session in a state it can be neither used nor closed in, so a cancelled caller waits for
         its statement to finish (holding the session) before it lets the cancellation through."""
+        if self.parent is not None:  # another municipality's: its connection goes back to
+            work = self._releasing(work)  # the pool between batches (a page may hold many)
         async with self.db_lock:
             task = asyncio.ensure_future(work())
             try:
@@ -130,6 +189,15 @@ class Context:
             except asyncio.CancelledError:
                 await asyncio.wait([task])
                 raise
+
+    def _releasing(self, work: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+        async def then_release() -> T:
+            result = await work()
+            if self._session is not None:
+                await self._session.commit()  # a read: ends the transaction, frees the connection
+            return result
+
+        return then_release
 
     async def plugin_activations(self) -> dict[str, PluginActivation]:
         """The bound municipality's plugin rows (one query per request)."""
@@ -164,6 +232,9 @@ class Context:
         return self._today
 
     async def close(self) -> None:
+        others, self._others = list(self._others.values()), {}
+        for other in others:
+            await other.close()
         if self._session is not None:
             async with self.db_lock:  # after the statement in hand, if any
                 await self._session.close()

@@ -167,7 +167,27 @@ def plain_field(field_def: GraphQLField) -> Plain | PlainObject | None:
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's graphql-core executor; plain leaf fields are read and coerced inline."""
+    """Strawberry's graphql-core executor; plain leaf fields are read and coerced inline.
+
+    Fields below another municipality's node (``municipalities { actionPlans }``) resolve with
+    that municipality's own context: the request context's ``routes`` map a response path to
+    it (``Context.bound_to``), and every field under that path sees it as ``info.context``.
+    """
+
+    def build_resolve_info(
+        self,
+        field_def: GraphQLField,
+        field_nodes: list[Any],
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> Any:
+        info = super().build_resolve_info(field_def, field_nodes, parent_type, path)
+        routes = getattr(self.context_value, "routes", None)
+        if routes:  # empty for every request that stays in one municipality
+            context = routes.find(path.prev)
+            if context is not None:
+                return info._replace(context=context)
+        return info
 
     def execute_fields(
         self,

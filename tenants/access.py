@@ -101,14 +101,7 @@ async def find_municipality(
             ),
             field="X-Tenant",
         )
-    if municipality.status is MunicipalityStatus.SUSPENDED and not principal.is_platform_admin:
-        raise TenantSuspended(
-            msg(
-                f"The municipality '{slug}' is suspended.",
-                f"El municipio '{slug}' está suspendido.",
-                f"O município '{slug}' está suspenso.",
-            )
-        )
+    refuse_if_suspended(municipality, principal)
     return municipality
 
 
@@ -336,6 +329,43 @@ class Authenticator:
             issuer=provider.issuer,
             person_id=person.id,
             email=email if verified else None,
+        )
+
+
+async def acting_in(db: Database, principal: Principal, municipality: Municipality) -> Principal:
+    """``principal`` acting in ``municipality`` from a request bound elsewhere (the
+    consultancy's staff reading across their municipalities): a platform admin anywhere, a
+    consultant where granted (``FORBIDDEN`` elsewhere, ``TENANT_SUSPENDED`` for a suspended
+    one), nobody else."""
+    if principal.is_platform_admin:
+        return principal
+    if principal.role is not Role.CONSULTANT:
+        raise Forbidden(
+            msg(
+                f"You may not act in '{municipality.slug}'.",
+                f"No puede actuar en '{municipality.slug}'.",
+                f"Você não pode atuar em '{municipality.slug}'.",
+            )
+        )
+    async with db.session(None) as session:
+        person_id = principal.person_id
+        if person_id is None:
+            person = await identity.find_person(session, principal.issuer or "", principal.subject)
+            person_id = person.id if person is not None else None
+        if person_id is None or not await identity.is_granted(session, person_id, municipality.id):
+            raise _not_granted()
+    refuse_if_suspended(municipality, principal)
+    return replace(principal, tenant=municipality.slug, person_id=person_id)
+
+
+def refuse_if_suspended(municipality: Municipality, principal: Principal) -> None:
+    if municipality.status is MunicipalityStatus.SUSPENDED and not principal.is_platform_admin:
+        raise TenantSuspended(
+            msg(
+                f"The municipality '{municipality.slug}' is suspended.",
+                f"El municipio '{municipality.slug}' está suspendido.",
+                f"O município '{municipality.slug}' está suspenso.",
+            )
         )
 
 

@@ -41,6 +41,9 @@ class Permission(StrEnum):
     MANAGE_PORTALS = "manage_portals"
     MANAGE_STAFF = "manage_staff"
     MANAGE_MUNICIPALITIES = "manage_municipalities"
+    #: The consultancy's view across municipalities: the list of municipalities, and the
+    #: portfolio of those the caller accompanies.
+    READ_PORTFOLIO = "read_portfolio"
 
 
 #: The consultancy's roles: they act across municipalities (``consultant`` only where granted).

@@ -72,8 +72,10 @@ class MunicipalityQueries:
         )
 
     @strawberry.field(
-        description="Every municipality (platform admins only).",
-        permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)],
+        description="Every municipality (the consultancy's staff: platform admins and "
+        "consultants). Their fields owned by the municipality (actionPlans) are read bound to "
+        "each one the caller may act in, and refused for the others.",
+        permission_classes=[requires(Permission.READ_PORTFOLIO)],
     )
     async def municipalities(
         self, info: Info, first: int | None = None, after: str | None = None

@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.types import Info as StrawberryInfo
 
 from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
-from core.errors import TenantRequired
-from core.i18n import msg
 from core.identity import service as identity
 from core.identity.roles import Role
 from core.municipalities.models import Municipality as MunicipalityRow
@@ -45,9 +44,12 @@ class Municipality(Node):
     )
 
     @strawberry.field(
-        description="Action plans, newest first. The public sees no drafts. Null, with a "
-        "TENANT_REQUIRED error, for a municipality other than the one the request is bound "
-        "to (listing municipalities): its plans are read bound to it."
+        description="Action plans, newest first. The public sees no drafts. For a "
+        "municipality other than the one the request is bound to (listing municipalities), "
+        "they are read bound to that municipality, as a caller who may act there (a platform "
+        "admin, or a consultant it was granted to; audited there as platform.bind); anyone "
+        "else gets null with FORBIDDEN (TENANT_SUSPENDED for a suspended one), never an empty "
+        "list."
     )
     async def action_plans(
         self,
@@ -56,19 +58,10 @@ class Municipality(Node):
         after: str | None = None,
         status: list[ActionPlanStatus] | None = None,
     ) -> Connection[ActionPlan] | None:
-        bound = info.context.binding
-        if bound is None or bound.tenant_id != self.row.id:
-            # Never an empty list for another municipality's plans: its rows are read only
-            # bound to it (row-level security would hide them, a silently wrong answer).
-            raise TenantRequired(
-                msg(
-                    f"Read the plans of '{self.row.slug}' bound to it (X-Tenant: {self.row.slug}).",
-                    f"Lea los planes de '{self.row.slug}' con la solicitud dirigida a ese "
-                    f"municipio (X-Tenant: {self.row.slug}).",
-                    f"Leia os planos de '{self.row.slug}' com a solicitação dirigida a esse "
-                    f"município (X-Tenant: {self.row.slug}).",
-                ),
-                field="actionPlans",
+        context = await info.context.bound_to(self.row, info.path.as_list())
+        if context is not info.context:
+            info = StrawberryInfo(
+                _raw_info=info._raw_info._replace(context=context), _field=info._field
             )
         return await plans_connection(info, self.row.id, first, after, status)
 

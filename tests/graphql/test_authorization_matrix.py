@@ -125,7 +125,10 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
     "apiClients": ("{ apiClients(first: 1) { totalCount } }", ADMINS),
     "identityProviders": ("{ identityProviders { issuer } }", ADMINS),
     "consultantGrants": ("{ consultantGrants { person { subject } } }", ADMINS),
-    "municipalities": ("{ municipalities(first: 1) { totalCount } }", PLATFORM),
+    "municipalities": (
+        "{ municipalities(first: 1) { totalCount } }",
+        {"consultant", "platform_admin"},
+    ),
     "jobs": ("{ jobs(first: 1, status: [FAILED]) { totalCount } }", EDITORS),
     "webhooks": ("{ webhooks { url } }", ADMINS),
     "webhookEvents": ("{ webhookEvents }", EVERYONE),

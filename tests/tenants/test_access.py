@@ -5,13 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from core.audit.models import AuditEvent
 from core.errors import BadUserInput, Forbidden
 from core.identity.principal import ANONYMOUS, Principal
 from core.identity.roles import Role
 from core.identity.tokens import TokenService
+from core.plans import service as plans
 from tenants.access import requested_slug, slug_from_host
-from tests.factories import World, error_codes, gql
+from tenants.context import TenantBinding
+from tenants.database import Database
+from tests.factories import (
+    END,
+    GRANTED_CONSULTANT,
+    START,
+    SYSTEM,
+    World,
+    error_codes,
+    gql,
+    new_municipality,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,39 +120,83 @@ async def test_platform_admin_lists_municipalities_without_binding(
     assert len(slugs) == page["totalCount"]
 
 
-async def test_other_municipalities_plans_are_refused_never_silently_empty(
+LISTING = """query($after: String) { municipalities(first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  nodes { slug actionPlans(first: 5) { nodes { title commitments(first: 5) {
+    nodes { title milestones(first: 5) { nodes { title } } } } } } } } }"""
+
+
+async def listing(client: Any, token: str, tenant: str | None) -> list[tuple[dict, list]]:
+    """Every page of the listing (the database holds other tests' municipalities too): each
+    page's nodes and errors."""
+    pages, after = [], None
+    while True:
+        result = await gql(client, LISTING, {"after": after}, token=token, tenant=tenant)
+        page = result["data"]["municipalities"]
+        pages.append((page, result.get("errors") or []))
+        if not page["pageInfo"]["hasNextPage"]:
+            return pages
+        after = page["pageInfo"]["endCursor"]
+
+
+async def bind_events(db: Database, tenant: Any, subject: str) -> int:
+    async with db.session(tenant.binding) as session:
+        found = await session.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "platform.bind", AuditEvent.actor_subject == subject)
+        )
+        return int(found.scalar_one())
+
+
+async def test_staff_read_each_municipalitys_plans_bound_to_it_and_never_silently_empty(
+    client: Any, db: Database, world: World, tokens: TokenService
+) -> None:
+    """Issue 17, point 1: a platform admin (bound to A) and a consultant granted A and B list
+    municipalities with their plans. Each municipality's plans, commitments and milestones come
+    back as that municipality's (read bound to it: its drafts too, for the staff); for the
+    consultant, a municipality not granted answers FORBIDDEN, never an empty list; and each
+    crossing is in that municipality's audit trail."""
+    elsewhere = await new_municipality(db, "ajena")
+    async with db.session(TenantBinding(elsewhere.id, elsewhere.slug, sees_drafts=True)) as s:
+        await plans.create(
+            s, SYSTEM, plans.PlanData(title="Plan ajeno", start_date=START, end_date=END)
+        )
+    expected = {t.slug: {f"Plan {p}", f"Borrador {p}"} for t, p in ((world.a, "a"), (world.b, "b"))}
+    root = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    consultant = tokens.issue(subject=GRANTED_CONSULTANT, role="consultant", tenant=None)
+    before = {who: await bind_events(db, world.b, who) for who in ("root", GRANTED_CONSULTANT)}
+    for token, bound, who in ((root, world.a.slug, "root"), (consultant, None, GRANTED_CONSULTANT)):
+        seen: dict[str, Any] = {}
+        for page, errors in await listing(client, token, bound):
+            refused = {page["nodes"][e["path"][2]]["slug"]: e for e in errors}
+            for node in page["nodes"]:
+                seen[node["slug"]] = node["actionPlans"]
+                if node["actionPlans"] is None:
+                    assert refused[node["slug"]]["extensions"]["code"] == "FORBIDDEN", errors
+            if who == "root":
+                assert errors == []  # a platform admin may act anywhere
+        for slug, titles in expected.items():
+            plans_seen = seen[slug]["nodes"]
+            assert {p["title"] for p in plans_seen} == titles, (who, slug)
+            published = next(p for p in plans_seen if not p["title"].startswith("Borrador"))
+            (commitment,) = published["commitments"]["nodes"]
+            assert commitment["title"] == f"Compromiso {slug.split('-')[0]}"
+            assert [m["title"] for m in commitment["milestones"]["nodes"]] == ["Hito"]
+        if who == "root":
+            assert {p["title"] for p in seen[elsewhere.slug]["nodes"]} == {"Plan ajeno"}
+        else:
+            assert seen[elsewhere.slug] is None  # refused: not granted
+    # Each crossing into B left its trace in B (A is the admin's own binding: one event too).
+    after = {who: await bind_events(db, world.b, who) for who in ("root", GRANTED_CONSULTANT)}
+    assert after["root"] == before["root"] + 1
+    assert after[GRANTED_CONSULTANT] == before[GRANTED_CONSULTANT] + 1
+
+
+async def test_municipal_roles_may_not_list_municipalities(
     client: Any, world: World, tokens: TokenService
 ) -> None:
-    """A platform admin bound to A lists municipalities with their plans: A's come back; every
-    other municipality's answer TENANT_REQUIRED for its plans (read bound to it), and no node
-    carries an empty list that would pass for "no plans" (issue 17, point 1)."""
-    admin = tokens.issue(subject="root", role="platform_admin", tenant=None)
-    seen_a, after = False, None
-    while True:  # every page: the database holds other tests' municipalities too
-        result = await gql(
-            client,
-            "query($after: String) { municipalities(first: 100, after: $after) { nodes { slug "
-            "actionPlans(first: 5) { nodes { title } } } pageInfo { hasNextPage endCursor } } }",
-            {"after": after},
-            token=admin,
-            tenant=world.a.slug,
-        )
-        page = result["data"]["municipalities"]
-        refused = [
-            e for e in result.get("errors") or [] if e["extensions"]["code"] == "TENANT_REQUIRED"
-        ]
-        others = [n for n in page["nodes"] if n["slug"] != world.a.slug]
-        assert len(refused) == len(others) == len(result.get("errors") or [])
-        assert all(n["actionPlans"] is None for n in others)
-        for error in refused:
-            slug = page["nodes"][error["path"][2]]["slug"]
-            assert f"X-Tenant: {slug}" in error["message"]
-        for node in page["nodes"]:
-            if node["slug"] == world.a.slug:
-                seen_a = True
-                titles = {n["title"] for n in node["actionPlans"]["nodes"]}
-                assert titles == {"Plan a", "Borrador a"}  # a platform admin sees drafts
-        if not page["pageInfo"]["hasNextPage"]:
-            break
-        after = page["pageInfo"]["endCursor"]
-    assert seen_a
+    for role in ("tenant_admin", "editor"):
+        token = tokens.issue(subject=f"{role}-a", role=role, tenant=world.a.slug)
+        result = await gql(client, LISTING, {"after": None}, token=token)
+        assert error_codes(result) == ["FORBIDDEN"]
