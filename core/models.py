@@ -26,6 +26,7 @@ from core.municipalities.models import Municipality
 from core.notifications.models import Delivery, ParticipantContact, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan, PlanVersion
+from core.portfolio.models import MunicipalitySummary
 from core.progress.models import ProgressReport
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "Membership",
     "Milestone",
     "Municipality",
+    "MunicipalitySummary",
     "ParticipantContact",
     "Person",
     "PlanVersion",

@@ -44,6 +44,7 @@ from graphql_schema.plugins.mutations import PluginMutations
 from graphql_schema.plugins.queries import PluginQueries
 from graphql_schema.plugins.types import RequirePlugin
 from graphql_schema.portals.mutations import PortalMutations
+from graphql_schema.portfolio import PortfolioQueries
 from graphql_schema.scalars import OVERRIDES
 from plugins.manager import PluginRegistry, make_plugin_manager
 
@@ -51,6 +52,7 @@ SDL_PATH = Path(__file__).parent / "schema.graphql"
 
 CORE_QUERIES: tuple[type, ...] = (
     MunicipalityQueries,
+    PortfolioQueries,
     ActorQueries,
     PluginQueries,
     DiagnosticQueries,

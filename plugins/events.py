@@ -42,11 +42,14 @@ def unit_of_work(
     listeners: Iterable[Listener] = (),
     versions: DataVersions | None = None,
 ) -> UnitOfWork:
-    """The unit of work every composition root builds: plugins hear of every commit, and
+    """The unit of work every composition root builds: the municipality's portfolio summary is
+    recomputed after each commit that changed its content, plugins hear of every commit, and
     every process of the deployment learns its data version."""
+    from plugins.portfolio import portfolio_listener
+
     return UnitOfWork(
         db=db,
         dispatcher=dispatcher,
-        listeners=(plugin_listener(registry), *listeners),
+        listeners=(portfolio_listener(db, registry), plugin_listener(registry), *listeners),
         versions=versions,
     )

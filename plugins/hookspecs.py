@@ -114,3 +114,17 @@ def on_event(event: DomainEvent) -> None:
     Called after the change is committed, only for plugins the event's municipality has
     enabled. Return value ignored. An exception is logged and does not undo the change.
     """
+
+
+@hookspec
+async def cocreation_checklist(
+    session: Any, plan_id: Any, settings: Any, today: Any
+) -> tuple[int, int] | None:
+    """The plan's co-creation checklist as ``(met, total)``, for the consultancy's portfolio.
+
+    Called inside the transaction of every change of the municipality's content (the unit of
+    work keeps its summary current), with the session bound to it and seeing its drafts;
+    ``settings`` maps each enabled plugin's name to its settings; ``today`` is a ``date``.
+    Return ``None`` if the plugin keeps no checklist. Keep it to a few statements: it runs on
+    every write.
+    """

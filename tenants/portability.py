@@ -767,6 +767,8 @@ async def delete_municipality(
         for statement in triggers:
             await conn.exec_driver_sql(statement)
         summary.rows["people"] = await _erase_people(conn, people, issuers)
+        summaries = _table("municipality_summaries")  # the portfolio's figures of it
+        await conn.execute(delete(summaries).where(summaries.c.municipality_id == municipality_id))
         await conn.execute(
             delete(_table("municipalities")).where(_table("municipalities").c.id == municipality_id)
         )

@@ -348,6 +348,19 @@ def tenants_import(archive: str) -> None:
             engine, store, Path(archive), by=CLI_PRINCIPAL, revisions=known, versions=versions
         )
     )
+
+    async def summarize(uow: Any) -> None:  # its line in the consultancy's portfolio
+        from core.municipalities import service as municipalities
+        from plugins.manager import make_plugin_manager
+        from plugins.portfolio import refresh
+        from tenants.context import TenantBinding
+
+        async with uow.db.session(None) as session:
+            municipality = await municipalities.get_by_slug(session, summary.slug)
+        binding = TenantBinding(municipality.id, municipality.slug, sees_drafts=True)
+        await refresh(uow.db, make_plugin_manager(), binding)
+
+    _run(summarize)
     click.echo(f"imported {summary.slug}: {summary.total_rows} rows, {summary.files} files")
 
 

@@ -21,6 +21,7 @@ def test_every_hook_has_a_docstring_and_a_section_in_the_guide() -> None:
     guide = (REPO / "docs" / "plugins.md").read_text()
     assert HOOKS == [
         "check_plan_transition",
+        "cocreation_checklist",
         "on_event",
         "register_channel_kinds",
         "register_frameworks",

@@ -39,6 +39,8 @@ REPORT = (
 EXPORT = (
     "mutation($p: ID!) { exportActionPlan(input: {actionPlanId: $p, format: CSV}) { job { id } } }"
 )
+PORTFOLIO = """{ portfolio(first: 10) { nodes { municipality { slug }
+  plan { title progress } delayedMilestones openChannels checklist { met total } } } }"""
 JOB = "query($id: ID!) { node(id: $id) { ... on Job { status downloadUrl } } }"
 AUDIT = """query($after: String) { auditEvents(first: 100, after: $after) {
   pageInfo { hasNextPage endCursor }
@@ -96,16 +98,20 @@ class Portal:
     def __init__(self, url: str, http: httpx.Client) -> None:
         self.url, self.http = url, http
 
-    def post(self, query: str, token: str | None = None, **variables: Any) -> httpx.Response:
-        headers = {"X-Tenant": "demo"}
+    def post(
+        self, query: str, token: str | None = None, *, tenant: str | None = "demo", **variables: Any
+    ) -> httpx.Response:
+        headers = {"X-Tenant": tenant} if tenant else {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return self.http.post(
             self.url, json={"query": query, "variables": variables}, headers=headers
         )
 
-    def ask(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
-        answer = self.post(query, token, **variables)
+    def ask(
+        self, query: str, token: str | None = None, *, tenant: str | None = "demo", **variables: Any
+    ) -> dict[str, Any]:
+        answer = self.post(query, token, tenant=tenant, **variables)
         body: dict[str, Any] = answer.json()
         assert answer.status_code == 200 and "errors" not in body, body
         return body
@@ -175,6 +181,11 @@ def test_an_operator_moves_the_demo_out_and_back_while_portals_read_it(
         portal.ask(REPORT, admin, m=milestone, f=file_id)
         job, exported = portal.export(admin, plan["id"])
         before = {"portal": portal.ask(PORTAL), "audit": portal.audit(admin)}
+        root = usina(
+            env, "tokens", "issue", "--role", "platform_admin", "--subject", "root"
+        ).stdout.strip()
+        line = portal.ask(PORTFOLIO, root, tenant=None)["data"]["portfolio"]["nodes"]
+        assert [n["municipality"]["slug"] for n in line] == ["demo"]
 
         # Out: the archive, then the erasure (refused until confirmed).
         said = usina(env, "tenants", "export", "demo", "--output", str(archive)).stdout
@@ -190,6 +201,7 @@ def test_an_operator_moves_the_demo_out_and_back_while_portals_read_it(
         for who in (None, admin):
             status, code, _ = portal.refusal(PORTAL, who)
             assert (status, code) == (404, "TENANT_UNKNOWN")
+        assert portal.ask(PORTFOLIO, root, tenant=None)["data"]["portfolio"]["nodes"] == []
         gone = usina(env, "tenants", "export", "demo", code=4)
         assert gone.stderr.startswith("error: TENANT_UNKNOWN")
 
@@ -203,6 +215,7 @@ def test_an_operator_moves_the_demo_out_and_back_while_portals_read_it(
         time.sleep(1.0)  # tokens of the import's own second are refused too
         fresh = token()
         assert unsigned(portal.ask(PORTAL)) == unsigned(before["portal"])
+        assert portal.ask(PORTFOLIO, root, tenant=None)["data"]["portfolio"]["nodes"] == line
         assert portal.audit(fresh) == before["audit"]
         assert portal.download(fresh, job) == exported  # the export kept
         assert portal.export(fresh, plan["id"])[1] == exported  # and made again

@@ -480,7 +480,15 @@ async def test_an_archive_of_an_older_schema_loads_with_the_new_columns_defaults
         )
     binding = TenantBinding(uuid.UUID(str(municipality_id)), made["slug"], sees_drafts=True)
     async with db.session(binding) as session:
-        public = list((await session.execute(text("SELECT public FROM commitments"))).scalars())
+        public = list(
+            (
+                await session.execute(
+                    select(Commitment.__table__.c.public).where(
+                        Commitment.__table__.c.tenant_id == binding.tenant_id
+                    )
+                )
+            ).scalars()
+        )
     assert public and all(public)  # the column's default, as migration 0013 left old rows
     # And the portal reads it like any other municipality.
     answer = await gql(client, PORTAL, tenant=made["slug"])

@@ -12,10 +12,11 @@ as unverified in the framework's description.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from plugins.builtin.ogp_irm.checklist import ChecklistQuery
+from plugins.builtin.ogp_irm.checklist import ChecklistQuery, checks
 from usina import (
     Criterion,
     DerivationInput,
@@ -195,3 +196,18 @@ def register_frameworks() -> Sequence[FrameworkSpec]:
 @hookimpl
 def register_graphql() -> Sequence[GraphQLContribution]:
     return [GraphQLContribution(name="ogp_irm", query=ChecklistQuery)]
+
+
+@hookimpl
+async def cocreation_checklist(
+    session: Any, plan_id: Any, settings: Mapping[str, Mapping[str, Any]], today: Any
+) -> tuple[int, int] | None:
+    own = settings.get("ogp_irm", {})
+    found = await checks(
+        session,
+        plan_id,
+        min_days=int(own.get("min_consultation_days", 14)),
+        meetings_per_year=int(own.get("forum_meetings_per_year", 2)),
+        today=today,
+    )
+    return sum(check.met for check in found), len(found)

@@ -1,0 +1,1 @@
+"""The consultancy's portfolio: one summary row per municipality, kept by the unit of work."""
