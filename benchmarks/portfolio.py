@@ -51,13 +51,17 @@ SELECT gen_random_uuid(), 'town-' || n, 'Town ' || n, m.country, m.region, m.pop
 FROM municipalities m, generate_series(1, :count) AS n WHERE m.slug = 'demo'
 """
 CLONE_SUMMARIES = """
-INSERT INTO municipality_summaries
+INSERT INTO municipality_summaries (municipality_id, data_version, computed_at, plan_id,
+  plan_title, plan_status, plan_progress, plan_completion, commitments_by_level,
+  open_milestones, open_due_dates, completed_milestones, last_report_at, diagnostic_instrument,
+  diagnostic_first_score, diagnostic_latest_score, diagnostic_latest_on, checklist_met,
+  checklist_total, channel_windows, unanswered_contributions)
 SELECT t.id, s.data_version, s.computed_at, s.plan_id, s.plan_title, s.plan_status,
   (s.plan_progress + (random() * 40 - 20))::float, s.plan_completion, s.commitments_by_level,
-  s.open_milestones, s.completed_milestones, s.last_report_at - (random() * interval '60 days'),
-  s.diagnostic_instrument, s.diagnostic_first_score, s.diagnostic_latest_score,
-  s.diagnostic_latest_on, s.checklist_met, s.checklist_total, s.channel_windows,
-  s.unanswered_contributions
+  s.open_milestones, s.open_due_dates, s.completed_milestones,
+  s.last_report_at - (random() * interval '60 days'), s.diagnostic_instrument,
+  s.diagnostic_first_score, s.diagnostic_latest_score, s.diagnostic_latest_on, s.checklist_met,
+  s.checklist_total, s.channel_windows, s.unanswered_contributions
 FROM municipality_summaries s JOIN municipalities d ON d.id = s.municipality_id AND d.slug = 'demo',
   municipalities t WHERE t.slug LIKE 'town-%'
 """

@@ -23,7 +23,7 @@ from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.notifications.participants import CONFIRM_PATH, UNSUBSCRIBE_PATH
 from core.settings import Settings, get_settings
-from graphql_schema import files, health, ide, notices, oauth
+from graphql_schema import files, health, ide, notices, oauth, portfolio_export
 from graphql_schema.authentication import RETRY_AFTER, Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
@@ -186,6 +186,7 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
+            Route("/portfolio.{fmt}", portfolio_export.endpoint(database)),
             Route("/open-data/{slug}/catalog.jsonld", open_data.endpoint(open_data.catalog)),
             Route(
                 "/open-data/{slug}/plans/{plan_id}.{fmt}",

@@ -8,17 +8,18 @@ municipality's own time zone. Filtering, sorting and paging happen on those figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.enums import ActionPlanStatus, CompletionLevel
 from core.errors import BadUserInput
 from core.i18n import msg
+from core.identity.principal import Principal
 from core.identity.roles import Permission, Role
 from core.ids import to_global_id
 from core.portfolio import service as portfolio
@@ -124,42 +125,48 @@ class PortfolioFilter:
     )
 
 
-@dataclass
 class _Line:
-    """One municipality's figures, cheap enough to compute for every municipality (filtering
-    and sorting need them); the GraphQL objects are built for the page only."""
+    """One municipality's figures, computed when a filter, the order or the page asks for
+    them: a thousand municipalities are filtered and sorted, fifty are shown."""
 
-    row: Any
-    summary: Any  # core.portfolio.service.summaries's namespace, or None
-    today: date
-    delayed: list[portfolio.Due]
-    due: list[portfolio.Due]
-    figures: dict[str, Any]
+    def __init__(self, row: Any, summary: Any, now: datetime) -> None:
+        self.row, self.summary, self.now = row, summary, now
+        self.today = now.astimezone(_zone(row.timezone)).date()
+        self._figures: dict[str, Any] = {}
 
+    def figure(self, name: str) -> Any:
+        if name not in self._figures:
+            self._figures[name] = self._compute(name)
+        return self._figures[name]
 
-def _line(row: Any, summary: Any, now: datetime) -> _Line:
-    today = now.astimezone(_zone(row.timezone)).date()
-    figures: dict[str, Any] = {"name": row.name, "country": row.country, "delayed": 0}
-    if summary is None:  # not summarised yet: no change since the portfolio existed
-        return _Line(row, None, today, [], [], figures)
-    delayed = portfolio.delayed(summary, today)
-    due = portfolio.next_due(summary, today)
-    first, latest = summary.diagnostic_first_score, summary.diagnostic_latest_score
-    figures |= {
-        "plan_status": summary.plan_status.value if summary.plan_status else None,
-        "plan_progress": summary.plan_progress,
-        "delayed": len(delayed),
-        "silent_days": portfolio.days_since(summary.last_report_at, today),
-        "next_due": due[0].due_on if due else None,
-        "diagnostic_score": latest,
-        "diagnostic_change": round(latest - first, 2)
-        if latest is not None and first is not None
-        else None,
-        "checklist_met": summary.checklist_met if summary.checklist_total is not None else None,
-        "open_channels": portfolio.open_channels(summary, now),
-        "unanswered": summary.unanswered_contributions,
-    }
-    return _Line(row, summary, today, delayed, due, figures)
+    def _compute(self, name: str) -> Any:
+        row, summary = self.row, self.summary
+        if name in ("name", "country"):
+            return getattr(row, name)
+        if summary is None:  # not summarised yet: no change since the portfolio existed
+            return 0 if name == "delayed" else None
+        if name == "plan_status":
+            return summary.plan_status.value if summary.plan_status else None
+        if name == "plan_progress":
+            return summary.plan_progress
+        if name == "delayed":
+            return portfolio.delayed_count(summary, self.today)
+        if name == "silent_days":
+            return portfolio.days_since(summary.last_report_at, self.today)
+        if name == "next_due":
+            return portfolio.next_due_on(summary, self.today)
+        if name == "diagnostic_score":
+            return summary.diagnostic_latest_score
+        if name == "diagnostic_change":
+            first, latest = summary.diagnostic_first_score, summary.diagnostic_latest_score
+            return None if first is None or latest is None else round(latest - first, 2)
+        if name == "checklist_met":
+            return summary.checklist_met if summary.checklist_total is not None else None
+        if name == "open_channels":
+            return portfolio.open_channels(summary, self.now)
+        if name == "unanswered":
+            return summary.unanswered_contributions
+        raise KeyError(name)
 
 
 _ZONES: dict[str, ZoneInfo] = {}
@@ -173,7 +180,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _entry(line: _Line) -> PortfolioEntry:
-    summary, figures = line.summary, line.figures
+    summary = line.summary
     municipality = from_row(Municipality, line.row)
     if summary is None:
         return PortfolioEntry(
@@ -197,7 +204,7 @@ def _entry(line: _Line) -> PortfolioEntry:
             instrument=summary.diagnostic_instrument,
             first_score=summary.diagnostic_first_score or 0.0,
             latest_score=summary.diagnostic_latest_score or 0.0,
-            change=figures["diagnostic_change"] or 0.0,
+            change=line.figure("diagnostic_change") or 0.0,
             latest_on=summary.diagnostic_latest_on or line.today,
         )
     checklist = None
@@ -207,16 +214,16 @@ def _entry(line: _Line) -> PortfolioEntry:
         municipality=municipality,
         plan=plan,
         commitments_by_level=_levels(summary.commitments_by_level),
-        delayed_milestones=len(line.delayed),
+        delayed_milestones=line.figure("delayed"),
         next_due_milestones=[
             DueMilestone(commitment_code=d.commitment_code, title=d.title, due_on=d.due_on)
-            for d in line.due
+            for d in portfolio.next_due(summary, line.today)
         ],
         last_report_at=summary.last_report_at,
-        days_since_last_report=figures["silent_days"],
+        days_since_last_report=line.figure("silent_days"),
         diagnostic=diagnostic,
         checklist=checklist,
-        open_channels=figures["open_channels"],
+        open_channels=line.figure("open_channels"),
         unanswered_contributions=summary.unanswered_contributions,
         summarized_at=summary.computed_at,
     )
@@ -231,19 +238,18 @@ def _levels(counts: dict[str, Any]) -> list[LevelCount]:
 def _keep(line: _Line, where: PortfolioFilter | None) -> bool:
     if where is None:
         return True
-    figures = line.figures
-    if where.countries is not None and figures["country"] not in {
+    if where.countries is not None and line.figure("country") not in {
         c.upper() for c in where.countries
     }:
         return False
-    if where.plan_statuses is not None and figures.get("plan_status") not in {
+    if where.plan_statuses is not None and line.figure("plan_status") not in {
         status.value for status in where.plan_statuses
     }:
         return False
-    if where.has_delays is not None and (figures["delayed"] > 0) != where.has_delays:
+    if where.has_delays is not None and (line.figure("delayed") > 0) != where.has_delays:
         return False
     if where.silent_for_days is not None:
-        silent = figures.get("silent_days")
+        silent = line.figure("silent_days")
         if silent is not None and silent < where.silent_for_days:
             return False
     return True
@@ -263,11 +269,30 @@ def _check(where: PortfolioFilter | None) -> None:
 
 def _sorted(lines: list[_Line], order: PortfolioOrder, descending: bool) -> list[_Line]:
     key = order.value
-    by_name = sorted(lines, key=lambda line: (line.figures["name"], line.row.slug))
-    present = [line for line in by_name if line.figures.get(key) is not None]
-    absent = [line for line in by_name if line.figures.get(key) is None]
-    present.sort(key=lambda line: line.figures[key], reverse=descending)  # names break ties
+    by_name = sorted(lines, key=lambda line: (line.row.name, line.row.slug))
+    present = [line for line in by_name if line.figure(key) is not None]
+    absent = [line for line in by_name if line.figure(key) is None]
+    present.sort(key=lambda line: line.figure(key), reverse=descending)  # names break ties
     return present + absent
+
+
+async def portfolio_lines(
+    session: AsyncSession,
+    principal: Principal,
+    where: PortfolioFilter | None,
+    order: PortfolioOrder,
+    descending: bool,
+) -> list[_Line]:
+    """The municipalities ``principal`` accompanies (a platform admin: all; a consultant: those
+    granted), filtered and sorted: one statement."""
+    _check(where)
+    consultant = (
+        (principal.issuer or "", principal.subject) if principal.role is Role.CONSULTANT else None
+    )
+    rows = await portfolio.summaries(session, consultant)
+    now = datetime.now(UTC)
+    lines = [line for line in (_Line(r, s, now) for r, s in rows) if _keep(line, where)]
+    return _sorted(lines, order, descending)
 
 
 @strawberry.type
@@ -304,15 +329,9 @@ class PortfolioQueries:
                 field="first",
             )
         start = int(decode_cursor(after, (int,))[0]) + 1 if after else 0
-        consultant = (
-            (principal.issuer or "", principal.subject)
-            if principal.role is Role.CONSULTANT
-            else None
+        lines = await context.exclusive(
+            lambda: portfolio_lines(context.session, principal, filter, order_by, descending)
         )
-        rows = await context.exclusive(lambda: portfolio.summaries(context.session, consultant))
-        now = datetime.now(UTC)
-        lines = [line for line in (_line(r, s, now) for r, s in rows) if _keep(line, filter)]
-        lines = _sorted(lines, order_by, descending)
         page = lines[start : start + first]
         edges = [Edge(node=_entry(line), key=(start + i,)) for i, line in enumerate(page)]
         total = len(lines)

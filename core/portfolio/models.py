@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, utcnow
@@ -46,6 +46,9 @@ class MunicipalitySummary(Base):
     #: The current plan's milestones neither completed nor cancelled, by end date:
     #: ``[["2026-03-31", "C1", "Ordenanza aprobada"], ...]``.
     open_milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    #: Their end dates alone, sorted, comma-separated (``2026-03-31,2026-06-30``): what the
+    #: portfolio needs of every municipality to count delays, without decoding JSON.
+    open_due_dates: Mapped[str] = mapped_column(Text, default="")
     #: Milestones completed, with when their completing report came: ``[["C1", "...",
     #: "2026-03-02T10:00:00+00:00"], ...]`` (the weekly digest's "newly completed").
     completed_milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -10,15 +10,16 @@ summary of the newest data version.
 
 from __future__ import annotations
 
+import bisect
+import json
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,6 +91,7 @@ async def compute(
         "plan_completion": None,
         "commitments_by_level": {},
         "open_milestones": [],
+        "open_due_dates": "",
         "completed_milestones": [],
         "checklist_met": None,
         "checklist_total": None,
@@ -182,6 +184,7 @@ async def _plan_figures(
         "plan_completion": rollup.completion_level(plan_progress),
         "commitments_by_level": dict(sorted(levels.items())),
         "open_milestones": sorted(open_milestones),
+        "open_due_dates": ",".join(sorted(due for due, _, _ in open_milestones)),
         "completed_milestones": completed,
         "channel_windows": [[w.opens_at.isoformat(), w.closes_at.isoformat()] for w in windows],
         "unanswered_contributions": int(unanswered or 0),
@@ -253,29 +256,59 @@ class Due:
     title: str
 
 
-def open_milestones(summary: Any) -> list[Due]:
-    return [Due(date.fromisoformat(d), code, title) for d, code, title in summary.open_milestones]
-
-
-def delayed(summary: Any, today: date) -> list[Due]:
-    """Open milestones past their end date (``Milestone.is_delayed_on``'s rule)."""
-    return [m for m in open_milestones(summary) if m.due_on < today]
+def delayed_count(summary: Any, today: date) -> int:
+    """Open milestones past their end date (``Milestone.is_delayed_on``'s rule), counted on the
+    sorted ISO dates (which sort as the dates do): no JSON to decode."""
+    dates = summary.open_due_dates.split(",") if summary.open_due_dates else []
+    return bisect.bisect_left(dates, today.isoformat())
 
 
 def next_due(summary: Any, today: date, count: int = 3) -> list[Due]:
-    return [m for m in open_milestones(summary) if m.due_on >= today][:count]
+    day = today.isoformat()
+    return [
+        Due(date.fromisoformat(d), code, title)
+        for d, code, title in summary.open_milestones
+        if d >= day
+    ][:count]
+
+
+def next_due_on(summary: Any, today: date) -> str | None:
+    """The ISO date of the next open milestone due from today, if any."""
+    dates = summary.open_due_dates.split(",") if summary.open_due_dates else []
+    at = bisect.bisect_left(dates, today.isoformat())
+    return dates[at] if at < len(dates) else None
 
 
 def open_channels(summary: Any, now: datetime) -> int:
-    return sum(
-        1
-        for opens, closes in summary.channel_windows
-        if datetime.fromisoformat(opens) <= now < datetime.fromisoformat(closes)
-    )
+    """Channels open at ``now`` (UTC ISO timestamps compare as the instants do)."""
+    moment = now.astimezone(UTC).isoformat()
+    return sum(1 for opens, closes in summary.channel_windows if opens <= moment < closes)
 
 
 def days_since(moment: datetime | None, today: date) -> int | None:
     return None if moment is None else (today - moment.date()).days
+
+
+#: The summary's JSON columns, read as text and decoded only when a figure needs them.
+LAZY_JSON = ("commitments_by_level", "open_milestones", "completed_milestones", "channel_windows")
+
+
+class SummaryRow:
+    """A summary as the portfolio reads it: plain attributes, JSON decoded on first use."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # only for the JSON ones not decoded yet
+        raw = self.__dict__.get(f"_json_{name}", _MISSING)
+        if raw is _MISSING:
+            raise AttributeError(name)
+        value = json.loads(raw) if raw is not None else None
+        setattr(self, name, value)
+        return value
+
+
+_MISSING = object()
 
 
 async def summaries(
@@ -290,9 +323,15 @@ async def summaries(
     from core.municipalities.models import Municipality
 
     towns, lines = Municipality.__table__, MunicipalitySummary.__table__
-    names = [column.name for column in lines.c]
+    names = [column.name for column in lines.c if column.name not in LAZY_JSON]
+    summary_columns = [
+        cast(column, Text).label(f"summary__json_{column.name}")
+        if column.name in LAZY_JSON
+        else column.label(f"summary_{column.name}")
+        for column in lines.c
+    ]
     statement = (
-        select(*towns.c, *(column.label(f"summary_{column.name}") for column in lines.c))
+        select(*towns.c, *summary_columns)
         .select_from(towns.outerjoin(lines, lines.c.municipality_id == towns.c.id))
         .order_by(towns.c.slug)
     )
@@ -309,6 +348,8 @@ async def summaries(
         values = row._mapping
         summary = None
         if values["summary_municipality_id"] is not None:
-            summary = SimpleNamespace(**{name: values[f"summary_{name}"] for name in names})
+            fields = {name: values[f"summary_{name}"] for name in names}
+            fields |= {f"_json_{name}": values[f"summary__json_{name}"] for name in LAZY_JSON}
+            summary = SummaryRow(fields)
         out.append((row, summary))
     return out

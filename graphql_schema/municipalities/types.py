@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import strawberry
@@ -9,11 +10,13 @@ from core.enums import ActionPlanStatus, Locale, MunicipalityStatus
 from core.identity import service as identity
 from core.identity.roles import Role
 from core.municipalities.models import Municipality as MunicipalityRow
+from core.portfolio import series
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
 from graphql_schema.loaders import PLANS
 from graphql_schema.plans.types import ActionPlan
 from graphql_schema.relay import Connection, Node
+from graphql_schema.rows import from_row
 
 
 async def plans_connection(
@@ -25,6 +28,38 @@ async def plans_connection(
 ) -> Connection[ActionPlan]:
     filters = (("status", tuple(sorted(status))),) if status else ()
     return await connection(info, PLANS, ActionPlan, tenant_id, first, after, filters)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="A validated diagnostic's overall score.")
+class ScorePoint:
+    assessed_on: date
+    instrument: str
+    title: str
+    score: float
+
+
+@strawberry.type(description="A plan's progress at the end of a month.")
+class MonthProgress:
+    month: str = strawberry.field(description="YYYY-MM.")
+    progress: float = strawberry.field(description="0..100, as of the month's last day (UTC).")
+
+
+@strawberry.type(description="A plan's progress, month by month, from its start to today.")
+class PlanProgressSeries:
+    plan: ActionPlan
+    months: list[MonthProgress]
+
+
+@strawberry.type(
+    description="The municipality over time: what its portal charts and the consultancy reports."
+)
+class MunicipalitySeries:
+    diagnostics: list[ScorePoint] = strawberry.field(
+        description="Validated diagnostics, oldest first: each instrument's first is its baseline."
+    )
+    plan_progress: list[PlanProgressSeries] = strawberry.field(
+        description="Plans published, in implementation or closed, by start date."
+    )
 
 
 @strawberry.type(description="A municipality: one tenant of Usina.")
@@ -64,6 +99,43 @@ class Municipality(Node):
                 _raw_info=info._raw_info._replace(context=context), _field=info._field
             )
         return await plans_connection(info, self.row.id, first, after, status)
+
+    @strawberry.field(
+        description="The municipality over time (validated diagnostic scores; each plan's "
+        "progress by month), computed from its facts. The public sees those of its published "
+        "plans and validated diagnostics; its staff all. For another municipality than the "
+        "request's, read bound to it like actionPlans (the consultancy's staff where they may "
+        "act; FORBIDDEN otherwise)."
+    )
+    async def series(self, info: Info) -> MunicipalitySeries | None:
+        context = await info.context.bound_to(self.row, info.path.as_list())
+        today = context.today()
+
+        async def read() -> MunicipalitySeries:
+            scores = await series.diagnostic_scores(context.session)
+            plans = await series.plan_progress(context.session, today)
+            return MunicipalitySeries(
+                diagnostics=[
+                    ScorePoint(
+                        assessed_on=s.assessed_on,
+                        instrument=s.instrument,
+                        title=s.title,
+                        score=s.score,
+                    )
+                    for s in scores
+                ],
+                plan_progress=[
+                    PlanProgressSeries(
+                        plan=from_row(ActionPlan, p.plan),
+                        months=[
+                            MonthProgress(month=m.month, progress=m.progress) for m in p.months
+                        ],
+                    )
+                    for p in plans
+                ],
+            )
+
+        return await context.exclusive(read)
 
 
 @strawberry.type(description="Who is asking.")

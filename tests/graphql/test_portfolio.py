@@ -241,3 +241,62 @@ async def test_the_portfolio_costs_the_same_statements_for_1_50_and_500_municipa
             counts[who].append(count_statements.count)
     assert len(set(counts["root"])) == 1, counts
     assert len(set(counts["consultant"])) == 1, counts
+
+
+async def test_the_portfolio_exports_as_csv_and_xlsx_in_the_callers_language(
+    client: httpx.AsyncClient, db: Database, tokens: TokenService
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    a, b, c = await three(db)
+    root = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    consultant = tokens.issue(subject=GRANTED_CONSULTANT, role="consultant", tenant=None)
+
+    def auth(token: str, language: str = "es") -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Accept-Language": language}
+
+    answer = await client.get(
+        "/portfolio.csv",
+        params={"hasDelays": "true", "orderBy": "DELAYED_MILESTONES", "descending": "true"},
+        headers=auth(root),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["cache-control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    header, lines = rows[0], {row[1]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    assert header[:3] == ["Municipio", "Identificador", "País"]
+    assert a.slug in lines and b.slug not in lines and c.slug not in lines  # delays only
+    assert lines[a.slug]["Hitos demorados"] == "1"
+    assert lines[a.slug]["Avance del plan (%)"] == "15.0"
+    assert lines[a.slug]["Compromisos: limitados"] == "1"
+
+    book = await client.get("/portfolio.xlsx", headers=auth(consultant, "pt"))
+    assert book.status_code == 200, book.text
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("Município", "Identificador", "País")
+    slugs = {row[1] for row in values[1:]}
+    assert {a.slug, b.slug} <= slugs and c.slug not in slugs  # granted ones only
+
+    editor = tokens.issue(subject="ed", role="tenant_admin", tenant=a.slug)
+    for headers, status, code in (
+        ({"Accept-Language": "en"}, 401, "UNAUTHENTICATED"),
+        (auth(editor, "en"), 403, "FORBIDDEN"),
+    ):
+        refused = await client.get("/portfolio.csv", headers=headers)
+        assert refused.status_code == status
+        assert refused.json()["errors"][0]["extensions"]["code"] == code
+    for path, params, status, code in (
+        ("/portfolio.csv", {"orderBy": "SIZE"}, 400, "BAD_USER_INPUT"),
+        ("/portfolio.csv", {"silentForDays": "-3"}, 400, "BAD_USER_INPUT"),
+        ("/portfolio.csv", {"status": "SLEEPING"}, 400, "BAD_USER_INPUT"),
+        ("/portfolio.pdf", {}, 404, "NOT_FOUND"),
+    ):
+        refused = await client.get(path, params=params, headers=auth(root, "en"))
+        assert refused.status_code == status, (path, params, refused.text)
+        assert refused.json()["errors"][0]["extensions"]["code"] == code

@@ -52,6 +52,7 @@ def upgrade() -> None:
         ),
         sa.Column("commitments_by_level", sa.JSON(), nullable=False),
         sa.Column("open_milestones", sa.JSON(), nullable=False),
+        sa.Column("open_due_dates", sa.Text(), nullable=False),
         sa.Column("completed_milestones", sa.JSON(), nullable=False),
         sa.Column("last_report_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("diagnostic_instrument", sa.String(length=100), nullable=True),
