@@ -26,7 +26,7 @@ from core.municipalities.models import Municipality
 from core.notifications.models import Delivery, ParticipantContact, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan, PlanVersion
-from core.portfolio.models import MunicipalitySummary
+from core.portfolio.models import MunicipalitySummary, StaffDelivery
 from core.progress.models import ProgressReport
 
 __all__ = [
@@ -62,5 +62,6 @@ __all__ = [
     "ProgressReport",
     "Rating",
     "SigningKey",
+    "StaffDelivery",
     "WebhookEndpoint",
 ]

@@ -42,19 +42,20 @@ from tenants.directory import MunicipalityDirectory
 from tenants.unit_of_work import UnitOfWork
 from tenants.versions import make_versions
 from workers.broker import Jobs
-from workers.periodic import QUEUED_GRACE, enqueue_periodic
+from workers.periodic import QUEUED_GRACE, enqueue_periodic, send_staff_mail
 
 PERIODIC_SECONDS = 300.0
 log = logging.getLogger("usina.app")
 
 
-async def _every(seconds: float, uow: UnitOfWork) -> None:
+async def _every(seconds: float, uow: UnitOfWork, settings: Settings) -> None:
     # The embedded broker keeps messages in memory: at start-up every queued job's message
     # (a retry waiting for its backoff included) went with the previous process.
     grace = timedelta(0)
     while True:
         try:
             await enqueue_periodic(uow, queued_grace=grace)
+            await send_staff_mail(uow.db, settings)
         except Exception:
             log.exception("enqueueing the periodic jobs failed")
         grace = QUEUED_GRACE
@@ -164,7 +165,7 @@ def create_app(
             # The embedded default needs no service: the same actors run in this process,
             # and the periodic jobs are enqueued here (idempotent per day and week).
             background.start_worker()
-            periodic = asyncio.create_task(_every(PERIODIC_SECONDS, uow))
+            periodic = asyncio.create_task(_every(PERIODIC_SECONDS, uow, settings))
         yield
         if periodic is not None:
             periodic.cancel()

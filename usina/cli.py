@@ -166,7 +166,7 @@ def jobs_enqueue_periodic(wait: float, queued_grace: float | None) -> None:
 
     from plugins.manager import make_plugin_manager
     from workers.broker import Jobs
-    from workers.periodic import QUEUED_GRACE, enqueue_periodic
+    from workers.periodic import QUEUED_GRACE, enqueue_periodic, send_staff_mail
 
     settings = get_settings()
     background = Jobs.create(settings, make_plugin_manager())
@@ -180,16 +180,18 @@ def jobs_enqueue_periodic(wait: float, queued_grace: float | None) -> None:
         grace = timedelta(seconds=queued_grace)
 
     async def periodic(uow: Any) -> Any:
-        return await enqueue_periodic(uow, queued_grace=grace)
+        report = await enqueue_periodic(uow, queued_grace=grace)
+        return report, await send_staff_mail(uow.db, settings)
 
     try:
-        report = _run(periodic, dispatcher=background)
+        report, (mailed, given_up) = _run(periodic, dispatcher=background)
         drained = background.drain(wait) if embedded else True
     finally:
         background.close()
     click.echo(
         f"{report.municipalities} municipalities: {report.enqueued} jobs enqueued, "
-        f"{report.resent} re-sent"
+        f"{report.resent} re-sent; {report.digests} portfolio digests queued, {mailed} sent"
+        + (f", {given_up} given up" if given_up else "")
         + ("; run here" if embedded and drained else "")
         + ("; some still running, left to the web process" if not drained else "")
     )

@@ -1,10 +1,11 @@
 """The periodic work: what ``usina jobs enqueue-periodic`` (a Kubernetes CronJob) runs, and the
 embedded default runs itself every few minutes.
 
-Safe to run as often as one likes: the day's monitoring and the week's digest have idempotency
-keys (one job per municipality per day or week), and the sweep only re-sends messages of jobs
-that should have started by now (a message lost between a commit and its send, or a worker of
-the embedded default that stopped with the process).
+Safe to run as often as one likes: the day's monitoring and the week's digests have idempotency
+keys (one job per municipality per day or week, one portfolio digest per consultant per week),
+and the sweep only re-sends messages of jobs that should have started by now (a message lost
+between a commit and its send, or a worker of the embedded default that stopped with the
+process). The staff's e-mails that are due are sent after it (``send_staff_mail``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from core.jobs import service as jobs
 from core.jobs.models import Job, JobStatus
 from core.jobs.service import iso_week
 from core.municipalities.models import Municipality
+from core.portfolio import digest
+from core.settings import Settings
+from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
 from workers.builtin import DELAYS, DIGEST
 from workers.runtime import worker_binding
@@ -34,6 +38,8 @@ class PeriodicReport:
     municipalities: int
     enqueued: int
     resent: int
+    #: Weekly portfolio digests written to the staff's outbox now (``core/portfolio/digest``).
+    digests: int = 0
 
 
 async def enqueue_periodic(
@@ -80,4 +86,13 @@ async def enqueue_periodic(
             for job in stale.scalars():
                 jobs.pending(session, job)
                 resent += 1
-    return PeriodicReport(municipalities=len(active), enqueued=enqueued, resent=resent)
+    async with uow.db.session(None) as session:  # the platform's own: the consultants' digest
+        digests = await digest.queue(session, today)
+    return PeriodicReport(
+        municipalities=len(active), enqueued=enqueued, resent=resent, digests=digests
+    )
+
+
+async def send_staff_mail(db: Database, settings: Settings) -> tuple[int, int]:
+    """Send the staff's e-mails that are due (the weekly digest): ``(sent, given up)``."""
+    return await digest.send_pending(lambda: db.session(None), settings)

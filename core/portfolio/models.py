@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, utcnow
 from core.enums import ActionPlanStatus, CompletionLevel, db_enum
+from core.ids import new_id
 
 
 class MunicipalitySummary(Base):
@@ -65,3 +67,34 @@ class MunicipalitySummary(Base):
     channel_windows: Mapped[list[Any]] = mapped_column(JSON, default=list)
     #: Published proposals still waiting for a reasoned response.
     unanswered_contributions: Mapped[int] = mapped_column(default=0)
+
+
+class StaffDeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class StaffDelivery(Base):
+    """An e-mail to one of the consultancy's staff (the weekly portfolio digest): the platform's
+    outbox, as ``deliveries`` is each municipality's. Written once per person and week
+    (``dedupe_key``), sent by the periodic run, retried with backoff."""
+
+    __tablename__ = "staff_deliveries"
+    __table_args__ = (UniqueConstraint("dedupe_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(8))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[StaffDeliveryStatus] = mapped_column(
+        db_enum(StaffDeliveryStatus, "staff_delivery_status"), default=StaffDeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()

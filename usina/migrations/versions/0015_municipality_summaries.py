@@ -1,4 +1,4 @@
-"""the portfolio: a summary row per municipality
+"""the portfolio: a summary row per municipality, and the staff's outbox
 
 Revision ID: 0015
 Revises: 0014
@@ -71,6 +71,41 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("municipality_id", name=op.f("pk_municipality_summaries")),
     )
 
+    op.create_table(
+        "staff_deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "SENT",
+                "FAILED",
+                name="staff_delivery_status",
+                native_enum=False,
+                length=32,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_staff_deliveries_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_deliveries")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_staff_deliveries_dedupe_key")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("staff_deliveries")
     op.drop_table("municipality_summaries")
