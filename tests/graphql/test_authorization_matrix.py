@@ -129,6 +129,7 @@ ROOT_FIELDS: dict[str, tuple[str, set[str]]] = {
         "{ municipalities(first: 1) { totalCount } }",
         {"consultant", "platform_admin"},
     ),
+    "portfolio": ("{ portfolio(first: 1) { totalCount } }", {"consultant", "platform_admin"}),
     "jobs": ("{ jobs(first: 1, status: [FAILED]) { totalCount } }", EDITORS),
     "webhooks": ("{ webhooks { url } }", ADMINS),
     "webhookEvents": ("{ webhookEvents }", EVERYONE),
