@@ -8,7 +8,7 @@ Three layers, all installed on :class:`TenantSession`:
    municipality sees no tenant row.
 2. ``before_flush``: the flush guard. New tenant-owned rows take the bound municipality; a row
    of another municipality, or an update or delete of an append-only row, aborts the flush.
-3. ``after_begin`` (PostgreSQL): ``set_config('app.tenant_id', ..., true)`` for the transaction,
+3. ``after_begin`` (PostgreSQL): ``SET LOCAL app.tenant_id = ...`` for the transaction,
    which the row-level security policies read (see ``tenants/rls.py``), and the request's
    ``statement_timeout`` when the session has one. Never a session ``SET``: a pooled connection
    must not carry one request's tenant (or deadline) into the next.
@@ -18,9 +18,10 @@ Services never write ``where(tenant_id == ...)``: if one needs to, this mechanis
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import event, false, text
+from sqlalchemy import event, false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from core import publication
@@ -128,23 +129,27 @@ def _check_same_tenant(obj: TenantOwned, binding: TenantBinding) -> None:
 STATEMENT_TIMEOUT = "statement_timeout_ms"
 
 
+def binding_statements(tenant_id: uuid.UUID | None, timeout_ms: int | None = None) -> list[str]:
+    """The statements that bind a PostgreSQL transaction to one municipality (or to none).
+
+    ``SET LOCAL``, not ``set_config()``: on Citus, with ``citus.propagate_set_commands =
+    'local'`` (set on the database by ``usina scale distribute``), a ``SET LOCAL`` reaches the
+    workers that hold the shards, and ``set_config()`` does not (every insert would then fail
+    the policy on the shard, every read would find nothing). ``SET`` takes no parameters: the
+    value is a UUID Usina made, re-validated here before it is written into the statement.
+    """
+    tenant = str(uuid.UUID(str(tenant_id))) if tenant_id is not None else ""
+    statements = [f"SET LOCAL app.tenant_id = '{tenant}'"]
+    if timeout_ms is not None:  # the request's deadline, enforced by the server too
+        statements.append(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+    return statements
+
+
 @event.listens_for(TenantSession, "after_begin")
 def _set_rls_tenant(session: Session, _transaction: Any, connection: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
     binding: TenantBinding | None = session.info.get("tenant")
-    tenant_id = str(binding.tenant_id) if binding else ""
     timeout_ms: int | None = session.info.get(STATEMENT_TIMEOUT)
-    if timeout_ms is None:
-        connection.execute(
-            text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id}
-        )
-        return
-    # The request's deadline, enforced by the server too (one statement, transaction-local).
-    connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant_id, true), "
-            "set_config('statement_timeout', :timeout, true)"
-        ),
-        {"tenant_id": tenant_id, "timeout": str(timeout_ms)},
-    )
+    for statement in binding_statements(binding.tenant_id if binding else None, timeout_ms):
+        connection.exec_driver_sql(statement)

@@ -52,7 +52,6 @@ from sqlalchemy import (
     cast,
     delete,
     event,
-    func,
     insert,
     select,
     text,
@@ -68,6 +67,7 @@ from core.i18n import msg
 from core.identity.principal import Principal
 from core.models import Base  # every table
 from tenants import plugin_activations  # noqa: F401  (its table)
+from tenants.isolation import binding_statements
 from tenants.versions import DataVersions
 
 FORMAT = "usina-municipality-archive"
@@ -229,9 +229,10 @@ async def _bind(conn: AsyncConnection, tenant_id: uuid.UUID, *, erasing: bool = 
     """Row-level security on PostgreSQL: this transaction sees this municipality only."""
     if conn.dialect.name != "postgresql":
         return
-    await conn.execute(select(func.set_config("app.tenant_id", str(tenant_id), True)))
-    if erasing:
-        await conn.execute(select(func.set_config("usina.erasing", str(tenant_id), True)))
+    for statement in binding_statements(tenant_id):
+        await conn.exec_driver_sql(statement)
+    if erasing:  # SET LOCAL, like the binding: it must reach Citus's shards, where triggers run
+        await conn.exec_driver_sql(f"SET LOCAL usina.erasing = '{uuid.UUID(str(tenant_id))}'")
 
 
 async def _find(conn: AsyncConnection, slug: str) -> Any:

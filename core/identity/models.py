@@ -87,7 +87,11 @@ class ApiClient(Timestamped, TenantOwned, Base):
     """
 
     __tablename__ = "api_clients"
-    __table_args__ = (Index("uq_api_clients_client_id", "client_id", unique=True),)
+    #: Unique within the municipality (a key of a tenant table includes ``tenant_id``, which
+    #: Citus requires); the slug prefix keeps it unique across them too.
+    __table_args__ = (
+        Index("uq_api_clients_tenant_id_client_id", "tenant_id", "client_id", unique=True),
+    )
 
     client_id: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200))

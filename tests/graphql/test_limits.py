@@ -27,7 +27,7 @@ CASES = {
 
 def _names_the_municipality(statement: str) -> bool:
     lowered = statement.lower()
-    return "set_config('app.tenant_id'" in lowered or (
+    return lowered.startswith("set local ") or (
         lowered.startswith("select") and "from municipalities" in lowered
     )
 
