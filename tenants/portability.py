@@ -13,7 +13,9 @@ An **archive** is a zip file holding everything of one municipality:
 The tables are the municipality's row, every tenant-owned table (found from the models, so a
 new table is carried without touching this module), the people its memberships and consultant
 grants name, and those grants. An archive is loaded into a deployment at the same schema
-revision or a newer one: columns added since are filled with their defaults.
+revision or a newer one: columns added since are filled with their defaults. (Every migration
+of tenant tables so far only adds; one that reshapes tenant data must also reshape an older
+archive's rows here.)
 
 Export, import and erasure run as the tables' owner (``USINA_MIGRATION_DATABASE_URL`` when
 set), because only the owner may delete rows of the append-only tables, and only while the
