@@ -216,6 +216,13 @@ def test_an_operator_moves_the_demo_out_and_back_while_portals_read_it(
         fresh = token()
         assert unsigned(portal.ask(PORTAL)) == unsigned(before["portal"])
         assert portal.ask(PORTFOLIO, root, tenant=None)["data"]["portfolio"]["nodes"] == line
+        sheet = http.get(  # the consultancy's spreadsheet, as its tools fetch it
+            url.removesuffix("/graphql") + "/portfolio.csv",
+            headers={"Authorization": f"Bearer {root}", "Accept-Language": "pt"},
+        )
+        assert sheet.status_code == 200, sheet.text
+        rows = sheet.content.decode("utf-8-sig").splitlines()
+        assert rows[0].startswith("Município,") and rows[1].split(",")[1] == "demo"
         assert portal.audit(fresh) == before["audit"]
         assert portal.download(fresh, job) == exported  # the export kept
         assert portal.export(fresh, plan["id"])[1] == exported  # and made again
