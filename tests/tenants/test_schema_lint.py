@@ -31,10 +31,15 @@ async def test_the_lint_finds_each_kind_of_wrong_table(owner: AsyncEngine) -> No
             "CREATE TABLE lint_wrong (tenant_id uuid NOT NULL REFERENCES municipalities(id), "
             "id uuid NOT NULL, code text, plan_id uuid, PRIMARY KEY (tenant_id, id))",
             "CREATE UNIQUE INDEX lint_wrong_code ON lint_wrong (code)",
-            # a foreign key to a tenant table without tenant_id
-            "CREATE UNIQUE INDEX lint_plans_id ON action_plans (id)",
+            # a foreign key to a tenant table without tenant_id (on a key that lacks it too)
+            "CREATE TABLE lint_target (tenant_id uuid NOT NULL, id uuid NOT NULL, "
+            "PRIMARY KEY (tenant_id, id))",
+            "ALTER TABLE lint_target ENABLE ROW LEVEL SECURITY",
+            "ALTER TABLE lint_target FORCE ROW LEVEL SECURITY",
+            "CREATE POLICY lint_policy ON lint_target USING (true)",
+            "CREATE UNIQUE INDEX lint_target_id ON lint_target (id)",
             "ALTER TABLE lint_wrong ADD CONSTRAINT lint_wrong_plan FOREIGN KEY (plan_id) "
-            "REFERENCES action_plans (id)",
+            "REFERENCES lint_target (id)",
             # a platform table pointing at a tenant table
             "CREATE TABLE lint_platform (owner uuid, plan uuid, "
             "FOREIGN KEY (owner, plan) REFERENCES action_plans (tenant_id, id))",
@@ -43,9 +48,9 @@ async def test_the_lint_finds_each_kind_of_wrong_table(owner: AsyncEngine) -> No
         found = await problems(conn)
         await transaction.rollback()
     assert sorted(found) == [
-        "action_plans: unique index lint_plans_id lacks tenant_id",
         "lint_platform: platform table references tenant table action_plans "
         "(lint_platform_owner_plan_fkey)",
+        "lint_target: unique index lint_target_id lacks tenant_id",
         "lint_wrong: foreign key lint_wrong_plan lacks tenant_id",
         "lint_wrong: no row-level security policy",
         "lint_wrong: row-level security is not enabled and forced",
