@@ -59,16 +59,10 @@ class Page:
     has_previous: bool
 
 
-def page_args(
-    spec: PageSpec,
-    first: int | None,
-    after: str | None,
-    filters: tuple[tuple[str, tuple[Any, ...]], ...] = (),
-    *,
-    max_page: int = MAX_PAGE,
-) -> PageArgs:
+def page_size(first: int | None, max_page: int = MAX_PAGE) -> int:
+    """``first`` checked (0 to ``max_page``), or the default page size."""
     if first is None:
-        first = DEFAULT_PAGE
+        return DEFAULT_PAGE
     if not 0 <= first <= max_page:
         raise BadUserInput(
             msg(
@@ -78,6 +72,18 @@ def page_args(
             ),
             field="first",
         )
+    return first
+
+
+def page_args(
+    spec: PageSpec,
+    first: int | None,
+    after: str | None,
+    filters: tuple[tuple[str, tuple[Any, ...]], ...] = (),
+    *,
+    max_page: int = MAX_PAGE,
+) -> PageArgs:
+    first = page_size(first, max_page)
     decoded = decode_cursor(after, spec.order_types) if after else None
     return PageArgs(first=first, after=decoded, filters=filters)
 

@@ -25,6 +25,7 @@ from core.ids import to_global_id
 from core.portfolio import service as portfolio
 from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
+from graphql_schema.pagination import page_size
 from graphql_schema.permissions import requires
 from graphql_schema.relay import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 from graphql_schema.rows import from_row
@@ -317,17 +318,7 @@ class PortfolioQueries:
         context = info.context
         principal = context.principal
         _check(filter)
-        limit = context.settings.max_page_size
-        first = 20 if first is None else first
-        if not 0 <= first <= limit:
-            raise BadUserInput(
-                msg(
-                    f"first must be between 0 and {limit}.",
-                    f"first debe estar entre 0 y {limit}.",
-                    f"first deve estar entre 0 e {limit}.",
-                ),
-                field="first",
-            )
+        first = page_size(first, context.settings.max_page_size)
         start = int(decode_cursor(after, (int,))[0]) + 1 if after else 0
         lines = await context.exclusive(
             lambda: portfolio_lines(context.session, principal, filter, order_by, descending)

@@ -316,6 +316,21 @@ async def build_tenant(db: Database, prefix: str) -> Tenant:
     )
 
 
+async def add_overdue_milestone(db: Database, tenant: Tenant) -> None:
+    """A second milestone under the tenant's commitment, ended five days ago, not started."""
+    async with db.session(tenant.binding) as session:
+        await milestones.create(
+            session,
+            SYSTEM,
+            milestones.MilestoneData(
+                commitment_id=tenant.commitment_id,
+                title="Vencido",
+                start_date=TODAY - timedelta(days=60),
+                end_date=TODAY - timedelta(days=5),
+            ),
+        )
+
+
 async def publish_changes(db: Database, tenant: Tenant) -> None:
     """Publish what was added to or changed in the tenant's (published) plan since its last
     version, as an editor would: until then the public does not see it."""

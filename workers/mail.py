@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from email.policy import SMTP
 
+from core.notifications import smtp
 from core.notifications.models import Delivery
 from core.settings import Settings
 
@@ -24,9 +24,4 @@ def send_email(settings: Settings, delivery: Delivery) -> None:
     for name, value in delivery.payload.get("headers", {}).items():
         message[name] = value
     message.set_content(delivery.payload["text"])
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
-        smtp.send_message(message)
+    smtp.send(settings, message)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import Message, msg
 from core.identity.models import Person
 from core.identity.roles import Role
+from core.notifications import smtp
 from core.portfolio import service as portfolio
 from core.portfolio.models import StaffDelivery, StaffDeliveryStatus
 from core.settings import Settings
@@ -162,12 +163,7 @@ def _send(settings: Settings, delivery: StaffDelivery) -> None:
     message["Subject"] = delivery.subject
     message["Message-ID"] = f"<{delivery.id}@usina>"  # a re-sent copy is recognisable
     message.set_content(delivery.text)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
-        smtp.send_message(message)
+    smtp.send(settings, message)
 
 
 async def send_pending(

@@ -15,7 +15,6 @@ from core.diagnostics import service as diagnostics
 from core.diagnostics.models import Assessment
 from core.enums import AssessmentStatus
 from core.identity.tokens import TokenService
-from core.milestones import service as milestones
 from core.municipalities.models import Municipality
 from core.portfolio.models import MunicipalitySummary
 from core.progress import service as progress
@@ -29,6 +28,7 @@ from tests.factories import (
     SYSTEM,
     TODAY,
     Tenant,
+    add_overdue_milestone,
     build_tenant,
     error_codes,
     gql,
@@ -78,17 +78,8 @@ async def three(db: Database) -> tuple[Tenant, Tenant, Municipality]:
     """A: its commitment has a second milestone, overdue, and a later diagnostic; B: its one
     milestone completed; C: no plan, nothing granted."""
     a, b = await build_tenant(db, "pa"), await build_tenant(db, "pb")
+    await add_overdue_milestone(db, a)
     async with db.session(a.binding) as session:
-        await milestones.create(
-            session,
-            SYSTEM,
-            milestones.MilestoneData(
-                commitment_id=a.commitment_id,
-                title="Vencido",
-                start_date=TODAY - timedelta(days=60),
-                end_date=TODAY - timedelta(days=5),
-            ),
-        )
         _, index = REGISTRY.instruments["transparency_index"]
         later = await diagnostics.start(session, SYSTEM, index, "Seguimiento", TODAY)
         await diagnostics.answer(

@@ -5,35 +5,20 @@ else, in their municipalities' language; once per week; retried when the server 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from core.identity import service as identity
-from core.milestones import service as milestones
 from core.portfolio import digest
 from core.portfolio.models import StaffDelivery, StaffDeliveryStatus
 from core.progress import service as progress
 from core.settings import Settings
 from plugins.portfolio import refresh
 from tenants.database import Database
-from tests.factories import BUILTIN_ISSUER, REGISTRY, SYSTEM, TODAY, Tenant, build_tenant
+from tests.factories import BUILTIN_ISSUER, REGISTRY, SYSTEM, add_overdue_milestone, build_tenant
 from tests.identity.oidc import free_port
 from tests.workers.conftest import Mailbox
-
-
-async def with_an_overdue_milestone(db: Database, tenant: Tenant) -> None:
-    async with db.session(tenant.binding) as session:
-        await milestones.create(
-            session,
-            SYSTEM,
-            milestones.MilestoneData(
-                commitment_id=tenant.commitment_id,
-                title="Vencido",
-                start_date=TODAY - timedelta(days=60),
-                end_date=TODAY - timedelta(days=5),
-            ),
-        )
 
 
 async def test_each_consultant_gets_their_municipalities_news_and_nothing_else(
@@ -46,7 +31,7 @@ async def test_each_consultant_gets_their_municipalities_news_and_nothing_else(
         await build_tenant(db, "dg-c"),
     )
     for late in (overdue, elsewhere):
-        await with_an_overdue_milestone(db, late)
+        await add_overdue_milestone(db, late)
     async with db.session(completed.binding) as session:
         await progress.report(
             session, SYSTEM, progress.ReportData(milestone_id=completed.milestone_id, percent=100)
@@ -90,7 +75,7 @@ async def test_a_refused_digest_is_retried_later_and_given_up_after_five_tries(
     db: Database,
 ) -> None:
     tenant = await build_tenant(db, "dg-r")
-    await with_an_overdue_milestone(db, tenant)
+    await add_overdue_milestone(db, tenant)
     subject = f"carla-{uuid.uuid4().hex[:8]}"
     async with db.session(tenant.binding) as session:
         await identity.grant_consultant(
