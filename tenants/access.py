@@ -106,14 +106,15 @@ async def find_municipality(
 
 
 def issued_since_restored(claims: dict[str, Any], municipality: Municipality) -> None:
-    """Refuse a token of the municipality's people issued before it was restored from an
-    archive (``tokens_not_before``): those of the municipality it replaces sign in again."""
+    """Refuse a token of the municipality's people issued before it was created or restored
+    from an archive (``tokens_not_before``): a token of an erased municipality does not open
+    a new one that took its slug, and the people of one restored sign in again."""
     cutoff = municipality.tokens_not_before
     if cutoff is None:
         return
     issued = claims.get("iat")
     if not isinstance(issued, int | float) or issued < cutoff.timestamp():
-        raise invalid_token("it was issued before the municipality was restored")
+        raise invalid_token("it was issued before the municipality existed here")
 
 
 def binding_for(principal: Principal, municipality: Municipality) -> TenantBinding:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import service as audit
@@ -25,7 +27,11 @@ async def create_municipality(
     event passes the same flush guard as any other tenant write.
     """
     fields = municipalities.validate(data)
-    new = Municipality(id=new_id(), **fields)
+    # Tokens naming its slug that were issued before it existed (a deleted municipality's of
+    # the same slug) are refused (``tenants.access.issued_since_restored``).
+    new = Municipality(
+        id=new_id(), tokens_not_before=datetime.now(UTC).replace(microsecond=0), **fields
+    )
     binding = TenantBinding(tenant_id=new.id, slug=new.slug, sees_drafts=True)
     try:
         async with uow.transaction(binding) as session:

@@ -54,8 +54,8 @@ REASONS_ES = {
         "indique el municipio (cabecera X-Tenant o host) cuyo proveedor lo emitió"
     ),
     "The token is expired": "venció",
-    "it was issued before the municipality was restored": (
-        "se emitió antes de que el municipio fuera restaurado"
+    "it was issued before the municipality existed here": (
+        "se emitió antes de que el municipio existiera aquí"
     ),
     "claims": "sus datos (claims) no son válidos",
 }
@@ -80,8 +80,8 @@ REASONS_PT = {
         "indique o município (cabeçalho X-Tenant ou host) cujo provedor o emitiu"
     ),
     "The token is expired": "expirou",
-    "it was issued before the municipality was restored": (
-        "foi emitido antes de o município ser restaurado"
+    "it was issued before the municipality existed here": (
+        "foi emitido antes de o município existir aqui"
     ),
     "claims": "os seus dados (claims) não são válidos",
 }

@@ -278,7 +278,7 @@ async def test_export_delete_import_gives_the_municipality_back_as_it_was(
     old = await gql(client, ADMIN, token=admin_token, tenant=slug)
     assert error_codes(old) == ["UNAUTHENTICATED"]
     assert old["errors"][0]["extensions"]["reason"] == (
-        "it was issued before the municipality was restored"
+        "it was issued before the municipality existed here"
     )
     async with db.session(None) as session:
         cutoff = await session.scalar(
@@ -493,3 +493,35 @@ async def test_an_archive_of_an_older_schema_loads_with_the_new_columns_defaults
     # And the portal reads it like any other municipality.
     answer = await gql(client, PORTAL, tenant=made["slug"])
     assert error_codes(answer) == [], answer
+
+
+async def test_a_new_municipality_with_an_erased_ones_slug_refuses_its_old_tokens(
+    app: Any,
+    client: httpx.AsyncClient,
+    db: Database,
+    engine: AsyncEngine,
+    store: LocalFileStore,
+    tokens: TokenService,
+) -> None:
+    from core.municipalities.service import MunicipalityData
+    from tenants.provisioning import create_municipality
+    from tenants.unit_of_work import UnitOfWork
+
+    erased = await build_tenant(db, "re")
+    old = tokens.issue(subject="admin-re", role="tenant_admin", tenant=erased.slug)
+    await delete_municipality(
+        engine, store, erased.slug, by=OPERATOR, versions=app.state.directory.versions
+    )
+    # The next second: a token of the same second as the creation is let through.
+    await asyncio.sleep(1.05 - datetime.now(UTC).microsecond / 1e6)
+    await create_municipality(
+        UnitOfWork(db), OPERATOR, MunicipalityData(slug=erased.slug, name="Otra", country="CL")
+    )
+    refused = await gql(client, ADMIN, token=old, tenant=erased.slug)
+    assert error_codes(refused) == ["UNAUTHENTICATED"]
+    assert refused["errors"][0]["extensions"]["reason"] == (
+        "it was issued before the municipality existed here"
+    )
+    fresh = tokens.issue(subject="admin-re", role="tenant_admin", tenant=erased.slug)
+    answer = await gql(client, ADMIN, token=fresh, tenant=erased.slug)
+    assert error_codes(answer) == [] and answer["data"]["actionPlans"]["nodes"] == []
