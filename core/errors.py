@@ -135,3 +135,18 @@ class PersistedQueryRequired(UsinaError):
 
     code = "PERSISTED_QUERY_REQUIRED"
     exit_code = 3
+
+
+class CitusRequired(UsinaError):
+    """``usina scale distribute`` on a database without the ``citus`` extension."""
+
+    code = "CITUS_REQUIRED"
+    exit_code = 2
+
+
+class NotDistributable(UsinaError):
+    """The schema, or a table's Citus placement, is not what distributing by ``tenant_id``
+    needs; ``details["problems"]`` lists what."""
+
+    code = "NOT_DISTRIBUTABLE"
+    exit_code = 5

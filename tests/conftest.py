@@ -51,14 +51,23 @@ def _install_fixture_plugin() -> Path:
 FIXTURE_PLUGIN_SITE = _install_fixture_plugin()
 
 PG_HOST = os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1")
-PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:5432/test"
+PG_PORT = int(os.environ.get("USINA_TEST_PG_PORT", "5432"))
+#: ``host:port,...``: the PostgreSQL tests run on a Citus cluster whose coordinator is
+#: PG_HOST:PG_PORT; every test database is created on each of these workers too and distributed
+#: with ``usina scale distribute`` after migrating (docs/development.md).
+CITUS_WORKERS = [w for w in os.environ.get("USINA_TEST_CITUS_WORKERS", "").split(",") if w]
+PG_ADMIN_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
 OWNER_ROLE = "usina_test_owner"
 APP_ROLE = "usina_test_app"
 
 
+def pg_url(role: str, database: str) -> str:
+    return f"postgresql+asyncpg://{role}@{PG_HOST}:{PG_PORT}/{database}"
+
+
 def _pg_reachable() -> bool:
     try:
-        with socket.create_connection((PG_HOST, 5432), timeout=2):
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=2):
             return True
     except OSError:
         return False
@@ -84,8 +93,8 @@ def _in_thread(coro_fn: Any, *args: Any) -> Any:
         return pool.submit(asyncio.run, coro_fn(*args)).result()
 
 
-async def _admin(*statements: str) -> None:
-    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+async def _admin(*statements: str, url: str = PG_ADMIN_URL) -> None:
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
             for statement in statements:
@@ -94,11 +103,61 @@ async def _admin(*statements: str) -> None:
         await admin.dispose()
 
 
+async def _create_database(name: str) -> None:
+    """A new test database owned by the owner role (on Citus: on every node, the workers
+    added to the coordinator)."""
+    create = [
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} OWNER {OWNER_ROLE}",
+    ]
+    await _admin(*create)
+    if not CITUS_WORKERS:
+        return
+    for worker in CITUS_WORKERS:
+        await _admin(*create, url=f"postgresql+asyncpg://postgres@{worker}/test")
+        await _admin("CREATE EXTENSION citus", url=f"postgresql+asyncpg://postgres@{worker}/{name}")
+    await _admin(
+        "CREATE EXTENSION citus",
+        f"SELECT citus_set_coordinator_host('{PG_HOST}', {PG_PORT})",
+        *(
+            f"SELECT citus_add_node('{host}', {port})"
+            for host, port in (worker.rsplit(":", 1) for worker in CITUS_WORKERS)
+        ),
+        url=pg_url("postgres", name),
+    )
+
+
+async def _drop_database(name: str) -> None:
+    await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    for worker in CITUS_WORKERS:
+        await _admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            url=f"postgresql+asyncpg://postgres@{worker}/test",
+        )
+
+
+def _distribute(owner_url: str) -> None:
+    """On Citus, place the migrated schema (``usina scale distribute``)."""
+    if not CITUS_WORKERS:
+        return
+    from tenants.distribution import distribute
+    from tenants.portability import owner_engine
+
+    async def run() -> None:
+        engine = owner_engine(owner_url)
+        try:
+            await distribute(engine)
+        finally:
+            await engine.dispose()
+
+    _in_thread(run)
+
+
 @pytest.fixture(scope="session")
 def postgres_urls() -> Iterator[dict[str, str]]:
     if not _pg_reachable():
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable at {PG_HOST}:5432 and CI is set")
+            pytest.fail(f"PostgreSQL is unreachable at {PG_HOST}:{PG_PORT} and CI is set")
         pytest.skip("PostgreSQL is not running")
     name = f"usina_test_{os.getpid()}"
     roles = [
@@ -108,23 +167,17 @@ def postgres_urls() -> Iterator[dict[str, str]]:
         f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         for role in (OWNER_ROLE, APP_ROLE)
     ]
-    _in_thread(
-        _admin,
-        *roles,
-        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-        f"CREATE DATABASE {name} OWNER {OWNER_ROLE}",
-    )
-    urls = {
-        "app": f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}:5432/{name}",
-        "owner": f"postgresql+asyncpg://{OWNER_ROLE}@{PG_HOST}:5432/{name}",
-    }
+    _in_thread(_admin, *roles)
+    _in_thread(_create_database, name)
+    urls = {"app": pg_url(APP_ROLE, name), "owner": pg_url(OWNER_ROLE, name)}
     _migrate(
         Settings(
             database_url=urls["app"], migration_database_url=urls["owner"], db_app_role=APP_ROLE
         )
     )
+    _distribute(urls["owner"])
     yield urls
-    _in_thread(_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _in_thread(_drop_database, name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -409,6 +409,44 @@ def tenants_delete(slug: str, confirmation: str | None) -> None:
 
 
 @main.group()
+def scale() -> None:
+    """Past one PostgreSQL: Citus, sharded by municipality (docs/scaling.md)."""
+
+
+@scale.command("distribute")
+@click.option(
+    "--shard-count",
+    type=click.IntRange(1, 4096),
+    help="Shards per municipal table when first distributed [default: citus.shard_count].",
+)
+@_fail_cleanly
+def scale_distribute(shard_count: int | None) -> None:
+    """Make the platform tables reference tables and every municipal table a distributed table
+    colocated on tenant_id, on a database with the citus extension (as the tables' owner).
+    Idempotent: run after every `usina migrate`."""
+    from tenants.distribution import distribute
+
+    async def main() -> Any:
+        from tenants.portability import owner_engine
+
+        engine = owner_engine(get_settings().owner_database_url)
+        try:
+            return await distribute(engine, shard_count=shard_count)
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(main())
+    if not done.changed:
+        click.echo(f"already distributed: {done.already_placed} tables placed, nothing to do")
+        return
+    click.echo(
+        f"distributed: {len(done.reference)} reference tables, {len(done.distributed)} "
+        f"distributed tables colocated on tenant_id, {done.foreign_keys} foreign keys put back; "
+        "restart the app so that its connections take citus.propagate_set_commands"
+    )
+
+
+@main.group()
 def tokens() -> None:
     """Access tokens from the built-in issuer."""
 

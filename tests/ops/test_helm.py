@@ -141,6 +141,30 @@ def test_the_migration_hook_uses_the_owner_and_the_app_the_restricted_role(
             assert "USINA_MIGRATION_DATABASE_URL" not in env  # the app never holds the owner
 
 
+def test_on_citus_the_hook_migrates_then_distributes(helm: Path) -> None:
+    docs = render(helm, "database.citus.enabled=true", "database.citus.shardCount=64")
+    (job,) = by_kind(docs, "Job").values()
+    spec = pod_spec(job)
+    (migrate,) = spec["initContainers"]
+    (distribute,) = spec["containers"]
+    assert migrate["args"] == ["migrate"]
+    assert distribute["args"] == ["scale", "distribute", "--shard-count", "64"]
+    for container in (migrate, distribute):
+        env = env_of(container)
+        assert (
+            env["USINA_MIGRATION_DATABASE_URL"]["secretKeyRef"]["key"] == "migration-database-url"
+        )
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    (default,) = by_kind(render(helm), "Job").values()
+    assert "initContainers" not in pod_spec(default)
+    bad = subprocess.run(
+        [str(helm), "template", "usina", str(CHART), "--set", "database.citus.shardCount=0"],
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "shardCount" in bad.stderr
+
+
 def test_the_cronjob_enqueues_the_periodic_jobs(manifests: list[dict[str, Any]]) -> None:
     (cron,) = by_kind(manifests, "CronJob").values()
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"

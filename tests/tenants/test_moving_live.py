@@ -21,7 +21,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import APP_ROLE, OWNER_ROLE, PG_HOST, REPO, _admin, _in_thread, _pg_reachable
+from tests.conftest import (
+    APP_ROLE,
+    CITUS_WORKERS,
+    OWNER_ROLE,
+    PG_HOST,
+    PG_PORT,
+    REPO,
+    _create_database,
+    _drop_database,
+    _in_thread,
+    _pg_reachable,
+    pg_url,
+)
 from tests.graphql.conftest import seeded, serving
 
 PORTAL = (REPO / "graphql_schema" / "portal.graphql").read_text()
@@ -55,22 +67,23 @@ def environment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict
         return
     if not _pg_reachable():
         if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is unreachable at {PG_HOST}:5432 and CI is set")
+            pytest.fail(f"PostgreSQL is unreachable at {PG_HOST}:{PG_PORT} and CI is set")
         pytest.skip("PostgreSQL is not running")
     name = f"usina_move_{uuid.uuid4().hex[:10]}"
-    _in_thread(_admin, f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
+    _in_thread(_create_database, name)
     env = os.environ | files
     env |= {
-        "USINA_DATABASE_URL": f"postgresql+asyncpg://{APP_ROLE}@{PG_HOST}:5432/{name}",
-        "USINA_MIGRATION_DATABASE_URL": f"postgresql+asyncpg://{OWNER_ROLE}@{PG_HOST}:5432/{name}",
+        "USINA_DATABASE_URL": pg_url(APP_ROLE, name),
+        "USINA_MIGRATION_DATABASE_URL": pg_url(OWNER_ROLE, name),
         "USINA_DB_APP_ROLE": APP_ROLE,
     }
+    steps = [["migrate"], ["scale", "distribute"], ["demo", "seed"]]
     try:
-        for step in (["migrate"], ["demo", "seed"]):
+        for step in steps if CITUS_WORKERS else [s for s in steps if s[0] != "scale"]:
             usina(env, *step)
         yield env
     finally:
-        _in_thread(_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _in_thread(_drop_database, name)
 
 
 def usina(

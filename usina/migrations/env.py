@@ -13,6 +13,7 @@ from tenants import (
     plugin_activations,  # noqa: F401  (its table)
     rls,
 )
+from usina.migrations import frozen
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,6 +36,17 @@ def _grant_app_role(connection: Connection) -> None:
         connection.exec_driver_sql(statement)
 
 
+def _on_citus(connection: Connection) -> None:
+    """With the citus extension, the run's one transaction creates shards, adds foreign keys
+    and triggers on distributed tables (``frozen.create_tenant_table``): Citus needs one
+    connection per worker for that, and allows the append-only triggers, whose function reads
+    only the row and a setting."""
+    if frozen.citus_anchor(connection) is None:
+        return
+    connection.exec_driver_sql("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+    connection.exec_driver_sql("SET LOCAL citus.enable_unsafe_triggers TO on")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -43,6 +55,7 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        _on_citus(connection)
         context.run_migrations()
         _grant_app_role(connection)
 

@@ -7,6 +7,10 @@ is a new function here and a new migration; these functions are never edited.
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
+
 POLICY = "tenant_isolation"
 TENANT_EXPR = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 
@@ -68,3 +72,105 @@ def erasable_append_only_statements(table: str) -> list[str]:
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION usina_refuse_change_unless_erasing()",
     ]
+
+
+# -- Citus-aware table creation (revision 0017 on) ----------------------------------------------
+
+_CITUS_ANCHOR = """
+SELECT p.logicalrelid::regclass::text FROM pg_dist_partition p
+WHERE p.partmethod = 'h' AND column_to_column_name(p.logicalrelid, p.partkey) = 'tenant_id'
+ORDER BY p.colocationid, p.logicalrelid::regclass::text LIMIT 1
+"""
+
+
+def citus_anchor(bind: Any) -> str | None:
+    """On a database distributed by ``usina scale distribute``, a municipal table to colocate
+    with; ``None`` on SQLite, plain PostgreSQL, or Citus before distributing."""
+    if bind.dialect.name != "postgresql":
+        return None
+    has_citus = bind.exec_driver_sql(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+    ).scalar()
+    if not has_citus:
+        return None
+    return bind.exec_driver_sql(_CITUS_ANCHOR).scalar()
+
+
+def _split_keys(name: str, elements: tuple[Any, ...]) -> tuple[list[Any], list[Any]]:
+    for element in elements:
+        if isinstance(element, sa.Column) and element.foreign_keys:
+            raise ValueError(
+                f"{name}.{element.name}: declare foreign keys as ForeignKeyConstraint, "
+                "not on the column (they are added after the table is placed on Citus)"
+            )
+    keys = [e for e in elements if isinstance(e, sa.ForeignKeyConstraint)]
+    return keys, [e for e in elements if not isinstance(e, sa.ForeignKeyConstraint)]
+
+
+def _add_keys(table: str, keys: list[Any]) -> None:
+    from alembic import op
+
+    for key in keys:
+        target = key.elements[0].target_fullname.split(".")[0]
+        op.create_foreign_key(
+            key.name,
+            table,
+            target,
+            list(key.column_keys),
+            [element.target_fullname.split(".")[-1] for element in key.elements],
+            ondelete=key.ondelete,
+            onupdate=key.onupdate,
+        )
+
+
+def create_tenant_table(name: str, *elements: Any, append_only: bool = False) -> None:
+    """Create a municipal table (it must have ``tenant_id`` and key on it) the same way on
+    SQLite, plain PostgreSQL and Citus.
+
+    On PostgreSQL: row-level security, forced, with the tenant policy; ``append_only``: the
+    triggers that refuse UPDATE and DELETE (erasable with the municipality). On a database
+    already distributed (``usina scale distribute``), the table is created without its foreign
+    keys, distributed on ``tenant_id`` colocated with the other municipal tables, and the keys
+    are added then (a local table cannot reference a distributed one). The migration
+    environment runs on Citus with ``citus.multi_shard_modify_mode = 'sequential'``, which
+    this needs inside Alembic's one transaction.
+    """
+    from alembic import op
+
+    bind = op.get_bind()
+    dialect = bind.dialect.name
+    anchor = citus_anchor(bind)
+    keys, rest = _split_keys(name, elements)
+    op.create_table(name, *(elements if anchor is None else rest))
+    if dialect == "postgresql":
+        for statement in enable_rls_statements(name):
+            op.execute(statement)
+    if append_only:
+        statements = (
+            erasable_append_only_statements(name)
+            if dialect == "postgresql"
+            else append_only_statements(name, dialect)
+        )
+        for statement in statements:
+            op.execute(statement)
+    if anchor is not None:
+        op.execute(
+            sa.text(
+                "SELECT create_distributed_table(:t, 'tenant_id', colocate_with => :anchor)"
+            ).bindparams(t=name, anchor=anchor)
+        )
+        _add_keys(name, keys)
+
+
+def create_platform_table(name: str, *elements: Any) -> None:
+    """Create a platform table (no ``tenant_id``; it must not reference a municipal table): on a
+    distributed database, a reference table, its foreign keys added after."""
+    from alembic import op
+
+    keys, rest = _split_keys(name, elements)
+    if citus_anchor(op.get_bind()) is None:
+        op.create_table(name, *elements)
+        return
+    op.create_table(name, *rest)
+    op.execute(sa.text("SELECT create_reference_table(:t)").bindparams(t=name))
+    _add_keys(name, keys)

@@ -99,3 +99,34 @@ env:
 - name: tmp
   mountPath: /tmp
 {{- end -}}
+
+{{- define "usina.migrateContainer" -}}
+- name: {{ .name }}
+  image: {{ include "usina.image" .root }}
+  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  args: {{ toJson .args }}
+  env:
+    # The hook runs before the chart's ConfigMap exists: only what migrating needs.
+    - name: USINA_ENVIRONMENT
+      value: production
+    - name: USINA_LOG_FORMAT
+      value: json
+    - name: USINA_DB_APP_ROLE
+      value: {{ .root.Values.database.appRole | quote }}
+    - name: USINA_DATABASE_URL
+      valueFrom:
+        secretKeyRef:
+          name: {{ .root.Values.secrets.existingSecret }}
+          key: {{ .root.Values.secrets.databaseUrlKey }}
+    - name: USINA_MIGRATION_DATABASE_URL
+      valueFrom:
+        secretKeyRef:
+          name: {{ .root.Values.secrets.existingSecret }}
+          key: {{ .root.Values.secrets.migrationDatabaseUrlKey }}
+  resources:
+    {{- toYaml .root.Values.migrations.resources | nindent 4 }}
+  securityContext:
+    {{- include "usina.containerSecurityContext" .root | nindent 4 }}
+  volumeMounts:
+    {{- include "usina.tmpMount" .root | nindent 4 }}
+{{- end }}
