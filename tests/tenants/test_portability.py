@@ -39,6 +39,7 @@ from core.notifications.models import Delivery, DeliveryChannel, DeliveryStatus
 from core.settings import Settings
 from tenants.context import TenantBinding
 from tenants.database import Database
+from tenants.isolation import binding_statements
 from tenants.portability import (
     Summary,
     archived_tables,
@@ -312,10 +313,8 @@ async def test_the_audit_trail_stays_append_only_for_the_app_after_an_erasure(
     with pytest.raises(Exception, match=r"(?i)append-only|permission denied"):
         async with db.engine.begin() as conn:
             if backend == "postgres":
-                await conn.execute(
-                    text("SELECT set_config('app.tenant_id', :t, true)"),
-                    {"t": str(kept.municipality.id)},
-                )
+                for statement in binding_statements(kept.municipality.id):
+                    await conn.execute(text(statement))
             await conn.execute(
                 text("DELETE FROM audit_events WHERE tenant_id = :t"),
                 {"t": kept.municipality.id if backend == "postgres" else kept.municipality.id.hex},
@@ -324,11 +323,16 @@ async def test_the_audit_trail_stays_append_only_for_the_app_after_an_erasure(
     with pytest.raises(Exception, match=r"(?i)append-only"):
         async with engine.begin() as conn:
             if backend == "postgres":
-                for name, value in (("app.tenant_id", kept), ("usina.erasing", gone)):
-                    await conn.execute(
-                        text("SELECT set_config(:n, :v, true)"),
-                        {"n": name, "v": str(value.municipality.id)},
-                    )
+                # as the app binds (SET LOCAL: on Citus, set_config() would not reach the
+                # shards, the DELETE would find no row and prove nothing)
+                for statement in binding_statements(kept.municipality.id):
+                    await conn.execute(text(statement))
+                await conn.execute(text(f"SET LOCAL usina.erasing = '{gone.municipality.id}'"))
+            seen = await conn.scalar(
+                text("SELECT count(*) FROM audit_events WHERE tenant_id = :t"),
+                {"t": kept.municipality.id if backend == "postgres" else kept.municipality.id.hex},
+            )
+            assert seen  # there is something to delete
             await conn.execute(
                 text("DELETE FROM audit_events WHERE tenant_id = :t"),
                 {"t": kept.municipality.id if backend == "postgres" else kept.municipality.id.hex},
