@@ -11,7 +11,7 @@ from sqlalchemy import select
 from graphql_schema import prefetch
 from graphql_schema.context import Info
 from graphql_schema.pagination import Page, PageSpec, page_args
-from graphql_schema.relay import Connection, Edge, PageInfo, encode_cursor
+from graphql_schema.relay import Connection, Edge, PageInfo
 from graphql_schema.rows import from_row, type_name
 
 T = TypeVar("T")
@@ -84,8 +84,8 @@ def _connection(
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=encode_cursor(page.keys[0]) if page.keys else None,
-            end_cursor=encode_cursor(page.keys[-1]) if page.keys else None,
+            start_key=page.keys[0] if page.keys else None,
+            end_key=page.keys[-1] if page.keys else None,
         ),
         count=count or batched_count,
     )

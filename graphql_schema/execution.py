@@ -69,6 +69,8 @@ class InfoField(NamedTuple):
     #: (GraphQL name, Python name) of each argument
     names: tuple[tuple[str, str], ...]
     info_name: str
+    #: how its value is completed without graphql-core's dispatch (``read`` unused), if it can be
+    completion: Plain | PlainObject | None
 
 
 _SCALARS = (int, str, bool, float)
@@ -106,7 +108,12 @@ def info_field(field_def: GraphQLField) -> InfoField | None:
         strawberry_field,
         tuple(names),
         resolver.info_parameter.name,
+        _completion(field_def, _unused_read),
     )
+
+
+def _unused_read(_source: Any) -> Any:
+    raise AssertionError("an info field's value comes from its resolver")
 
 
 def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
@@ -142,6 +149,11 @@ def plain_field(field_def: GraphQLField) -> Plain | PlainObject | None:
     read = _reader(field_def)
     if read is None:
         return None
+    return _completion(field_def, read)
+
+
+def _completion(field_def: GraphQLField, read: Callable[[Any], Any]) -> Plain | PlainObject | None:
+    """How a value of the field's type is completed on the fast path, or ``None``."""
     field_type: GraphQLOutputType = field_def.type
     non_null = isinstance(field_type, GraphQLNonNull)
     if non_null:
@@ -355,6 +367,19 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
+        completion = plain.completion
+        if completion is not None and value is not None:
+            if type(completion) is PlainObject:
+                if not (
+                    self.is_awaitable(value)
+                    or (completion.is_list and not self._plain_items(value))
+                ):
+                    return self._complete_objects(completion, field_details_list, path, value)
+            else:
+                _, coerce, _, is_list = completion  # type: ignore[misc]
+                completed = _coerce(coerce, value, is_list)
+                if completed is not _SLOW:
+                    return completed
         return self._complete(return_type, field_details_list, info, path, value, None)
 
     def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
@@ -405,16 +430,23 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._complete_read(
                 parent_type, source, field_details_list, field_path, None, value
             )
+        return self._complete_objects(plain, field_details_list, field_path, value)
+
+    def _complete_objects(
+        self, plain: PlainObject, field_details_list: Any, path: Path, value: Any
+    ) -> Any:
+        """A non-null object (or list of them, without nulls or awaitables), completed as
+        graphql-core's ``complete_value`` would, without its generic dispatch."""
         try:
             if plain.is_list:
-                completed = self._complete_object_list(plain, field_details_list, field_path, value)
+                completed = self._complete_object_list(plain, field_details_list, path, value)
             else:
-                completed = self._complete_object(plain, field_details_list, field_path, value)
+                completed = self._complete_object(plain, field_details_list, path, value)
         except Exception as raw_error:
-            self.handle_field_error(raw_error, plain.field_type, field_details_list, field_path)
+            self.handle_field_error(raw_error, plain.field_type, field_details_list, path)
             return None
         if self.is_awaitable(completed):
-            return self._guarded(completed, plain.field_type, field_details_list, field_path)
+            return self._guarded(completed, plain.field_type, field_details_list, path)
         return completed
 
     def _plain_items(self, value: Any) -> bool:

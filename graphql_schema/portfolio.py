@@ -27,7 +27,7 @@ from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.pagination import page_size
 from graphql_schema.permissions import requires
-from graphql_schema.relay import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from graphql_schema.relay import Connection, Edge, PageInfo, decode_cursor
 from graphql_schema.rows import from_row
 
 
@@ -331,8 +331,8 @@ class PortfolioQueries:
             page_info=PageInfo(
                 has_next_page=start + first < total,
                 has_previous_page=start > 0,
-                start_cursor=encode_cursor(edges[0].key) if edges else None,
-                end_cursor=encode_cursor(edges[-1].key) if edges else None,
+                start_key=edges[0].key if edges else None,
+                end_key=edges[-1].key if edges else None,
             ),
             count=lambda: total,
         )

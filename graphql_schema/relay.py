@@ -65,8 +65,17 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple[Any, ...]:
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    #: The first and last edges' ordering values: their cursors are encoded only when asked for.
+    start_key: strawberry.Private[tuple[Any, ...] | None] = None
+    end_key: strawberry.Private[tuple[Any, ...] | None] = None
+
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return None if self.start_key is None else encode_cursor(self.start_key)
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return None if self.end_key is None else encode_cursor(self.end_key)
 
 
 def _edge_cursor(root: Any) -> str:

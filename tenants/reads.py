@@ -12,7 +12,8 @@ evaluation drafts, own contributions), whose criteria are the same rules as the 
 ``visibility_rules``) with the municipality and the author as bound parameters. They run on the
 session's own connection and transaction (``after_begin`` has set PostgreSQL's
 ``app.tenant_id``, so row-level security holds here too) and return Core rows, which carry the
-mapped attributes by name.
+mapped attributes by name. On PostgreSQL they are compiled once more, for asyncpg, and run on
+its connection directly (``tenants/compiled_reads.py``).
 
 ``tests/tenants/test_reads.py`` proves that every shape sees exactly what the ORM path sees.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.sql import ColumnElement, Executable
 
 from core import publication
 from core.db.base import TenantOwned
+from tenants import compiled_reads
 from tenants.context import TenantBinding
 
 #: The bound municipality and the caller's subject, as every statement here names them.
@@ -97,5 +99,10 @@ async def fetch(
         values["usina_tenant"] = binding.tenant_id
         values["usina_author"] = binding.author
     connection = await session.connection()
+    plan = compiled_reads.compiled(statement, connection.dialect)
+    if plan is not None:
+        rows = await compiled_reads.fetch(connection, plan, values)
+        if rows is not None:
+            return rows
     result = await connection.execute(statement, values)
     return result.all()

@@ -22,7 +22,7 @@ from graphql_schema.commitments.types import Commitment
 from graphql_schema.context import Info
 from graphql_schema.loaders import COMMITMENTS
 from graphql_schema.pagination import page_args
-from graphql_schema.relay import Connection, Edge, PageInfo, encode_cursor
+from graphql_schema.relay import Connection, Edge, PageInfo
 from graphql_schema.rows import from_row
 
 
@@ -89,8 +89,8 @@ async def filtered_commitments(
         page_info=PageInfo(
             has_next_page=start + len(page) < total,
             has_previous_page=args.after is not None,
-            start_cursor=encode_cursor(page[0][1]) if page else None,
-            end_cursor=encode_cursor(page[-1][1]) if page else None,
+            start_key=page[0][1] if page else None,
+            end_key=page[-1][1] if page else None,
         ),
         count=lambda: total,
     )

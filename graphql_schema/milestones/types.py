@@ -70,9 +70,19 @@ class ProgressReport(Node):
     author_subject: str
 
     @strawberry.field
-    async def evidence(self, info: Info) -> list[Evidence]:
+    def evidence(self, info: Info) -> list[Evidence]:
+        """Links at once (synchronous: most reports cite no file, and an awaitable here would
+        make every report, milestone and commitment above it a task); uploaded files loaded
+        in one batch, with their download links."""
+        if not any("fileId" in item for item in self.row.evidence):
+            return [
+                Evidence(url=item["url"], title=item.get("title", "")) for item in self.row.evidence
+            ]
+        return self._with_files(info)  # type: ignore[return-value]  # graphql-core awaits it
+
+    async def _with_files(self, info: Info) -> list[Evidence]:
         cited = [uuid.UUID(e["fileId"]) for e in self.row.evidence if "fileId" in e]
-        rows = await info.context.loaders.get(EvidenceRow).load_many(cited) if cited else []
+        rows = await info.context.loaders.get(EvidenceRow).load_many(cited)
         uploaded = {row.id: from_row(EvidenceFile, row) for row in rows if row is not None}
         out = []
         for item in self.row.evidence:

@@ -1,0 +1,201 @@
+"""The read statements of ``tenants/reads.py``, compiled once for asyncpg and run on its
+connection directly (PostgreSQL only).
+
+SQLAlchemy's execution of a Core statement that is already compiled and cached still costs more
+than the query on a small page: the execution context, parameter processing, rendering the
+``IN`` lists again (one placeholder per value), a greenlet switch into the synchronous core and
+back, and the result's metadata. On the portal query (eleven statements) that was a quarter of
+a request's CPU. Here a statement is compiled once per dialect into:
+
+- the SQL text, each ``IN``/``NOT IN`` list rewritten as ``= ANY($n::type[])`` /
+  ``<> ALL($n::type[])`` (one array parameter: the same text whatever the number of values,
+  so asyncpg's statement cache keeps one prepared statement), and every parameter numbered by
+  name;
+- the bind processors SQLAlchemy would apply to each parameter, and the result processors it
+  would apply to each column (found for the column types the server reports, on the first run);
+- a row class: a tuple with the columns as attributes, like SQLAlchemy's ``Row``.
+
+It runs on the session's own connection and transaction, under the adapter's mutex (as
+SQLAlchemy's own execution does), after ``after_begin`` has bound the municipality. Listeners of
+``before_cursor_execute`` still see each statement. An error is handed to SQLAlchemy's own
+handling, so it arrives as the same ``DBAPIError`` (and an invalidated connection is dropped
+from the pool the same way). A statement this cannot rewrite, SQLite, or an adapter that is
+not asyncpg's takes SQLAlchemy's path unchanged (``None`` from :func:`compiled`).
+
+``tests/tenants/test_compiled_reads.py`` compares every statement of the loaders on both paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+
+#: ``IN (__[POSTCOMPILE_name])`` lists, any other post-compiled parameter (not rewritten), and
+#: numbered parameters, in the order they appear.
+_TOKEN = re.compile(r"(NOT IN|IN) \(__\[POSTCOMPILE_(\w+)\]\)|__\[POSTCOMPILE_(\w+)\]|\$(\d+)")
+
+#: Statements compiled so far (bounded: a statement built per request would only churn it).
+_CACHE_SIZE = 512
+_cache: OrderedDict[tuple[int, str], tuple[Executable, Compiled | None]] = OrderedDict()
+
+
+@dataclass(eq=False)
+class Compiled:
+    sql: str
+    names: tuple[str, ...]  #: the parameter of each ``$n``, in order
+    params: tuple[Any, ...]  #: each one's ``BindParameter`` (for a value bound in the statement)
+    arrays: frozenset[str]  #: parameters passed as one array (the ``IN`` lists)
+    binds: tuple[Callable[[Any], Any] | None, ...]  #: each parameter's bind processor
+    columns: tuple[Any, ...]  #: each result column's SQLAlchemy type
+    row: type[tuple[Any, ...]]
+    dialect: Dialect
+    #: each result column's processor, once the server has told the columns' types
+    processors: tuple[Callable[[Any], Any] | None, ...] | None = field(default=None)
+
+
+def _row_class(keys: Sequence[str]) -> type[tuple[Any, ...]]:
+    """A tuple whose items are also attributes by column name (``_rank`` included)."""
+    namespace: dict[str, Any] = {"__slots__": (), "_fields": tuple(keys)}
+    for index, key in enumerate(keys):
+        namespace[key] = property(itemgetter(index))
+    namespace["_mapping"] = property(lambda row: dict(zip(row._fields, row, strict=True)))
+    return type("ReadRow", (tuple,), namespace)
+
+
+def compiled(statement: Executable, dialect: Dialect) -> Compiled | None:
+    """``statement`` compiled for asyncpg, or ``None`` where SQLAlchemy must run it."""
+    key = (id(statement), dialect.name)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] is statement:
+        _cache.move_to_end(key)
+        return hit[1]
+    result = _compile(statement, dialect) if dialect.driver == "asyncpg" else None
+    _cache[key] = (statement, result)  # the statement kept alive with its id
+    if len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return result
+
+
+def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
+    try:
+        sa_compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        positional = [n for n in sa_compiled.positiontup if not sa_compiled.binds[n].expanding]
+        numbers: dict[str, int] = {}
+        names: list[str] = []
+        arrays: set[str] = set()
+        unsupported = False
+
+        def number(name: str) -> int:
+            if name not in numbers:
+                numbers[name] = len(names) + 1
+                names.append(name)
+            return numbers[name]
+
+        def rewrite(match: re.Match[str]) -> str:
+            nonlocal unsupported
+            if match.group(2):
+                name = match.group(2)
+                element_type = sa_compiled.binds[name].type.compile(dialect=dialect)
+                arrays.add(name)
+                operator = "<> ALL" if match.group(1) == "NOT IN" else "= ANY"
+                return f"{operator}(${number(name)}::{element_type}[])"
+            if match.group(3):
+                unsupported = True
+                return match.group(0)
+            return f"${number(positional[int(match.group(4)) - 1])}"
+
+        sql = _TOKEN.sub(rewrite, sa_compiled.string)
+        if unsupported or not sa_compiled._result_columns:
+            return None
+        processors = sa_compiled._bind_processors
+        columns = sa_compiled._result_columns
+        return Compiled(
+            sql=sql,
+            names=tuple(names),
+            params=tuple(sa_compiled.binds[name] for name in names),
+            arrays=frozenset(arrays),
+            binds=tuple(processors.get(name) for name in names),
+            columns=tuple(column[3] for column in columns),
+            row=_row_class([column[0] for column in columns]),
+            dialect=dialect,
+        )
+    except Exception:  # anything unexpected: SQLAlchemy's own path, which will say why
+        return None
+
+
+def _arguments(plan: Compiled, values: Mapping[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for name, param, process in zip(plan.names, plan.params, plan.binds, strict=True):
+        value = values[name] if name in values else param.effective_value  # a literal's
+        if name in plan.arrays:
+            value = [process(item) for item in value] if process is not None else list(value)
+        elif process is not None:
+            value = process(value)
+        out.append(value)
+    return out
+
+
+async def fetch(
+    connection: AsyncConnection, plan: Compiled, values: Mapping[str, Any]
+) -> list[Any] | None:
+    """The rows of ``plan`` on ``connection`` (``None``: run it through SQLAlchemy instead)."""
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    driver = getattr(adapted, "driver_connection", None)
+    mutex = getattr(adapted, "_execute_mutex", None)
+    if driver is None or mutex is None or getattr(adapted, "_transaction", None) is None:
+        return None  # not the asyncpg adapter, or no transaction begun: SQLAlchemy's path
+    arguments = _arguments(plan, values)
+    sync = connection.sync_connection
+    if sync is not None and (sync._has_events or sync.engine._has_events):
+        sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
+    try:
+        async with mutex:
+            if plan.processors is None:
+                prepared = await driver.prepare(plan.sql)
+                types = [attribute.type.oid for attribute in prepared.get_attributes()]
+                plan.processors = tuple(
+                    kind._cached_result_processor(plan.dialect, oid)
+                    for kind, oid in zip(plan.columns, types, strict=True)
+                )
+            records = await driver.fetch(plan.sql, *arguments)
+    except Exception as error:
+        await _raise_as_sqlalchemy(connection, adapted, error, plan.sql, arguments)
+        raise  # not reached: the line above raises
+    row, processors = plan.row, plan.processors
+    if not any(processors):
+        return [row(record) for record in records]
+    return [
+        row(
+            [
+                value if process is None else process(value)
+                for process, value in zip(processors, record, strict=True)
+            ]
+        )
+        for record in records
+    ]
+
+
+async def _raise_as_sqlalchemy(
+    connection: AsyncConnection, adapted: Any, error: Exception, sql: str, arguments: list[Any]
+) -> None:
+    """Raise ``error`` as SQLAlchemy would have: translated by the adapter, then wrapped in a
+    ``DBAPIError`` by the connection (which invalidates it if the server is gone)."""
+    try:
+        adapted._handle_exception(error)
+    except Exception as translated:
+        caught = translated
+
+        def handle(sync: Any) -> None:
+            sync._handle_dbapi_exception(caught, sql, tuple(arguments), None, None)
+
+        await connection.run_sync(handle)
+    raise error
