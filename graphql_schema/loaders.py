@@ -123,7 +123,13 @@ class Loaders:
         if spec not in self.pages:
 
             async def load(keys: list[PageKey]) -> list[Page]:
-                return await load_pages(self.ctx.session, spec, keys)
+                pages = await load_pages(self.ctx.session, spec, keys)
+                if spec.parent is not None:  # the totals came with the pages: no count query
+                    counts = self.count(spec)
+                    for (parent_id, args), page in zip(keys, pages, strict=True):
+                        if page.total is not None:
+                            counts.prime((parent_id, args.filters), page.total)
+                return pages
 
             self.pages[spec] = self._loader(load)
         return self.pages[spec]

@@ -57,6 +57,9 @@ class Page:
     keys: list[tuple[Any, ...]]
     has_next: bool
     has_previous: bool
+    #: How many rows the list holds in all (its ``totalCount``), when the page was read from
+    #: its start: the page statement counts them in the same pass (a window over the parent).
+    total: int | None = None
 
 
 def page_size(first: int | None, max_page: int = MAX_PAGE) -> int:
@@ -98,9 +101,10 @@ async def load_pages(
     results: dict[tuple[Any, PageArgs], Page] = {}
     for args, parent_ids in groups.items():
         pages = await _load_group(session, spec, args, parent_ids)
+        empty_total = 0 if args.after is None and args.first > 0 else None
         for parent_id in parent_ids:
             results[(parent_id, args)] = pages.get(
-                parent_id, Page([], [], False, args.after is not None)
+                parent_id, Page([], [], False, args.after is not None, empty_total)
             )
     return [results[key] for key in keys]
 
@@ -120,7 +124,8 @@ def page_statement(
     ranked = [c.desc() if spec.descending else c.asc() for c in order]
     parent = _column(table, spec.parent) if spec.parent is not None else None
     rank = func.row_number().over(partition_by=parent, order_by=ranked).label("_rank")
-    inner = select(table, rank).where(*reads.visible(spec.model, table.c, shape))
+    total = func.count().over(partition_by=parent).label("_total")
+    inner = select(table, rank, total).where(*reads.visible(spec.model, table.c, shape))
     if parent is not None:
         inner = inner.where(parent.in_(bindparam("parents", expanding=True)))
     for name in filters:
@@ -151,11 +156,14 @@ async def _load_group(
     parent_key = spec.parent.key if spec.parent is not None else None
     order_keys = [c.key for c in spec.order]
     pages: dict[uuid.UUID | None, Page] = {}
+    from_start = args.after is None
     for row in await reads.fetch(session, statement, params):
         parent_id = getattr(row, parent_key) if parent_key is not None else None
         page = pages.get(parent_id)
         if page is None:
-            page = pages[parent_id] = Page([], [], False, args.after is not None)
+            page = pages[parent_id] = Page(
+                [], [], False, not from_start, row._total if from_start else None
+            )
         if row._rank > args.first:
             page.has_next = True
             continue

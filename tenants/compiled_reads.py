@@ -134,7 +134,7 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
 def _arguments(plan: Compiled, values: Mapping[str, Any]) -> list[Any]:
     out: list[Any] = []
     for name, param, process in zip(plan.names, plan.params, plan.binds, strict=True):
-        value = values[name] if name in values else param.effective_value  # a literal's
+        value = values.get(name, param.effective_value)  # a literal bound in the statement
         if name in plan.arrays:
             value = [process(item) for item in value] if process is not None else list(value)
         elif process is not None:

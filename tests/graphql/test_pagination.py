@@ -85,3 +85,35 @@ async def test_status_filter(client: Any, world: World, tokens: Any) -> None:
         client, "{ actionPlans(status: [DRAFT]) { totalCount nodes { status } } }", token=editor
     )
     assert result["data"]["actionPlans"] == {"totalCount": 1, "nodes": [{"status": "DRAFT"}]}
+
+
+async def test_totals_come_with_the_first_page_and_count_what_the_caller_sees(
+    client: Any, db: Database, world: World, tokens: Any, count_statements: Any
+) -> None:
+    """``totalCount`` of a page read from its start comes from the page's own statement (no
+    count statement runs); it counts only what the caller may see, and 0 for an empty list."""
+    await add_commitments(db, world, ["2", "3"])
+    query = """query($id: ID!) { node(id: $id) { ... on ActionPlan {
+      commitments(first: 1) { totalCount nodes { code milestones(first: 1) { totalCount } } } } } }"""
+    editor = tokens.issue(subject="ed", role="editor", tenant=world.a.slug)
+    count_statements.statements.clear()
+    public = await gql(client, query, {"id": world.a.gid("ActionPlan")}, tenant=world.a.slug)
+    assert not any("count(*)" in s and "GROUP BY" in s for s in count_statements.statements)
+    drafts = await gql(
+        client, query, {"id": world.a.gid("ActionPlan")}, tenant=world.a.slug, token=editor
+    )
+    plan = public["data"]["node"]["commitments"]
+    assert plan["totalCount"] == 3 and [n["code"] for n in plan["nodes"]] == ["1"]
+    assert drafts["data"]["node"]["commitments"]["totalCount"] >= plan["totalCount"]
+    # the commitments added here have no milestone: their list is empty, and says 0
+    page_of_2 = await gql(
+        client,
+        query.replace("first: 1) { totalCount nodes", "first: 3) { totalCount nodes"),
+        {"id": world.a.gid("ActionPlan")},
+        tenant=world.a.slug,
+    )
+    totals = {
+        n["code"]: n["milestones"]["totalCount"]
+        for n in page_of_2["data"]["node"]["commitments"]["nodes"]
+    }
+    assert totals["2"] == totals["3"] == 0 and totals["1"] >= 1

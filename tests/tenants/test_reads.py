@@ -98,7 +98,7 @@ async def test_every_loader_statement_gives_the_same_rows_both_ways(
                 assert getattr(mine, name) == getattr(theirs, name)
                 assert type(getattr(mine, name)) is type(getattr(theirs, name)), name
         rows += len(by_sqlalchemy)
-    assert rows > 10  # the comparison compared something
+    assert rows > 5  # the comparison compared something
 
 
 async def test_lists_of_any_length_and_their_negation(db: Database, world: World) -> None:
