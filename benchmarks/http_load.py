@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._pg import bench_database  # noqa: E402
 from benchmarks.portal_query import SLUG, ceiling_app, hand_written_app, seed  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from graphql_schema.view import PORTAL_QUERY  # noqa: E402
 from tenants.database import Database  # noqa: E402
 
@@ -50,7 +51,7 @@ PYTHON = sys.executable
 
 def hand_written() -> Any:
     """uvicorn factory: the hand-written endpoint on ``USINA_DATABASE_URL``."""
-    return hand_written_app(Database.from_url(os.environ["USINA_DATABASE_URL"]))
+    return hand_written_app(Database.from_settings(Settings()))
 
 
 def ceiling() -> Any:
@@ -127,7 +128,7 @@ def main(seconds: float, connections: int, threads: int) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package)")
     with bench_database(f"usina_http_{os.getpid()}") as url:
-        db = Database.from_url(url)
+        db = Database.from_settings(Settings(database_url=url))  # the deployed pool
         asyncio.run(_seed_and_dispose(db))
         env = os.environ | {
             "USINA_DATABASE_URL": url,

@@ -308,7 +308,7 @@ async def throughput(
 
 async def main(seconds: float, concurrency: int) -> None:
     with bench_database(f"usina_bench_{os.getpid()}") as url:
-        db = Database.from_url(url)
+        db = Database.from_settings(Settings(database_url=url))  # the deployed pool
         try:
             await seed(db)
             settings = Settings()

@@ -65,6 +65,19 @@ class Settings(BaseSettings):
     )
     oidc_http_timeout_seconds: float = 5.0
     # The endpoint's protections.
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="PostgreSQL connections each process keeps open (SQLAlchemy's pool). A "
+        "request holds one while it runs: keep it at the requests one process serves at once.",
+    )
+    db_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="Connections opened beyond the pool under a burst (closed when returned).",
+    )
     request_timeout_seconds: float = Field(
         default=15.0,
         description="Deadline of one GraphQL request; PostgreSQL statements are cut at it too.",

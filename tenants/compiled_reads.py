@@ -57,8 +57,9 @@ class Compiled:
     columns: tuple[Any, ...]  #: each result column's SQLAlchemy type
     row: type[tuple[Any, ...]]
     dialect: Dialect
-    #: each result column's processor, once the server has told the columns' types
-    processors: tuple[Callable[[Any], Any] | None, ...] | None = field(default=None)
+    #: (index, processor) of each result column SQLAlchemy processes, once the server has
+    #: told the columns' types (``None`` before the first run)
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...] | None = field(default=None)
 
 
 def _row_class(keys: Sequence[str]) -> type[tuple[Any, ...]]:
@@ -159,29 +160,29 @@ async def fetch(
         sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
     try:
         async with mutex:
-            if plan.processors is None:
+            if plan.processed is None:
                 prepared = await driver.prepare(plan.sql)
                 types = [attribute.type.oid for attribute in prepared.get_attributes()]
-                plan.processors = tuple(
+                processors = [
                     kind._cached_result_processor(plan.dialect, oid)
                     for kind, oid in zip(plan.columns, types, strict=True)
-                )
+                ]
+                plan.processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
             records = await driver.fetch(plan.sql, *arguments)
     except Exception as error:
         await _raise_as_sqlalchemy(connection, adapted, error, plan.sql, arguments)
         raise  # not reached: the line above raises
-    row, processors = plan.row, plan.processors
-    if not any(processors):
+    row = plan.row
+    processed = plan.processed
+    if not processed:
         return [row(record) for record in records]
-    return [
-        row(
-            [
-                value if process is None else process(value)
-                for process, value in zip(processors, record, strict=True)
-            ]
-        )
-        for record in records
-    ]
+    out = []
+    for record in records:
+        items = list(record)
+        for index, process in processed:
+            items[index] = process(items[index])
+        out.append(row(items))
+    return out
 
 
 async def _raise_as_sqlalchemy(

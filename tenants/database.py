@@ -29,7 +29,14 @@ class Database:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls.from_url(settings.database_url, echo=settings.sql_echo)
+        if settings.is_sqlite:
+            return cls.from_url(settings.database_url, echo=settings.sql_echo)
+        return cls.from_url(
+            settings.database_url,
+            echo=settings.sql_echo,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
 
     @classmethod
     def from_engine(cls, engine: AsyncEngine) -> Database:

@@ -58,3 +58,30 @@ async def test_busy_connections_are_not_pinged_and_idle_ones_are(
         assert await _backend_pid(db) == pid
     finally:
         await db.dispose()
+
+
+async def test_the_pool_is_sized_by_the_settings(postgres_urls: dict[str, str]) -> None:
+    """Ten concurrent requests keep ten connections open, and a burst beyond the pool and its
+    overflow waits instead of failing or opening more."""
+    from core.settings import Settings
+
+    settings = Settings(database_url=postgres_urls["app"], db_pool_size=3, db_max_overflow=1)
+    db = Database.from_settings(settings)
+    try:
+        assert db.engine.pool.size() == 3  # type: ignore[attr-defined]
+        held: list[int] = []
+
+        async def hold() -> None:
+            async with db.engine.connect() as conn:
+                pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+                held.append(int(pid))
+                await asyncio.sleep(0.2)
+
+        await asyncio.gather(*(hold() for _ in range(6)))  # 4 at once, then 2 more
+        assert len(set(held)) <= 4
+        assert db.engine.pool.checkedin() == 3  # type: ignore[attr-defined]  # the overflow closed
+    finally:
+        await db.dispose()
+    default = Database.from_settings(Settings(database_url=postgres_urls["app"]))
+    assert default.engine.pool.size() == 10  # type: ignore[attr-defined]
+    await default.dispose()
