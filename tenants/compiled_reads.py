@@ -28,6 +28,7 @@ not asyncpg's takes SQLAlchemy's path unchanged (``None`` from :func:`compiled`)
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ _TOKEN = re.compile(r"(NOT IN|IN) \(__\[POSTCOMPILE_(\w+)\]\)|__\[POSTCOMPILE_(\
 #: Statements compiled so far (bounded: a statement built per request would only churn it).
 _CACHE_SIZE = 512
 _cache: OrderedDict[tuple[int, str], tuple[Executable, Compiled | None]] = OrderedDict()
+_lock = threading.Lock()
 
 
 @dataclass(eq=False)
@@ -74,14 +76,16 @@ def _row_class(keys: Sequence[str]) -> type[tuple[Any, ...]]:
 def compiled(statement: Executable, dialect: Dialect) -> Compiled | None:
     """``statement`` compiled for asyncpg, or ``None`` where SQLAlchemy must run it."""
     key = (id(statement), dialect.name)
-    hit = _cache.get(key)
-    if hit is not None and hit[0] is statement:
-        _cache.move_to_end(key)
-        return hit[1]
+    with _lock:  # the worker's threads may read too
+        hit = _cache.get(key)
+        if hit is not None and hit[0] is statement:
+            _cache.move_to_end(key)
+            return hit[1]
     result = _compile(statement, dialect) if dialect.driver == "asyncpg" else None
-    _cache[key] = (statement, result)  # the statement kept alive with its id
-    if len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _lock:
+        _cache[key] = (statement, result)  # the statement kept alive with its id
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
     return result
 
 
