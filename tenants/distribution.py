@@ -50,15 +50,6 @@ PROPAGATE_SET_COMMANDS = "citus.propagate_set_commands"
 
 HAS_CITUS = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
 
-TABLES = """
-SELECT c.relname AS name,
-       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id'
-               AND NOT a.attisdropped) AS tenant_owned
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
-ORDER BY c.relname
-"""
-
 #: Each table's Citus placement: partmethod 'h' is hash-distributed, 'n' with repmodel 't' a
 #: reference table, 'n' with repmodel 's' a "Citus local" table.
 PLACEMENTS = """
@@ -96,10 +87,6 @@ class Distribution:
         return bool(self.reference or self.distributed)
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 async def has_citus(conn: AsyncConnection) -> bool:
     if conn.dialect.name != "postgresql":
         return False
@@ -126,8 +113,9 @@ async def distribute(engine: AsyncEngine, *, shard_count: int | None = None) -> 
             async with conn.begin():
                 done = await _place(conn, shard_count)
                 database = (await conn.execute(text("SELECT current_database()"))).scalar_one()
+                quote = conn.dialect.identifier_preparer.quote
                 await conn.exec_driver_sql(
-                    f"ALTER DATABASE {_ident(database)} SET {PROPAGATE_SET_COMMANDS} = 'local'"
+                    f"ALTER DATABASE {quote(database)} SET {PROPAGATE_SET_COMMANDS} = 'local'"
                 )
         except DBAPIError as error:  # Citus or PostgreSQL said no: everything rolled back
             reason = str(error.orig).strip().splitlines()[0]
@@ -143,8 +131,12 @@ async def distribute(engine: AsyncEngine, *, shard_count: int | None = None) -> 
 
 
 async def _place(conn: AsyncConnection, shard_count: int | None) -> Distribution:
+    quote = conn.dialect.identifier_preparer.quote
     problems = await schema_lint.problems(conn)
-    tables = {row.name: row.tenant_owned for row in await conn.execute(text(TABLES))}
+    tables = {
+        row.relname: row.tenant_owned
+        for row in sorted(await conn.execute(text(schema_lint.TABLES)), key=lambda r: r.relname)
+    }
     placed = {row.name: row for row in await conn.execute(text(PLACEMENTS))}
     for name, owned in tables.items():
         where = placed.get(name)
@@ -183,7 +175,7 @@ async def _place(conn: AsyncConnection, shard_count: int | None) -> Distribution
     ]
     for key in keys:
         await conn.exec_driver_sql(
-            f"ALTER TABLE {_ident(key.source)} DROP CONSTRAINT {_ident(key.name)}"
+            f"ALTER TABLE {quote(key.source)} DROP CONSTRAINT {quote(key.name)}"
         )
 
     for name in pending:
@@ -203,7 +195,7 @@ async def _place(conn: AsyncConnection, shard_count: int | None) -> Distribution
 
     for key in keys:
         await conn.exec_driver_sql(
-            f"ALTER TABLE {_ident(key.source)} ADD CONSTRAINT {_ident(key.name)} {key.definition}"
+            f"ALTER TABLE {quote(key.source)} ADD CONSTRAINT {quote(key.name)} {key.definition}"
         )
     done.foreign_keys = len(keys)
     for name in pending:  # the rows now live on the shards; the coordinator's copy goes
