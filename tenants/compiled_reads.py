@@ -22,22 +22,31 @@ handling, so it arrives as the same ``DBAPIError`` (and an invalidated connectio
 from the pool the same way). A statement this cannot rewrite, SQLite, or an adapter that is
 not asyncpg's takes SQLAlchemy's path unchanged (``None`` from :func:`compiled`).
 
-``tests/tenants/test_compiled_reads.py`` compares every statement of the loaders on both paths.
+:func:`alone` runs such a statement (the worker's claim and success, an ``UPDATE ...
+RETURNING``) in a transaction of its own on a pooled connection: ``BEGIN`` and the binding's
+``SET LOCAL`` in one simple query, the statement, ``COMMIT``.
+
+``tests/tenants/test_reads.py`` compares every statement of the loaders on both paths.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import greenlet_spawn
+
+from tenants.isolation import binding_statements
 
 #: ``IN (__[POSTCOMPILE_name])`` lists, any other post-compiled parameter (not rewritten), and
 #: numbered parameters, in the order they appear.
@@ -118,6 +127,8 @@ def _compile(statement: Executable, dialect: Dialect) -> Compiled | None:
             return f"${number(positional[int(match.group(4)) - 1])}"
 
         sql = _TOKEN.sub(rewrite, sa_compiled.string)
+        if sa_compiled.insert_prefetch or sa_compiled.update_prefetch:
+            return None  # a column default SQLAlchemy computes at execution time
         if unsupported or not sa_compiled._result_columns:
             return None
         processors = sa_compiled._bind_processors
@@ -165,17 +176,26 @@ async def fetch(
     try:
         async with mutex:
             if plan.processed is None:
-                prepared = await driver.prepare(plan.sql)
-                types = [attribute.type.oid for attribute in prepared.get_attributes()]
-                processors = [
-                    kind._cached_result_processor(plan.dialect, oid)
-                    for kind, oid in zip(plan.columns, types, strict=True)
-                ]
-                plan.processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+                await _learn_columns(driver, plan)
             records = await driver.fetch(plan.sql, *arguments)
     except Exception as error:
         await _raise_as_sqlalchemy(connection, adapted, error, plan.sql, arguments)
         raise  # not reached: the line above raises
+    return _rows(plan, records)
+
+
+async def _learn_columns(driver: Any, plan: Compiled) -> None:
+    """Find the result processors of ``plan``'s columns for the types the server reports."""
+    prepared = await driver.prepare(plan.sql)
+    types = [attribute.type.oid for attribute in prepared.get_attributes()]
+    processors = [
+        kind._cached_result_processor(plan.dialect, oid)
+        for kind, oid in zip(plan.columns, types, strict=True)
+    ]
+    plan.processed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+
+
+def _rows(plan: Compiled, records: Sequence[Any]) -> list[Any]:
     row = plan.row
     processed = plan.processed
     if not processed:
@@ -203,4 +223,67 @@ async def _raise_as_sqlalchemy(
             sync._handle_dbapi_exception(caught, sql, tuple(arguments), None, None)
 
         await connection.run_sync(handle)
+    raise error
+
+
+async def alone(
+    engine: AsyncEngine, tenant_id: uuid.UUID, plan: Compiled, values: Mapping[str, Any]
+) -> list[Any]:
+    """The rows of ``plan``, run in a transaction of its own bound to ``tenant_id``: three round
+    trips (``BEGIN`` with the binding's ``SET LOCAL``s in one simple query, the statement,
+    ``COMMIT``), where SQLAlchemy's session takes five. For bookkeeping that commits by itself
+    (a job's claim, a job's success when its body wrote nothing).
+
+    ``plan`` must come from :func:`compiled` (asyncpg only). The connection is checked out of
+    the engine's pool (its checkout and checkin events run) and goes back idle. An error rolls
+    back and arrives as SQLAlchemy's ``DBAPIError``; a connection the server dropped is
+    invalidated, as SQLAlchemy's own execution does.
+    """
+    begin = "; ".join(["BEGIN", *binding_statements(tenant_id)])
+    arguments = _arguments(plan, values)
+    sync = engine.sync_engine
+    if sync._has_events:
+        sync.dispatch.before_cursor_execute(None, None, plan.sql, arguments, None, False)
+    pooled: Any = await greenlet_spawn(sync.raw_connection)
+    try:
+        adapted = pooled.dbapi_connection
+        driver = adapted.driver_connection
+        try:
+            async with adapted._execute_mutex:
+                if plan.processed is None:
+                    await _learn_columns(driver, plan)
+                await driver.execute(begin)
+                try:
+                    records = await driver.fetch(plan.sql, *arguments)
+                    await driver.execute("COMMIT")
+                except BaseException:
+                    if not driver.is_closed():
+                        await driver.execute("ROLLBACK")
+                    raise
+        except Exception as error:
+            _raise_dbapi_error(pooled, adapted, error, plan.sql, arguments)
+    finally:
+        await greenlet_spawn(pooled.close)
+    return _rows(plan, records)
+
+
+def _raise_dbapi_error(
+    pooled: Any, adapted: Any, error: Exception, sql: str, arguments: list[Any]
+) -> NoReturn:
+    """``error`` as SQLAlchemy's ``DBAPIError`` (its connection invalidated if it is gone)."""
+    dialect = pooled._pool._dialect
+    try:
+        adapted._handle_exception(error)
+    except Exception as translated:
+        gone = dialect.is_disconnect(translated, adapted, None)
+        if gone:
+            pooled.invalidate(translated)
+        raise DBAPIError.instance(
+            sql,
+            tuple(arguments),
+            translated,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=gone,
+            dialect=dialect,
+        ) from error
     raise error

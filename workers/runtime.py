@@ -5,11 +5,14 @@ Delivery is at least once, so every step is safe to repeat:
 1. *claim* (own transaction): a job already ``SUCCEEDED`` or ``FAILED`` is a duplicate and
    ends here; otherwise it becomes ``RUNNING`` and its attempt is counted. Jobs of one
    municipality that arrive while a claim is in flight are claimed together by the next
-   statement, so a busy worker commits one claim per batch rather than per job;
+   statement, so a busy worker commits one claim per batch rather than per job. On PostgreSQL
+   the claim runs alone on asyncpg (``compiled_reads.alone``: three round trips);
 2. *work* (own transaction, bound to the job's municipality): the body runs, then the job row
    is locked and marked ``SUCCEEDED`` with its result; a twin that finished first makes this
    one roll back. The body's database effects and the success commit together, so a worker
-   killed mid-job leaves nothing behind and the redelivered message does the work once;
+   killed mid-job leaves nothing behind and the redelivered message does the work once. A body
+   that ran no statement and recorded nothing has nothing to commit with its success, which
+   then runs alone like the claim;
 3. on an error: the error is recorded; with attempts left the job goes back to ``QUEUED`` and
    the exception propagates (dramatiq retries with backoff), otherwise it is ``FAILED``. A
    :class:`PermanentError` (retrying cannot fix it) fails the job at once.
@@ -25,7 +28,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,13 +36,16 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from core import observability as obs
+from core.audit.service import PENDING_EVENTS
 from core.enums import MunicipalityStatus
 from core.jobs.models import Job, JobStatus
+from core.jobs.service import PENDING_JOBS
 from core.municipalities.models import Municipality
 from core.settings import Settings
 from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
+from tenants import compiled_reads
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork
@@ -153,16 +159,19 @@ class Runtime:
                 context = self._context(session, job, spec, municipality)
                 async with asyncio.timeout(spec.time_limit_seconds):
                     result = await spec.run(context)
-                finished = await (await session.connection()).execute(
-                    _FINISH,
-                    {
-                        "tenant": binding.tenant_id,
-                        "job": job_key,
-                        "result": dict(result) if result is not None else None,
-                        "now": datetime.now(UTC),
-                    },
-                )
-                if finished.first() is None:  # gone, or a twin succeeded first
+                values = {
+                    "tenant": binding.tenant_id,
+                    "job": job_key,
+                    "result": dict(result) if result is not None else None,
+                    "now": datetime.now(UTC),
+                }
+                finished: Sequence[Any] | None = None
+                if _untouched(session):  # nothing to commit with it: the success alone
+                    finished = await self._alone(binding, _FINISH, values)
+                if finished is None:
+                    connection = await session.connection()
+                    finished = (await connection.execute(_FINISH, values)).all()
+                if not finished:  # gone, or a twin succeeded first
                     raise Superseded(job_id)
             obs.JOBS.labels(kind, "succeeded").inc()
         except Superseded:
@@ -212,18 +221,19 @@ class Runtime:
         meanwhile, until none wait."""
         try:
             while batch := self._claims.pop(key, None):
+                values = {
+                    "tenant": binding.tenant_id,
+                    "jobs": list(batch),
+                    "max_attempts": key[1],
+                    "now": datetime.now(UTC),
+                }
                 try:
-                    async with self.uow.transaction(binding) as session:
-                        result = await (await session.connection()).execute(
-                            _CLAIM,
-                            {
-                                "tenant": binding.tenant_id,
-                                "jobs": list(batch),
-                                "max_attempts": key[1],
-                                "now": datetime.now(UTC),
-                            },
-                        )
-                        rows = {row.id: row for row in result}
+                    claimed: Sequence[Any] | None = await self._alone(binding, _CLAIM, values)
+                    if claimed is None:
+                        async with self.uow.transaction(binding) as session:
+                            connection = await session.connection()
+                            claimed = (await connection.execute(_CLAIM, values)).all()
+                    rows = {row.id: row for row in claimed}
                 except Exception as error:
                     for _, waiter in _waiting(batch):
                         waiter.set_exception(error)
@@ -236,6 +246,17 @@ class Runtime:
                     waiter.set_result(rows.get(job_id))
         finally:
             self._claiming.discard(key)
+
+    async def _alone(
+        self, binding: TenantBinding, statement: Any, values: dict[str, Any]
+    ) -> list[Any] | None:
+        """The rows of a bookkeeping ``statement`` committed by itself in three round trips
+        (``tenants/compiled_reads.py``); ``None`` where SQLAlchemy must run it (SQLite)."""
+        engine = self.db.engine
+        plan = compiled_reads.compiled(statement, engine.dialect)
+        if plan is None:
+            return None
+        return await compiled_reads.alone(engine, binding.tenant_id, plan, values)
 
     async def _failed(
         self, binding: TenantBinding, job_id: uuid.UUID, error: BaseException, spec: JobSpec
@@ -280,6 +301,19 @@ class Runtime:
         return result.scalar_one_or_none()
 
 
+def _untouched(session: Any) -> bool:
+    """Whether the job's body left ``session`` as it got it: no statement run, nothing added,
+    no event or job recorded. Its success then commits alone."""
+    return not (
+        session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get(PENDING_EVENTS)
+        or session.info.get(PENDING_JOBS)
+    )
+
+
 def _waiting(
     batch: dict[uuid.UUID, list[asyncio.Future[Any]]],
 ) -> Iterator[tuple[uuid.UUID, asyncio.Future[Any]]]:
@@ -306,6 +340,7 @@ _CLAIM = (
         attempts=_JOBS.c.attempts + 1,
         max_attempts=bindparam("max_attempts"),
         started_at=bindparam("now", type_=_JOBS.c.started_at.type),
+        updated_at=bindparam("now", type_=_JOBS.c.updated_at.type),
     )
     .returning(_JOBS.c.id, _JOBS.c.args, _JOBS.c.attempts)
 )
@@ -321,6 +356,7 @@ _FINISH = (
         result=bindparam("result", type_=_JOBS.c.result.type),
         error=None,
         finished_at=bindparam("now", type_=_JOBS.c.finished_at.type),
+        updated_at=bindparam("now", type_=_JOBS.c.updated_at.type),
     )
     .returning(_JOBS.c.id)
 )

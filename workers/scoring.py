@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from core.diagnostics import service as diagnostics
 from core.evaluation import service as evaluations
-from core.evaluation.models import Evaluation
 from core.jobs.kinds import RECOMPUTE
 from core.plans.models import ActionPlan
 from core.progress import rollup
@@ -22,21 +21,25 @@ def recompute(registry: PluginRegistry) -> JobSpec:
     async def run(ctx: JobContext) -> dict[str, Any]:
         plan_id = ctx.uuid_arg("plan_id")
 
-        def derive_for(evaluation: Evaluation) -> evaluations.Derive | None:
-            found = registry.framework(evaluation.framework)
+        def derive_for(framework: str) -> evaluations.Derive | None:
+            found = registry.framework(framework)
             return deriver(found[1]) if found else None
 
         def instrument_for(name: str) -> Any:
             found = registry.instrument(name)
             return found[1] if found else None
 
-        rederived = await evaluations.rederive_drafts(ctx.session, derive_for, plan_id)
-        rescored = 0 if plan_id else await diagnostics.rescore_open(ctx.session, instrument_for)
         plans = select(ActionPlan.id)
         if plan_id:
             plans = plans.where(ActionPlan.id == plan_id)
         ids = list((await ctx.session.execute(plans)).scalars())
-        progress = await rollup.progress_by_plan(ctx.session, ids) if ids else {}
+        # One statement gives the plans' progress and their commitments', which the drafts rate.
+        figures = await rollup.figures_of_plans(ctx.session, ids) if ids else None
+        rederived = await evaluations.rederive_drafts(
+            ctx.session, derive_for, plan_id, figures=figures
+        )
+        rescored = 0 if plan_id else await diagnostics.rescore_open(ctx.session, instrument_for)
+        progress = figures.plans if figures is not None else {}
         return {
             "evaluationsRederived": rederived,
             "assessmentsRescored": rescored,

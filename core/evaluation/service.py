@@ -62,7 +62,7 @@ async def _progress_of(
     }
 
 
-def _rates_commitment(evaluation: Evaluation) -> bool:
+def _rates_commitment(evaluation: Any) -> bool:
     target = evaluation.target
     return target is EvaluationTarget.COMMITMENT and evaluation.commitment_id is not None
 
@@ -249,21 +249,86 @@ async def publish(session: AsyncSession, by: Principal, evaluation_id: uuid.UUID
 
 async def rederive_drafts(
     session: AsyncSession,
-    derive_for: Callable[[Evaluation], Derive | None],
+    derive_for: Callable[[str], Derive | None],
     plan_id: uuid.UUID | None = None,
+    *,
+    figures: rollup.Figures | None = None,
 ) -> int:
     """Recompute the derived ratings of draft evaluations from today's data (progress moves
-    after an evaluation starts). Overridden ratings keep their value. Returns how many."""
-    statement = select(Evaluation).where(Evaluation.status == EvaluationStatus.DRAFT)
+    after an evaluation starts). Overridden ratings keep their value. Returns how many drafts
+    a framework rated (``derive_for`` takes a framework's name).
+
+    Reads columns, not entities: only the ratings whose value moves are loaded and changed.
+    ``figures``, when the caller has them, spare the progress statement; a plan or commitment
+    missing from them is read.
+    """
+    statement = select(
+        Evaluation.id,
+        Evaluation.framework,
+        Evaluation.target,
+        Evaluation.plan_id,
+        Evaluation.commitment_id,
+    ).where(Evaluation.status == EvaluationStatus.DRAFT)
     if plan_id is not None:
         statement = statement.where(Evaluation.plan_id == plan_id)
-    drafts = list((await session.execute(statement.order_by(Evaluation.id))).scalars())
-    ratings = await ratings_of(session, [e.id for e in drafts]) if drafts else {}
-    derives = {e.id: derive for e in drafts if (derive := derive_for(e)) is not None}
-    rated = [e for e in drafts if e.id in derives]
-    progress = await _progress_of(session, rated) if rated else {}
-    for evaluation in rated:
-        by_code = {r.criterion: r for r in ratings.get(evaluation.id, [])}
-        _rederive(evaluation, progress[evaluation.id], by_code, derives[evaluation.id])
-    await session.flush()
+    drafts = (await session.execute(statement.order_by(Evaluation.id))).all()
+    derives = {d.id: derive for d in drafts if (derive := derive_for(d.framework)) is not None}
+    if not derives:
+        return 0
+    rated = [d for d in drafts if d.id in derives]
+    figures = await _completed(session, rated, figures)
+    ratings: dict[uuid.UUID, dict[str, Any]] = {d.id: {} for d in rated}
+    rows = await session.execute(
+        select(
+            Rating.id,
+            Rating.evaluation_id,
+            Rating.criterion,
+            Rating.value,
+            Rating.derived,
+            Rating.overridden,
+        )
+        .where(Rating.evaluation_id.in_(list(derives)))
+        .order_by(Rating.id)
+    )
+    for row in rows:
+        ratings[row.evaluation_id][row.criterion] = row
+    moved: dict[uuid.UUID, tuple[str | None, str | None]] = {}
+    for draft in rated:
+        by_code = ratings[draft.id]
+        progress = _progress(draft, figures)
+        level = rollup.completion_level(progress).value
+        in_force = {code: r.value for code, r in by_code.items()}
+        for code, value in derives[draft.id](draft.target.value, progress, level, in_force).items():
+            rating = by_code.get(code)
+            if rating is None:
+                continue
+            now = (value, rating.value if rating.overridden else value)
+            if now != (rating.derived, rating.value):
+                moved[rating.id] = now
+    if moved:
+        for rating in (
+            await session.execute(select(Rating).where(Rating.id.in_(list(moved))))
+        ).scalars():
+            rating.derived, rating.value = moved[rating.id]
+        await session.flush()
     return len(rated)
+
+
+async def _completed(
+    session: AsyncSession, drafts: list[Any], figures: rollup.Figures | None
+) -> rollup.Figures:
+    """``figures`` with the progress of every plan and commitment ``drafts`` rate."""
+    if figures is not None and all(
+        (d.commitment_id in figures.commitments)
+        if _rates_commitment(d)
+        else (d.plan_id in figures.plans)
+        for d in drafts
+    ):
+        return figures
+    return await rollup.figures_of_plans(session, list(dict.fromkeys(d.plan_id for d in drafts)))
+
+
+def _progress(draft: Any, figures: rollup.Figures) -> float:
+    if _rates_commitment(draft):
+        return figures.commitments[draft.commitment_id]
+    return figures.plans[draft.plan_id]

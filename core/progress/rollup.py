@@ -89,10 +89,23 @@ def commitments_progress(
     return {cid: commitment_progress(figures.get(cid, ())) for cid in commitment_ids}
 
 
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The progress of some plans and of each of their commitments."""
+
+    plans: dict[uuid.UUID, float]
+    commitments: dict[uuid.UUID, float]
+
+
 async def progress_by_plan(
     session: AsyncSession, plan_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, float]:
     """Every plan's progress, in one statement (commitments outer-joined to milestones)."""
+    return (await figures_of_plans(session, plan_ids)).plans
+
+
+async def figures_of_plans(session: AsyncSession, plan_ids: Sequence[uuid.UUID]) -> Figures:
+    """The progress of every plan and of each of its commitments, in one statement."""
     rows = await session.execute(
         select(
             Commitment.plan_id,
@@ -110,12 +123,17 @@ async def progress_by_plan(
         )
         .where(Commitment.plan_id.in_(plan_ids))
     )
-    return plans_progress(rows, plan_ids)
+    return plans_figures(rows, plan_ids)
 
 
 def plans_progress(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, float]:
     """Each plan's progress from ``(plan_id, commitment_id, weight, progress, status)`` rows
     (``status`` is null for a commitment without milestones)."""
+    return plans_figures(rows, plan_ids).plans
+
+
+def plans_figures(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> Figures:
+    """Each plan's progress and its commitments', from the rows :func:`plans_progress` takes."""
     per_plan: dict[uuid.UUID, dict[uuid.UUID, list[MilestoneFigure]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -123,7 +141,12 @@ def plans_progress(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> dict[u
         milestones = per_plan[plan_id][commitment_id]
         if status is not None:
             milestones.append(MilestoneFigure(weight, progress, status))
-    return {
-        pid: plan_progress([commitment_progress(ms) for ms in per_plan.get(pid, {}).values()])
-        for pid in plan_ids
+    commitments = {
+        commitment_id: commitment_progress(milestones)
+        for by_commitment in per_plan.values()
+        for commitment_id, milestones in by_commitment.items()
     }
+    plans = {
+        pid: plan_progress([commitments[c] for c in per_plan.get(pid, {})]) for pid in plan_ids
+    }
+    return Figures(plans=plans, commitments=commitments)

@@ -5,12 +5,14 @@ compiled path keeps every property the other has: isolation, errors, listeners."
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, bindparam, event, literal, select
+from sqlalchemy import Integer, bindparam, event, literal, select, update
 from sqlalchemy.exc import DBAPIError
 
+from core.jobs.models import Job
 from core.models import Commitment, Milestone
 from graphql_schema.view import PORTAL_QUERY
 from tenants import compiled_reads, reads
@@ -193,3 +195,56 @@ def test_the_cache_is_bounded() -> None:
         plan = compiled_reads.compiled(select(table.c.id).where(table.c.code == f"c{i}"), dialect)
         assert plan is not None
     assert len(compiled_reads._cache) <= compiled_reads._CACHE_SIZE
+
+
+async def test_a_statement_alone_commits_by_itself_bound_to_its_municipality(
+    db: Database, world: World
+) -> None:
+    """``alone`` (a job's claim and success) writes in a transaction of its own, bound to the
+    municipality it names: B's binding cannot touch A's row; a failure writes nothing, arrives
+    as SQLAlchemy's error, and leaves the pooled connection idle and usable."""
+    table = Job.__table__
+    rename = (
+        update(table)
+        .where(table.c.id == bindparam("job"))
+        .values(kind=bindparam("kind"), updated_at=bindparam("now", type_=table.c.updated_at.type))
+        .returning(table.c.id, table.c.kind)
+    )
+    if db.engine.dialect.name == "sqlite":
+        assert compiled_reads.compiled(rename, db.engine.dialect) is None  # SQLAlchemy's path
+        return
+    plan = compiled_reads.compiled(rename, db.engine.dialect)
+    assert plan is not None
+    # A column default computed at execution time: not compiled (it would be left out).
+    bare = (
+        update(table).where(table.c.id == bindparam("job")).values(kind="x").returning(table.c.id)
+    )
+    assert compiled_reads.compiled(bare, db.engine.dialect) is None
+
+    job = world.a.failed_job_id
+    now = datetime.now(UTC)
+
+    async def kind() -> str:
+        async with db.session(world.a.binding) as session:
+            return str((await session.execute(select(Job.kind).where(Job.id == job))).scalar_one())
+
+    before = await kind()
+    assert (
+        await compiled_reads.alone(
+            db.engine, world.b.municipality.id, plan, {"job": job, "kind": "by-b", "now": now}
+        )
+        == []
+    )
+    assert await kind() == before
+    with pytest.raises(DBAPIError) as failed:  # longer than the column allows
+        await compiled_reads.alone(
+            db.engine, world.a.municipality.id, plan, {"job": job, "kind": "k" * 500, "now": now}
+        )
+    assert "too long" in str(failed.value)
+    assert await kind() == before
+    for _ in range(db.engine.pool.size() + 1):  # every pooled connection is usable after it
+        (row,) = await compiled_reads.alone(
+            db.engine, world.a.municipality.id, plan, {"job": job, "kind": before, "now": now}
+        )
+        assert (row.id, row.kind) == (job, before)
+    assert await kind() == before

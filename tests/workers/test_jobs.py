@@ -672,3 +672,63 @@ async def test_an_smtp_fault_is_retried_then_given_up_visibly(
     expected = "554" if fault == "rejects" else "Connection refused"
     assert expected in (job.error or "") and expected in (delivery.last_error or "")
     assert outside[0].messages == []
+
+
+async def test_a_recompute_rewrites_only_the_ratings_that_moved(
+    db: Database, world: World, worker_settings: Settings
+) -> None:
+    """A recompute changes a derived rating whose inputs moved (an overridden one keeps the
+    reviewer's value), leaves every other rating row as it was, and a recompute that finds
+    nothing to change writes nothing: the municipality's data version stays."""
+    from core.municipalities.models import Municipality
+
+    a, recorder = world.a, Recorder()
+    runtime = runtime_for(worker_settings, db, recorder)
+
+    async def ratings() -> dict[str, tuple[str | None, str | None, Any]]:
+        async with db.session(a.binding) as session:
+            rows = await session.execute(
+                select(Rating.criterion, Rating.derived, Rating.value, Rating.updated_at).where(
+                    Rating.evaluation_id == a.evaluation_id
+                )
+            )
+            return {r.criterion: (r.derived, r.value, r.updated_at) for r in rows}
+
+    async def data_version() -> int:
+        async with db.session(None) as session:
+            return int(
+                (
+                    await session.execute(
+                        select(Municipality.data_version).where(
+                            Municipality.id == a.municipality.id
+                        )
+                    )
+                ).scalar_one()
+            )
+
+    async def recompute() -> None:
+        job = await enqueue(db, a, RECOMPUTE, {"plan_id": str(a.plan_id)})
+        await runtime.run(job.kind, str(job.tenant_id), str(job.job_id))
+
+    await recompute()  # whatever the fixture left stale is now derived
+    settled = await ratings()
+    assert settled["COMPLETION"][0] is not None
+    async with db.session(a.binding) as session:  # a stale derived value under an override
+        await session.execute(
+            update(Rating)
+            .where(Rating.evaluation_id == a.evaluation_id, Rating.criterion == "COMPLETION")
+            .values(derived="STALE", value="REVIEWER", overridden=True)
+        )
+    version = await data_version()
+
+    await recompute()
+    after = await ratings()
+    assert after["COMPLETION"][:2] == (settled["COMPLETION"][0], "REVIEWER")
+    assert {c: r for c, r in after.items() if c != "COMPLETION"} == {
+        c: r for c, r in settled.items() if c != "COMPLETION"
+    }
+    assert await data_version() == version + 1
+
+    await recompute()  # nothing moved since
+    assert await ratings() == after
+    assert await data_version() == version + 1
