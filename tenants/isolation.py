@@ -21,8 +21,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from asyncpg.transaction import TransactionState
 from sqlalchemy import event, false
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.util import await_only
 
 from core import publication
 from core.db.base import TenantOwned
@@ -151,5 +153,75 @@ def _set_rls_tenant(session: Session, _transaction: Any, connection: Any) -> Non
         return
     binding: TenantBinding | None = session.info.get("tenant")
     timeout_ms: int | None = session.info.get(STATEMENT_TIMEOUT)
-    for statement in binding_statements(binding.tenant_id if binding else None, timeout_ms):
+    statements = binding_statements(binding.tenant_id if binding else None, timeout_ms)
+    if _begin_with(connection, statements):
+        return
+    for statement in statements:
         connection.exec_driver_sql(statement)
+
+
+#: ``BEGIN``'s clause for each isolation level SQLAlchemy's asyncpg adapter may hold (asyncpg's).
+_ISOLATION = {
+    None: "",
+    "read_committed": " ISOLATION LEVEL READ COMMITTED",
+    "read_uncommitted": " ISOLATION LEVEL READ UNCOMMITTED",
+    "repeatable_read": " ISOLATION LEVEL REPEATABLE READ",
+    "serializable": " ISOLATION LEVEL SERIALIZABLE",
+}
+
+
+def _begin_with(connection: Any, statements: list[str]) -> bool:
+    """On asyncpg, ``BEGIN`` and ``statements`` in one simple query (one round trip, where
+    SQLAlchemy's adapter would send ``BEGIN`` and then each statement on its own), the
+    transaction then handed to the adapter as the one it would have begun. ``False`` (nothing
+    done) where the connection is not asyncpg's adapter as this knows it, or is already in a
+    transaction: the caller then runs the statements itself.
+
+    A failure rolls back what began and raises SQLAlchemy's ``DBAPIError``, as
+    ``exec_driver_sql`` would.
+    """
+    adapted = connection.connection.dbapi_connection
+    driver = getattr(adapted, "driver_connection", None)
+    if (
+        driver is None
+        or getattr(adapted, "_transaction", True) is not None
+        or not hasattr(adapted, "_execute_mutex")
+        or getattr(adapted, "isolation_level", "autocommit") not in _ISOLATION
+        or getattr(driver, "_top_xact", True) is not None
+        or driver.is_in_transaction()
+    ):
+        return False
+    transaction = driver.transaction(
+        isolation=adapted.isolation_level, readonly=adapted.readonly, deferrable=adapted.deferrable
+    )
+    if getattr(transaction, "_state", None) is not TransactionState.NEW:
+        return False
+    begin = "BEGIN" + _ISOLATION[adapted.isolation_level]
+    begin += " READ ONLY" if adapted.readonly else ""
+    begin += " DEFERRABLE" if adapted.deferrable else ""
+    query = "; ".join([begin, *statements])
+    if connection._has_events or connection.engine._has_events:  # listeners see it, as sent
+        connection.dispatch.before_cursor_execute(connection, None, query, (), None, False)
+    try:
+        await_only(_begin(adapted, driver, transaction, query))
+    except Exception as error:
+        try:
+            adapted._handle_exception(error)
+        except Exception as translated:
+            connection._handle_dbapi_exception(translated, query, (), None, None)
+        raise
+    return True
+
+
+async def _begin(adapted: Any, driver: Any, transaction: Any, query: str) -> None:
+    async with adapted._execute_mutex:
+        driver._top_xact = transaction
+        try:
+            await driver.execute(query)
+        except BaseException:
+            driver._top_xact = None
+            if not driver.is_closed() and driver.is_in_transaction():
+                await driver.execute("ROLLBACK")
+            raise
+        transaction._state = TransactionState.STARTED
+        adapted._transaction = transaction

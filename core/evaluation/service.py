@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import lookups
@@ -262,34 +262,17 @@ async def rederive_drafts(
     ``figures``, when the caller has them, spare the progress statement; a plan or commitment
     missing from them is read.
     """
-    statement = select(
-        Evaluation.id,
-        Evaluation.framework,
-        Evaluation.target,
-        Evaluation.plan_id,
-        Evaluation.commitment_id,
-    ).where(Evaluation.status == EvaluationStatus.DRAFT)
-    if plan_id is not None:
-        statement = statement.where(Evaluation.plan_id == plan_id)
-    drafts = (await session.execute(statement.order_by(Evaluation.id))).all()
+    if plan_id is None:
+        drafts = (await session.execute(_DRAFTS)).all()
+    else:
+        drafts = (await session.execute(_DRAFTS_OF_PLAN, {"plan": plan_id})).all()
     derives = {d.id: derive for d in drafts if (derive := derive_for(d.framework)) is not None}
     if not derives:
         return 0
     rated = [d for d in drafts if d.id in derives]
     figures = await _completed(session, rated, figures)
     ratings: dict[uuid.UUID, dict[str, Any]] = {d.id: {} for d in rated}
-    rows = await session.execute(
-        select(
-            Rating.id,
-            Rating.evaluation_id,
-            Rating.criterion,
-            Rating.value,
-            Rating.derived,
-            Rating.overridden,
-        )
-        .where(Rating.evaluation_id.in_(list(derives)))
-        .order_by(Rating.id)
-    )
+    rows = await session.execute(_RATINGS, {"evaluations": list(derives)})
     for row in rows:
         ratings[row.evaluation_id][row.criterion] = row
     moved: dict[uuid.UUID, tuple[str | None, str | None]] = {}
@@ -312,6 +295,33 @@ async def rederive_drafts(
             rating.derived, rating.value = moved[rating.id]
         await session.flush()
     return len(rated)
+
+
+#: Draft evaluations (what ``rederive_drafts`` needs of them), and their ratings: built once.
+_DRAFTS = (
+    select(
+        Evaluation.id,
+        Evaluation.framework,
+        Evaluation.target,
+        Evaluation.plan_id,
+        Evaluation.commitment_id,
+    )
+    .where(Evaluation.status == EvaluationStatus.DRAFT)
+    .order_by(Evaluation.id)
+)
+_DRAFTS_OF_PLAN = _DRAFTS.where(Evaluation.plan_id == bindparam("plan"))
+_RATINGS = (
+    select(
+        Rating.id,
+        Rating.evaluation_id,
+        Rating.criterion,
+        Rating.value,
+        Rating.derived,
+        Rating.overridden,
+    )
+    .where(Rating.evaluation_id.in_(bindparam("evaluations", expanding=True)))
+    .order_by(Rating.id)
+)
 
 
 async def _completed(

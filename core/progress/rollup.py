@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commitments.models import Commitment
@@ -106,24 +106,28 @@ async def progress_by_plan(
 
 async def figures_of_plans(session: AsyncSession, plan_ids: Sequence[uuid.UUID]) -> Figures:
     """The progress of every plan and of each of its commitments, in one statement."""
-    rows = await session.execute(
-        select(
-            Commitment.plan_id,
-            Commitment.id,
-            Milestone.weight,
-            Milestone.progress,
-            Milestone.status,
-        )
-        .outerjoin(
-            Milestone,
-            and_(
-                Milestone.tenant_id == Commitment.tenant_id,
-                Milestone.commitment_id == Commitment.id,
-            ),
-        )
-        .where(Commitment.plan_id.in_(plan_ids))
-    )
+    rows = await session.execute(_PLAN_ROWS, {"plans": list(plan_ids)})
     return plans_figures(rows, plan_ids)
+
+
+#: ``(plan_id, commitment_id, weight, progress, status)`` of the plans ``plans``: built once.
+_PLAN_ROWS = (
+    select(
+        Commitment.plan_id,
+        Commitment.id,
+        Milestone.weight,
+        Milestone.progress,
+        Milestone.status,
+    )
+    .outerjoin(
+        Milestone,
+        and_(
+            Milestone.tenant_id == Commitment.tenant_id,
+            Milestone.commitment_id == Commitment.id,
+        ),
+    )
+    .where(Commitment.plan_id.in_(bindparam("plans", expanding=True)))
+)
 
 
 def plans_progress(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, float]:
