@@ -200,8 +200,9 @@ def _begin_with(connection: Any, statements: list[str]) -> bool:
     begin += " READ ONLY" if adapted.readonly else ""
     begin += " DEFERRABLE" if adapted.deferrable else ""
     query = "; ".join([begin, *statements])
-    if connection._has_events or connection.engine._has_events:  # listeners see it, as sent
-        connection.dispatch.before_cursor_execute(connection, None, query, (), None, False)
+    if connection._has_events or connection.engine._has_events:
+        for statement in statements:  # listeners see each, as when they were sent one by one
+            connection.dispatch.before_cursor_execute(connection, None, statement, (), None, False)
     try:
         await_only(_begin(adapted, driver, transaction, query))
     except Exception as error:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
+from tenants import isolation
 from tenants.database import Database
 from tenants.isolation import STATEMENT_TIMEOUT
 from tests.factories import World
@@ -27,12 +28,22 @@ def sent(db: Database) -> Any:
     event.remove(db.engine.sync_engine, "before_cursor_execute", listen)
 
 
-async def test_one_round_trip_begins_and_binds(db: Database, world: World, sent: list[str]) -> None:
+async def test_one_round_trip_begins_and_binds(
+    db: Database, world: World, sent: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     if db.engine.dialect.name == "sqlite":  # no such step there: the criteria alone isolate
         async with db.session(world.a.binding) as session:
             await session.execute(text("SELECT 1"))
         assert not [s for s in sent if "SET LOCAL" in s or s.startswith("BEGIN")], sent
         return
+    queries: list[str] = []
+    begin = isolation._begin
+
+    async def spying(adapted: Any, driver: Any, transaction: Any, query: str) -> None:
+        queries.append(query)
+        await begin(adapted, driver, transaction, query)
+
+    monkeypatch.setattr(isolation, "_begin", spying)
     async with db.session(world.a.binding) as session:
         session.sync_session.info[STATEMENT_TIMEOUT] = 1234
         tenant = await session.scalar(text("SELECT current_setting('app.tenant_id')"))
@@ -41,10 +52,13 @@ async def test_one_round_trip_begins_and_binds(db: Database, world: World, sent:
         after = await session.scalar(text("SELECT current_setting('app.tenant_id')"))
     assert tenant == str(world.a.municipality.id) and timeout == "1234ms"
     assert after == str(world.a.municipality.id)  # a second transaction, bound again
-    begins = [s for s in sent if s.startswith("BEGIN")]
-    assert len(begins) == 2, sent
-    assert "SET LOCAL app.tenant_id" in begins[0] and "statement_timeout = 1234" in begins[0]
-    assert not [s for s in sent if s.startswith("SET LOCAL")]  # none on its own
+    assert len(queries) == 2, queries  # each transaction: one query began and bound it
+    assert queries[0].startswith("BEGIN")
+    assert "SET LOCAL app.tenant_id" in queries[0] and "statement_timeout = 1234" in queries[0]
+    # Listeners still see each binding statement, as when they were sent one by one.
+    assert [s for s in sent if s.startswith("SET LOCAL app.tenant_id")] == [
+        f"SET LOCAL app.tenant_id = '{world.a.municipality.id}'"
+    ] * 2
     async with db.session(None) as session:  # the pooled connection kept nothing
         assert await session.scalar(text("SELECT current_setting('app.tenant_id')")) == ""
         assert await session.scalar(text("SHOW statement_timeout")) != "1234ms"
