@@ -8,7 +8,7 @@ imports no plugin.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select
@@ -266,14 +266,30 @@ async def rederive_drafts(
         drafts = (await session.execute(_DRAFTS)).all()
     else:
         drafts = (await session.execute(_DRAFTS_OF_PLAN, {"plan": plan_id})).all()
+
+    async def ratings_of(evaluation_ids: list[uuid.UUID]) -> Sequence[Any]:
+        return (await session.execute(_RATINGS, {"evaluations": evaluation_ids})).all()
+
+    return await rederive(session, drafts, ratings_of, derive_for, figures)
+
+
+async def rederive(
+    session: AsyncSession,
+    drafts: Sequence[Any],
+    ratings_of: Callable[[list[uuid.UUID]], Awaitable[Sequence[Any]]],
+    derive_for: Callable[[str], Derive | None],
+    figures: rollup.Figures | None = None,
+) -> int:
+    """:func:`rederive_drafts` on rows its caller read: ``drafts`` as ``_DRAFTS`` gives them,
+    ``ratings_of`` the rows of ``_RATINGS`` for some evaluations (a reader of its own, such
+    as the worker's statements compiled for asyncpg, gives the same columns)."""
     derives = {d.id: derive for d in drafts if (derive := derive_for(d.framework)) is not None}
     if not derives:
         return 0
     rated = [d for d in drafts if d.id in derives]
     figures = await _completed(session, rated, figures)
     ratings: dict[uuid.UUID, dict[str, Any]] = {d.id: {} for d in rated}
-    rows = await session.execute(_RATINGS, {"evaluations": list(derives)})
-    for row in rows:
+    for row in await ratings_of(list(derives)):
         ratings[row.evaluation_id][row.criterion] = row
     moved: dict[uuid.UUID, tuple[str | None, str | None]] = {}
     for draft in rated:

@@ -732,3 +732,46 @@ async def test_a_recompute_rewrites_only_the_ratings_that_moved(
     await recompute()  # nothing moved since
     assert await ratings() == after
     assert await data_version() == version + 1
+
+
+async def test_the_recomputes_reads_are_the_orm_paths(db: Database, world: World) -> None:
+    """The recompute reads with Core statements compiled once (``workers/scoring.py``): they
+    give the rows ``core``'s ORM statements give, column for column, and nothing of another
+    municipality."""
+    from core.evaluation import service as evaluation_service
+    from core.progress import rollup
+    from tenants import reads
+    from workers.runtime import worker_binding
+    from workers.scoring import _reads
+
+    a = world.a
+    binding = worker_binding(a.municipality)
+    read = _reads(reads.shape_of(binding))
+
+    async def both(
+        orm: Any, core: Any, values: dict[str, Any], bound: Any = binding
+    ) -> tuple[list[Any], list[Any]]:
+        async with db.session(bound) as session:
+            theirs = [tuple(r) for r in (await session.execute(orm, values)).all()]
+            mine = [tuple(r) for r in await reads.fetch(session, core, values)]
+        return theirs, mine
+
+    async with db.session(binding) as session:
+        evaluation_ids = list((await session.execute(select(Rating.evaluation_id))).scalars())
+    cases = [
+        (select(ActionPlan.id), read.plans, {}),
+        (select(ActionPlan.id).where(ActionPlan.id == a.plan_id), read.plan, {"plan": a.plan_id}),
+        (evaluation_service._DRAFTS, read.drafts, {}),
+        (evaluation_service._DRAFTS_OF_PLAN, read.drafts_of_plan, {"plan": a.plan_id}),
+        (evaluation_service._RATINGS, read.ratings, {"evaluations": evaluation_ids}),
+        (rollup._PLAN_ROWS, read.figures, {"plans": [a.plan_id, a.draft_plan_id]}),
+    ]
+    rows = 0
+    for orm, core, values in cases:
+        theirs, mine = await both(orm, core, values)
+        assert sorted(mine, key=repr) == sorted(theirs, key=repr), core
+        rows += len(mine)
+        # Bound to B, A's ids find nothing.
+        _, foreign = await both(orm, core, values, worker_binding(world.b.municipality))
+        assert not set(foreign) & set(mine), core
+    assert rows >= 10  # the comparison compared something
