@@ -184,6 +184,19 @@ async def fetch(
     return _rows(plan, records)
 
 
+async def rows(
+    connection: AsyncConnection, statement: Executable, values: Mapping[str, Any]
+) -> Sequence[Any]:
+    """The rows of ``statement`` on ``connection``: compiled for asyncpg where it can be
+    (:func:`compiled`, :func:`fetch`), otherwise through SQLAlchemy."""
+    plan = compiled(statement, connection.dialect)
+    if plan is not None:
+        found = await fetch(connection, plan, values)
+        if found is not None:
+            return found
+    return (await connection.execute(statement, values)).all()
+
+
 async def _learn_columns(driver: Any, plan: Compiled) -> None:
     """Find the result processors of ``plan``'s columns for the types the server reports."""
     prepared = await driver.prepare(plan.sql)

@@ -98,11 +98,4 @@ async def fetch(
     if binding is not None:
         values["usina_tenant"] = binding.tenant_id
         values["usina_author"] = binding.author
-    connection = await session.connection()
-    plan = compiled_reads.compiled(statement, connection.dialect)
-    if plan is not None:
-        rows = await compiled_reads.fetch(connection, plan, values)
-        if rows is not None:
-            return rows
-    result = await connection.execute(statement, values)
-    return result.all()
+    return await compiled_reads.rows(await session.connection(), statement, values)

@@ -169,7 +169,9 @@ class Runtime:
                 if _untouched(session):  # nothing to commit with it: the success alone
                     finished = await self._alone(binding, _FINISH, values)
                 if finished is None:
-                    finished = await _in_transaction(session, _FINISH, values)
+                    finished = await compiled_reads.rows(
+                        await session.connection(), _FINISH, values
+                    )
                 if not finished:  # gone, or a twin succeeded first
                     raise Superseded(job_id)
             obs.JOBS.labels(kind, "succeeded").inc()
@@ -298,18 +300,6 @@ class Runtime:
             .execution_options(populate_existing=True)
         )
         return result.scalar_one_or_none()
-
-
-async def _in_transaction(session: Any, statement: Any, values: dict[str, Any]) -> Sequence[Any]:
-    """The rows of ``statement`` in the session's transaction (compiled for asyncpg once,
-    on PostgreSQL: ``tenants/compiled_reads.py``)."""
-    connection = await session.connection()
-    plan = compiled_reads.compiled(statement, connection.dialect)
-    if plan is not None:
-        rows = await compiled_reads.fetch(connection, plan, values)
-        if rows is not None:
-            return rows
-    return (await connection.execute(statement, values)).all()
 
 
 def _untouched(session: Any) -> bool:
