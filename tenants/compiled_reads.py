@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import greenlet_spawn
 
-from tenants.isolation import binding_statements
+from tenants.isolation import begin_query, binding_statements
 
 #: ``IN (__[POSTCOMPILE_name])`` lists, any other post-compiled parameter (not rewritten), and
 #: numbered parameters, in the order they appear.
@@ -241,7 +241,7 @@ async def _raise_as_sqlalchemy(
 
 async def alone(
     engine: AsyncEngine, tenant_id: uuid.UUID, plan: Compiled, values: Mapping[str, Any]
-) -> list[Any]:
+) -> list[Any] | None:
     """The rows of ``plan``, run in a transaction of its own bound to ``tenant_id``: three round
     trips (``BEGIN`` with the binding's ``SET LOCAL``s in one simple query, the statement,
     ``COMMIT``), where SQLAlchemy's session takes five. For bookkeeping that commits by itself
@@ -250,17 +250,20 @@ async def alone(
     ``plan`` must come from :func:`compiled` (asyncpg only). The connection is checked out of
     the engine's pool (its checkout and checkin events run) and goes back idle. An error rolls
     back and arrives as SQLAlchemy's ``DBAPIError``; a connection the server dropped is
-    invalidated, as SQLAlchemy's own execution does.
+    invalidated, as SQLAlchemy's own execution does. ``None`` (nothing run) for a connection
+    whose transactions this cannot begin (autocommit): SQLAlchemy's path then.
     """
-    begin = "; ".join(["BEGIN", *binding_statements(tenant_id)])
     arguments = _arguments(plan, values)
     sync = engine.sync_engine
-    if sync._has_events:
-        sync.dispatch.before_cursor_execute(None, None, plan.sql, arguments, None, False)
     pooled: Any = await greenlet_spawn(sync.raw_connection)
     try:
         adapted = pooled.dbapi_connection
         driver = adapted.driver_connection
+        begin = begin_query(adapted, binding_statements(tenant_id))
+        if begin is None:
+            return None
+        if sync._has_events:
+            sync.dispatch.before_cursor_execute(None, None, plan.sql, arguments, None, False)
         try:
             async with adapted._execute_mutex:
                 if plan.processed is None:

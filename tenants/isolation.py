@@ -170,6 +170,19 @@ _ISOLATION = {
 }
 
 
+def begin_query(adapted: Any, statements: list[str]) -> str | None:
+    """``BEGIN`` as SQLAlchemy's asyncpg adapter ``adapted`` would send it (its isolation level,
+    read-only and deferrable settings), followed by ``statements``: one simple query. ``None``
+    for an adapter in autocommit, or whose isolation level this does not know."""
+    isolation = getattr(adapted, "isolation_level", "autocommit")
+    if isolation not in _ISOLATION:
+        return None
+    begin = "BEGIN" + _ISOLATION[isolation]
+    begin += " READ ONLY" if getattr(adapted, "readonly", False) else ""
+    begin += " DEFERRABLE" if getattr(adapted, "deferrable", False) else ""
+    return "; ".join([begin, *statements])
+
+
 def _begin_with(connection: Any, statements: list[str]) -> bool:
     """On asyncpg, ``BEGIN`` and ``statements`` in one simple query (one round trip, where
     SQLAlchemy's adapter would send ``BEGIN`` and then each statement on its own), the
@@ -186,7 +199,6 @@ def _begin_with(connection: Any, statements: list[str]) -> bool:
         driver is None
         or getattr(adapted, "_transaction", True) is not None
         or not hasattr(adapted, "_execute_mutex")
-        or getattr(adapted, "isolation_level", "autocommit") not in _ISOLATION
         or getattr(driver, "_top_xact", True) is not None
         or driver.is_in_transaction()
     ):
@@ -194,12 +206,9 @@ def _begin_with(connection: Any, statements: list[str]) -> bool:
     transaction = driver.transaction(
         isolation=adapted.isolation_level, readonly=adapted.readonly, deferrable=adapted.deferrable
     )
-    if getattr(transaction, "_state", None) is not TransactionState.NEW:
+    query = begin_query(adapted, statements)
+    if query is None or getattr(transaction, "_state", None) is not TransactionState.NEW:
         return False
-    begin = "BEGIN" + _ISOLATION[adapted.isolation_level]
-    begin += " READ ONLY" if adapted.readonly else ""
-    begin += " DEFERRABLE" if adapted.deferrable else ""
-    query = "; ".join([begin, *statements])
     if connection._has_events or connection.engine._has_events:
         for statement in statements:  # listeners see each, as when they were sent one by one
             connection.dispatch.before_cursor_execute(connection, None, statement, (), None, False)

@@ -82,15 +82,23 @@ async def ratings_of(
 def _rederive(
     evaluation: Evaluation, progress: float, ratings: dict[str, Rating], derive: Derive
 ) -> None:
+    for code, (derived, value) in _rederived(evaluation, progress, ratings, derive).items():
+        ratings[code].derived = derived
+        ratings[code].value = value
+
+
+def _rederived(
+    evaluation: Any, progress: float, ratings: Mapping[str, Any], derive: Derive
+) -> dict[str, tuple[str | None, str | None]]:
+    """(derived, in force) of each rating of ``evaluation`` the framework derives from
+    ``progress``: an overridden rating keeps the reviewer's value in force."""
     level = rollup.completion_level(progress).value
     in_force = {code: r.value for code, r in ratings.items()}
-    for code, value in derive(evaluation.target.value, progress, level, in_force).items():
-        rating = ratings.get(code)
-        if rating is None:
-            continue
-        rating.derived = value
-        if not rating.overridden:
-            rating.value = value
+    return {
+        code: (value, rating.value if rating.overridden else value)
+        for code, value in derive(evaluation.target.value, progress, level, in_force).items()
+        if (rating := ratings.get(code)) is not None
+    }
 
 
 async def start(
@@ -295,13 +303,8 @@ async def rederive(
     for draft in rated:
         by_code = ratings[draft.id]
         progress = _progress(draft, figures)
-        level = rollup.completion_level(progress).value
-        in_force = {code: r.value for code, r in by_code.items()}
-        for code, value in derives[draft.id](draft.target.value, progress, level, in_force).items():
-            rating = by_code.get(code)
-            if rating is None:
-                continue
-            now = (value, rating.value if rating.overridden else value)
+        for code, now in _rederived(draft, progress, by_code, derives[draft.id]).items():
+            rating = by_code[code]
             if now != (rating.derived, rating.value):
                 moved[rating.id] = now
     if moved:
