@@ -191,7 +191,12 @@ class Settings(BaseSettings):
         description="embedded: the web process runs the jobs itself (no service needed); "
         "redis: jobs go through Redis to `usina worker` processes.",
     )
-    worker_threads: int = 4
+    worker_threads: int = Field(
+        default=16,
+        ge=1,
+        description="Jobs one worker process runs at once (tasks on its event loop, not threads; "
+        "its database pool holds this many connections and two more).",
+    )
     embedded_worker: bool = Field(
         default=True,
         description="With workers=embedded, run the jobs (and the periodic ones) inside the "

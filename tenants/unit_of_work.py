@@ -94,8 +94,10 @@ class UnitOfWork:
         try:
             try:
                 yield session
-                version = await self._outbox(session, binding)
-                await session.commit()
+                version = None
+                if not untouched(session):  # else nothing to write, nothing to commit
+                    version = await self._outbox(session, binding)
+                    await session.commit()
             except BaseException:
                 await session.rollback()
                 _forget(session)
@@ -140,6 +142,20 @@ class UnitOfWork:
             .execution_options(synchronize_session=False)
         )
         return int(result.scalar_one())
+
+
+def untouched(session: AsyncSession) -> bool:
+    """Whether ``session`` is as it was opened: no statement run, nothing added, no event or
+    job recorded. A unit of work over such a session has nothing to commit."""
+    return not (
+        session.in_transaction()
+        or session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get(PENDING_EVENTS)
+        or session.info.get(jobs.PENDING_JOBS)
+        or session.info.get(CHANGED)
+    )
 
 
 def _forget(session: AsyncSession) -> None:

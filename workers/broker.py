@@ -16,12 +16,13 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO, CurrentMessage, Middleware
+from dramatiq.middleware import AgeLimit, AsyncIO, CurrentMessage, Middleware, Retries
 
 from core.jobs.service import Pending
 from core.settings import Settings
 from plugins.manager import PluginRegistry
 from workers.builtin import all_specs
+from workers.loop_worker import LoopWorker
 from workers.runtime import Runtime
 
 QUEUE = "usina"
@@ -29,17 +30,21 @@ log = logging.getLogger("usina.workers")
 
 
 def make_broker(settings: Settings, *, namespace: str | None = None) -> dramatiq.Broker:
+    # What Usina's jobs use of dramatiq's middleware: age limits, retries with backoff, the
+    # event loop the jobs run on (as tasks: ``workers/loop_worker.py``) and the current message.
+    # Not its thread-bound middleware (time limits, shutdown notifications; the runtime limits
+    # each job itself), nor callbacks and pipelines, which no job uses.
+    middleware: list[Middleware] = [AgeLimit(), Retries(), AsyncIO(), CurrentMessage()]
     broker: dramatiq.Broker
     if settings.workers == "redis":
         broker = RedisBroker(
             url=settings.redis_url,
             namespace=namespace or settings.broker_namespace,
             heartbeat_timeout=settings.broker_heartbeat_ms,
+            middleware=middleware,
         )
     else:
-        broker = StubBroker()
-    broker.add_middleware(AsyncIO())
-    broker.add_middleware(CurrentMessage())
+        broker = StubBroker(middleware=middleware)
     return broker
 
 
@@ -78,8 +83,6 @@ class Jobs:
                     "max_retries": spec.max_attempts - 1,
                     "min_backoff": int(spec.min_backoff_seconds * 1000),
                     "max_backoff": int(spec.max_backoff_seconds * 1000),
-                    # A backstop: the runtime enforces the spec's limit itself.
-                    "time_limit": int((spec.time_limit_seconds + 30) * 1000),
                 },
             )
         return jobs
@@ -93,8 +96,10 @@ class Jobs:
         actor.send(str(pending.tenant_id), str(pending.job_id))
 
     def start_worker(self, threads: int | None = None) -> dramatiq.Worker:
-        self.worker = dramatiq.Worker(
-            self.broker, worker_threads=threads or self.runtime.settings.worker_threads
+        """Start running the jobs here: at most ``threads`` at once (``worker_threads``), as
+        tasks on the runtime's event loop."""
+        self.worker = LoopWorker(
+            self.broker, concurrency=threads or self.runtime.settings.worker_threads
         )
         self.worker.start()
         return self.worker

@@ -28,7 +28,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,10 +36,8 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from core import observability as obs
-from core.audit.service import PENDING_EVENTS
 from core.enums import MunicipalityStatus
 from core.jobs.models import Job, JobStatus
-from core.jobs.service import PENDING_JOBS
 from core.municipalities.models import Municipality
 from core.settings import Settings
 from plugins.events import unit_of_work
@@ -48,7 +46,7 @@ from plugins.records import JobContext, JobSpec
 from tenants import compiled_reads
 from tenants.context import TenantBinding
 from tenants.database import Database
-from tenants.unit_of_work import UnitOfWork
+from tenants.unit_of_work import UnitOfWork, untouched
 from tenants.versions import DataVersions, make_versions
 
 log = logging.getLogger("usina.workers")
@@ -93,13 +91,17 @@ class Runtime:
     _municipalities: dict[uuid.UUID, tuple[Municipality, float]] = field(
         default_factory=dict, repr=False
     )
-    #: Claims waiting for the next statement, by (municipality, max attempts): each job's
-    #: waiters get its claimed row, or ``None``.
-    _claims: dict[tuple[uuid.UUID, int], dict[uuid.UUID, list[asyncio.Future[Any]]]] = field(
-        default_factory=dict, repr=False
-    )
-    _claiming: set[tuple[uuid.UUID, int]] = field(default_factory=set, repr=False)
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
+    #: Claims, successes that commit alone, and municipalities to read, waiting for their
+    #: next statement (a worker starting on a full queue reads its municipalities once, not
+    #: once per job in hand).
+    _claims: _Together = field(init=False, repr=False)
+    _finishes: _Together = field(init=False, repr=False)
+    _reads: _Together = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._claims = _Together(self._claim_many)
+        self._finishes = _Together(self._finish_many, once=True)
+        self._reads = _Together(self._read_municipalities)
 
     @property
     def db(self) -> Database:
@@ -166,8 +168,11 @@ class Runtime:
                     "now": datetime.now(UTC),
                 }
                 finished: Sequence[Any] | None = None
-                if _untouched(session):  # nothing to commit with it: the success alone
-                    finished = await self._alone(binding, _FINISH, values)
+                if untouched(session):  # nothing to commit with it: the success alone
+                    if result is None:  # together with other such successes
+                        finished = [True] if await self._finishes(binding, job_key) else []
+                    else:
+                        finished = await self._alone(binding, _FINISH, values)
                 if finished is None:
                     finished = await compiled_reads.rows(
                         await session.connection(), _FINISH, values
@@ -190,11 +195,21 @@ class Runtime:
         cached = self._municipalities.get(tenant)
         if cached is not None and time.monotonic() - cached[1] < MUNICIPALITY_TTL:
             return cached[0]
-        async with self.db.session(None) as session:
-            municipality = await session.get(Municipality, tenant)
-        if municipality is not None:
-            self._municipalities[tenant] = (municipality, time.monotonic())
+        municipality: Municipality | None = await self._reads(None, tenant)
         return municipality
+
+    async def _read_municipalities(
+        self, _: None, tenants: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Municipality]:
+        async with self.db.session(None) as session:
+            read = (
+                await session.execute(select(Municipality).where(Municipality.id.in_(tenants)))
+            ).scalars()
+            municipalities = {municipality.id: municipality for municipality in read}
+        now = time.monotonic()
+        for tenant, municipality in municipalities.items():
+            self._municipalities[tenant] = (municipality, now)
+        return municipalities
 
     async def _refuse(self, binding: TenantBinding, job_id: uuid.UUID, reason: str) -> None:
         async with self.uow.transaction(binding) as session:
@@ -207,46 +222,43 @@ class Runtime:
     async def _claim(self, binding: TenantBinding, job_id: uuid.UUID, spec: JobSpec) -> Any:
         """The job, now RUNNING with its attempt counted; ``None`` for a duplicate delivery
         (already finished) or a job of nobody."""
-        key = (binding.tenant_id, spec.max_attempts)
-        claimed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._claims.setdefault(key, {}).setdefault(job_id, []).append(claimed)
-        if key not in self._claiming:
-            self._claiming.add(key)
-            task = asyncio.create_task(self._claim_batches(key, binding))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return await claimed
+        return await self._claims((binding, spec.max_attempts), job_id)
 
-    async def _claim_batches(self, key: tuple[uuid.UUID, int], binding: TenantBinding) -> None:
-        """Claims the waiting jobs of ``key`` in one statement, then those that arrived
-        meanwhile, until none wait."""
-        try:
-            while batch := self._claims.pop(key, None):
-                values = {
-                    "tenant": binding.tenant_id,
-                    "jobs": list(batch),
-                    "max_attempts": key[1],
-                    "now": datetime.now(UTC),
-                }
-                try:
-                    claimed: Sequence[Any] | None = await self._alone(binding, _CLAIM, values)
-                    if claimed is None:
-                        async with self.uow.transaction(binding) as session:
-                            connection = await session.connection()
-                            claimed = (await connection.execute(_CLAIM, values)).all()
-                    rows = {row.id: row for row in claimed}
-                except Exception as error:
-                    for _, waiter in _waiting(batch):
-                        waiter.set_exception(error)
-                    continue
-                except BaseException:  # cancelled (the worker stops): so are its waiters
-                    for _, waiter in _waiting(batch):
-                        waiter.cancel()
-                    raise
-                for job_id, waiter in _waiting(batch):
-                    waiter.set_result(rows.get(job_id))
-        finally:
-            self._claiming.discard(key)
+    async def _claim_many(
+        self, key: tuple[TenantBinding, int], jobs: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Any]:
+        binding, max_attempts = key
+        values = {
+            "tenant": binding.tenant_id,
+            "jobs": jobs,
+            "max_attempts": max_attempts,
+            "now": datetime.now(UTC),
+        }
+        return {row.id: row for row in await self._committed(binding, _CLAIM, values)}
+
+    async def _finish_many(
+        self, binding: TenantBinding, jobs: list[uuid.UUID]
+    ) -> dict[uuid.UUID, Any]:
+        """The successes of ``jobs`` (bodies that wrote nothing and returned nothing), in one
+        statement: each job's row, or none where a twin succeeded first."""
+        values = {
+            "tenant": binding.tenant_id,
+            "jobs": jobs,
+            "result": None,
+            "now": datetime.now(UTC),
+        }
+        return {row.id: row for row in await self._committed(binding, _FINISH_MANY, values)}
+
+    async def _committed(
+        self, binding: TenantBinding, statement: Any, values: dict[str, Any]
+    ) -> Sequence[Any]:
+        """The rows of a bookkeeping ``statement`` committed by itself."""
+        rows: Sequence[Any] | None = await self._alone(binding, statement, values)
+        if rows is None:
+            async with self.uow.transaction(binding) as session:
+                connection = await session.connection()
+                rows = (await connection.execute(statement, values)).all()
+        return rows
 
     async def _alone(
         self, binding: TenantBinding, statement: Any, values: dict[str, Any]
@@ -302,17 +314,57 @@ class Runtime:
         return result.scalar_one_or_none()
 
 
-def _untouched(session: Any) -> bool:
-    """Whether the job's body left ``session`` as it got it: no statement run, nothing added,
-    no event or job recorded. Its success then commits alone."""
-    return not (
-        session.in_transaction()
-        or session.new
-        or session.dirty
-        or session.deleted
-        or session.info.get(PENDING_EVENTS)
-        or session.info.get(PENDING_JOBS)
-    )
+class _Together:
+    """A statement over many rows by id (jobs to claim or finish, municipalities to read): the
+    jobs that ask while one runs for the same key wait and go together in the next, so a busy
+    worker runs one statement per batch rather than per job, and an idle one does not wait.
+
+    ``execute(key, ids)`` runs the statement for ``ids``; each asker gets its row, or ``None``.
+    With ``once``, twin deliveries of a job asking together get its row once: the first one,
+    the others ``None`` (as a twin's own statement, run after, would have matched nothing).
+    """
+
+    def __init__(
+        self,
+        execute: Callable[[Any, list[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]],
+        *,
+        once: bool = False,
+    ) -> None:
+        self.execute = execute
+        self.once = once
+        self.waiting: dict[Any, dict[uuid.UUID, list[asyncio.Future[Any]]]] = {}
+        self.running: set[Any] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, key: Any, row_id: uuid.UUID) -> Any:
+        row: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(key, {}).setdefault(row_id, []).append(row)
+        if key not in self.running:
+            self.running.add(key)
+            task = asyncio.create_task(self._batches(key))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return await row
+
+    async def _batches(self, key: Any) -> None:
+        """The waiting ids of ``key`` in one statement, then those that arrived meanwhile,
+        until none wait."""
+        try:
+            while batch := self.waiting.pop(key, None):
+                try:
+                    rows = await self.execute(key, list(batch))
+                except Exception as error:
+                    for _, waiter in _waiting(batch):
+                        waiter.set_exception(error)
+                    continue
+                except BaseException:  # cancelled (the worker stops): so are its waiters
+                    for _, waiter in _waiting(batch):
+                        waiter.cancel()
+                    raise
+                for job_id, waiter in _waiting(batch):
+                    waiter.set_result(rows.pop(job_id, None) if self.once else rows.get(job_id))
+        finally:
+            self.running.discard(key)
 
 
 def _waiting(
@@ -345,6 +397,14 @@ _CLAIM = (
     )
     .returning(_JOBS.c.id, _JOBS.c.args, _JOBS.c.attempts)
 )
+#: A success: the job's result, its error cleared, when it finished.
+_SUCCEEDED: dict[str, Any] = {
+    "status": JobStatus.SUCCEEDED,
+    "result": bindparam("result", type_=_JOBS.c.result.type),
+    "error": None,
+    "finished_at": bindparam("now", type_=_JOBS.c.finished_at.type),
+    "updated_at": bindparam("now", type_=_JOBS.c.updated_at.type),
+}
 _FINISH = (
     update(_JOBS)
     .where(
@@ -352,12 +412,17 @@ _FINISH = (
         _JOBS.c.id == bindparam("job"),
         _JOBS.c.status != JobStatus.SUCCEEDED,
     )
-    .values(
-        status=JobStatus.SUCCEEDED,
-        result=bindparam("result", type_=_JOBS.c.result.type),
-        error=None,
-        finished_at=bindparam("now", type_=_JOBS.c.finished_at.type),
-        updated_at=bindparam("now", type_=_JOBS.c.updated_at.type),
+    .values(_SUCCEEDED)
+    .returning(_JOBS.c.id)
+)
+#: The successes of many jobs with the same result (bodies that wrote and returned nothing).
+_FINISH_MANY = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.tenant_id == bindparam("tenant"),
+        _JOBS.c.id.in_(bindparam("jobs", expanding=True)),
+        _JOBS.c.status != JobStatus.SUCCEEDED,
     )
+    .values(_SUCCEEDED)
     .returning(_JOBS.c.id)
 )
