@@ -45,6 +45,9 @@ from workers.broker import Jobs
 from workers.periodic import QUEUED_GRACE, enqueue_periodic, send_staff_mail
 
 PERIODIC_SECONDS = 300.0
+#: Allocations (less deallocations) between collections of the youngest generation, for a
+#: serving process (Python's default, 700, suits short scripts).
+GC_YOUNG_THRESHOLD = 10_000
 log = logging.getLogger("usina.app")
 
 
@@ -160,6 +163,11 @@ def create_app(
         # allocations stop rescanning it (about a tenth of a portal query's CPU time).
         gc.collect()
         gc.freeze()
+        # A request allocates thousands of objects that die with it (freed by reference
+        # counting); at Python's default of 700 allocations a collection runs several times
+        # per request and promotes what is in flight to the older generations, to be scanned
+        # again. docs/scaling.md has the measurements.
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         periodic = None
         if settings.workers == "embedded" and settings.embedded_worker:
             # The embedded default needs no service: the same actors run in this process,

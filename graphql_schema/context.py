@@ -138,7 +138,7 @@ class Context:
             async with self.uow.transaction(self.binding, session=self.session) as session:
                 yield session
         finally:
-            self.loaders = Loaders(self)  # nothing cached before the change is served after
+            self.loaders.release()  # nothing cached before the change is served after
             self._activations = None
 
     async def bound_to(self, municipality: Any, path: Sequence[str | int]) -> Context:
@@ -235,6 +235,7 @@ class Context:
         others, self._others = list(self._others.values()), {}
         for other in others:
             await other.close()
+        self.loaders.release()
         if self._session is not None:
             async with self.db_lock:  # after the statement in hand, if any
                 await self._session.close()

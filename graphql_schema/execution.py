@@ -20,9 +20,11 @@ middleware (a field with either is not plain; an executor with middleware takes 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -30,6 +32,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     is_leaf_type,
+    specified_scalar_types,
 )
 from graphql.execution.executor import gather_with_cancel, invalid_return_type_error, to_nodes
 from graphql.execution.values import get_argument_values
@@ -37,8 +40,21 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info as StrawberryInfo
 
-#: How a plain leaf field is read and completed: (read, coerce, non_null, is_list).
-Plain = tuple[Callable[[Any], Any], Callable[[Any], Any], bool, bool]
+
+class Plain(NamedTuple):
+    """A plain field whose type is a leaf (or a list of one)."""
+
+    read: Callable[[Any], Any]
+    coerce: Callable[[Any], Any]
+    non_null: bool
+    is_list: bool
+    #: the one Python type whose values the scalar (a list's item type) returns unchanged
+    #: (``str`` for String and ID, ``bool`` for Boolean; ``int`` and ``float`` within their
+    #: bounds) or, for a strawberry enum, its Python class; else ``None``
+    same: type | None
+    #: that enum's members to their GraphQL names (``same`` and ``names`` only shortcut
+    #: ``coerce`` for the values it returns unchanged or looks up)
+    names: dict[Any, str] | None
 
 
 class PlainObject(NamedTuple):
@@ -175,7 +191,34 @@ def _completion(field_def: GraphQLField, read: Callable[[Any], Any]) -> Plain | 
     if not is_leaf_type(field_type):
         return None
     leaf: GraphQLLeafType = field_type
-    return read, leaf.coerce_output_value, non_null, is_list
+    same: type | None = None
+    names = _enum_names(leaf)
+    if names is not None:
+        same = getattr(leaf, "wrapped_cls")  # noqa: B009  # strawberry's enum class
+    elif leaf in _STANDARD:
+        same = _SAME.get(leaf.name)
+    return Plain(read, leaf.coerce_output_value, non_null, is_list, same, names)
+
+
+#: graphql-core's own scalars, which strawberry uses for ``str``, ``bool``, ``int``, ``float``
+#: and ``ID`` (a scalar of the same name defined elsewhere gets no shortcut).
+_STANDARD = frozenset(specified_scalar_types.values())
+_SAME: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int, "Float": float}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _enum_names(leaf: GraphQLLeafType) -> dict[Any, str] | None:
+    """A strawberry enum's members to the names its ``coerce_output_value`` gives them."""
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or wrapped is None:
+        return None
+    names: dict[Any, str] = {}
+    for member in wrapped:
+        for name, value in leaf.values.items():
+            if member.value == value.value:
+                names[member] = name
+                break
+    return names
 
 
 class FastExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -220,26 +263,33 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         try:
             for response_name, field_details_list, plain in plans:
-                if type(plain) is InfoField:
-                    result = self._execute_info_field(
-                        plain,
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                    )
-                elif type(plain) is PlainObject:
-                    result = self._complete_plain_object(
-                        plain, parent_type, source_value, field_details_list, path, response_name
-                    )
-                elif plain is not None:
-                    read, coerce, non_null, is_list = plain  # type: ignore[misc]
-                    value = _read(read, source_value)
-                    if value is None and not non_null:
-                        results[response_name] = None
-                        continue
-                    if value is not _SLOW and value is not None:
-                        completed = _coerce(coerce, value, is_list)
+                if type(plain) is Plain:
+                    read, _, non_null, is_list, same, names = plain
+                    try:
+                        value = read(source_value)
+                    except Exception:
+                        value = _SLOW
+                    if value is None:
+                        if not non_null:
+                            results[response_name] = None
+                            continue
+                    elif value is not _SLOW:
+                        kind = type(value)
+                        if kind is same and not is_list:  # (a list's ``same`` is its items')
+                            if names is not None:  # a member of the field's enum
+                                name = names.get(value)
+                                if name is not None:
+                                    results[response_name] = name
+                                    continue
+                            elif (
+                                kind is str
+                                or kind is bool
+                                or (kind is float and value - value == 0.0)  # finite
+                                or (kind is int and _INT_MIN <= value <= _INT_MAX)
+                            ):
+                                results[response_name] = value
+                                continue
+                        completed = _coerce(plain, value)
                         if completed is not _SLOW:
                             results[response_name] = completed
                             continue
@@ -251,6 +301,18 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         field_path,
                         position_context,
                         value,
+                    )
+                elif type(plain) is InfoField:
+                    result = self._execute_info_field(
+                        plain,
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                    )
+                elif type(plain) is PlainObject:
+                    result = self._complete_plain_object(
+                        plain, parent_type, source_value, field_details_list, path, response_name
                     )
                 else:
                     field_path = Path(path, response_name, parent_type.name)
@@ -375,9 +437,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     or (completion.is_list and not self._plain_items(value))
                 ):
                     return self._complete_objects(completion, field_details_list, path, value)
-            else:
-                _, coerce, _, is_list = completion  # type: ignore[misc]
-                completed = _coerce(coerce, value, is_list)
+            elif type(completion) is Plain:
+                completed = _coerce(completion, value)
                 if completed is not _SLOW:
                     return completed
         return self._complete(return_type, field_details_list, info, path, value, None)
@@ -453,8 +514,14 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         """A list without nulls or awaitables (those take graphql-core's path)."""
         if type(value) is not list:
             return False
-        is_awaitable = self.is_awaitable
-        return not any(item is None or is_awaitable(item) for item in value)
+        for item in value:
+            kind = type(item)
+            if kind not in _NOT_AWAITABLE:
+                if item is None or self.is_awaitable(item):
+                    return False
+                if not hasattr(kind, "__await__") and kind not in _MAYBE_AWAITABLE:
+                    _NOT_AWAITABLE.add(kind)
+        return True
 
     def _complete_object(
         self, plain: PlainObject, field_details_list: Any, path: Path, value: Any
@@ -522,6 +589,12 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return results
 
 
+#: Classes whose instances are never awaitable (no ``__await__``, not a coroutine or a
+#: generator): an item of one needs no ``is_awaitable`` check.
+_NOT_AWAITABLE: set[type] = set()
+_MAYBE_AWAITABLE = (CoroutineType, GeneratorType, type(None))
+
+
 def _read(read: Callable[[Any], Any], source: Any) -> Any:
     try:
         return read(source)
@@ -529,14 +602,35 @@ def _read(read: Callable[[Any], Any], source: Any) -> Any:
         return _SLOW
 
 
-def _coerce(coerce: Callable[[Any], Any], value: Any, is_list: bool) -> Any:
+def _coerce(plain: Plain, value: Any) -> Any:
+    """A non-null value of a leaf field (or a list of them) completed as its type's
+    ``coerce_output_value`` would, or ``_SLOW`` for anything graphql-core must complete (a
+    null, an error)."""
+    if plain.is_list:
+        if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
+            return _SLOW
+        out = [_coerce_one(plain, item) for item in value]
+        return _SLOW if any(item is _SLOW for item in out) else out
+    return _coerce_one(plain, value)
+
+
+def _coerce_one(plain: Plain, value: Any) -> Any:
+    kind = type(value)
+    if kind is plain.same:
+        names = plain.names
+        if names is not None:
+            name = names.get(value)
+            if name is not None:
+                return name
+        elif (
+            kind is str
+            or kind is bool
+            or (kind is float and value - value == 0.0)  # finite
+            or (kind is int and _INT_MIN <= value <= _INT_MAX)
+        ):
+            return value
     try:
-        if is_list:
-            if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
-                return _SLOW
-            out = [coerce(item) for item in value]
-            return _SLOW if any(item is None or item is Undefined for item in out) else out
-        coerced = coerce(value)
+        coerced = plain.coerce(value)
     except Exception:
         return _SLOW
     return _SLOW if coerced is None or coerced is Undefined else coerced

@@ -88,14 +88,32 @@ def measure(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root = schema.get_root_type(operation.operation)
+    _Walk(schema, fragments, variables or {}, max_page, out).walk(
+        operation.selection_set, root, 1, 1, frozenset()
+    )
+    return out
+
+
+@dataclass
+class _Walk:
+    """``measure``'s recursion (a method: a nested function would refer to itself through its
+    closure, a cycle left to the cyclic GC on every request)."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+    max_page: int
+    out: Measure
 
     def walk(
+        self,
         selections: SelectionSetNode,
         parent: GraphQLNamedType | None,
         depth: int,
         multiplier: int,
         seen: frozenset[str],
     ) -> None:
+        out = self.out
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 name = selection.name.value
@@ -114,27 +132,26 @@ def measure(
                 if isinstance(child_type, GraphQLObjectType) and child_type.name.endswith(
                     "Connection"
                 ):
-                    first = _first(selection, variables or {}, max_page)
+                    first = _first(selection, self.variables, self.max_page)
                     out.calls += multiplier
                     out.nodes += multiplier * first
                     child_multiplier = multiplier * max(first, 1)
                 if selection.selection_set is not None:
                     child_depth = depth if plumbing else depth + 1
-                    walk(selection.selection_set, child_type, child_depth, child_multiplier, seen)
+                    self.walk(
+                        selection.selection_set, child_type, child_depth, child_multiplier, seen
+                    )
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                target = schema.get_type(condition.name.value) if condition else parent
-                walk(selection.selection_set, target, depth, multiplier, seen)
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                self.walk(selection.selection_set, target, depth, multiplier, seen)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                fragment = fragments.get(name)
+                fragment = self.fragments.get(name)
                 if fragment is None or name in seen:
                     continue
-                target = schema.get_type(fragment.type_condition.name.value)
-                walk(fragment.selection_set, target, depth, multiplier, seen | {name})
-
-    walk(operation.selection_set, root, 1, 1, frozenset())
-    return out
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                self.walk(fragment.selection_set, target, depth, multiplier, seen | {name})
 
 
 def too_complex(limit: str, value: int, maximum: int) -> GraphQLError:

@@ -172,23 +172,30 @@ def _fields(selection_set: SelectionSetNode | None, op: Operation) -> dict[str, 
     conditions are not checked: a connection's nodes are of one type, and loading for a
     fragment that does not apply costs a statement, never a wrong answer."""
     out: dict[str, list[FieldNode]] = {}
-
-    def walk(selections: SelectionSetNode | None, seen: frozenset[str]) -> None:
-        if selections is None:
-            return
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                out.setdefault(selection.name.value, []).append(selection)
-            elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = op.fragments.get(name)
-                if fragment is not None and name not in seen:
-                    walk(fragment.selection_set, seen | {name})
-
-    walk(selection_set, frozenset())
+    _walk(selection_set, op, frozenset(), out)
     return out
+
+
+def _walk(
+    selections: SelectionSetNode | None,
+    op: Operation,
+    seen: frozenset[str],
+    out: dict[str, list[FieldNode]],
+) -> None:
+    """``_fields``' recursion (a module function: a nested one would refer to itself through
+    its closure, a cycle that leaves every request's field lists to the cyclic GC)."""
+    if selections is None:
+        return
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            out.setdefault(selection.name.value, []).append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            _walk(selection.selection_set, op, seen, out)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = op.fragments.get(name)
+            if fragment is not None and name not in seen:
+                _walk(fragment.selection_set, op, seen | {name}, out)
 
 
 def _argument(field: FieldNode, name: str, op: Operation) -> Any:

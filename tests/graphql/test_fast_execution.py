@@ -1,0 +1,210 @@
+"""The fast executor (``graphql_schema/execution.py``) answers exactly what graphql-core
+answers: the same data, the same errors at the same paths, the same null propagation, for
+values its shortcuts take and for every value they must leave to graphql-core."""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any
+
+import pytest
+import strawberry
+
+from graphql_schema.execution import FastExecutor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Other(enum.Enum):
+    RED = "red"
+
+
+class Text(str):
+    """A subclass of ``str``: not the exact type the shortcut passes through."""
+
+
+@strawberry.type
+class Leaf:
+    value: strawberry.Private[Any]
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.value
+
+    @strawberry.field
+    def maybe_text(self) -> str | None:
+        return self.value
+
+    @strawberry.field
+    def number(self) -> int:
+        return self.value
+
+    @strawberry.field
+    def decimal(self) -> float:
+        return self.value
+
+    @strawberry.field
+    def flag(self) -> bool:
+        return self.value
+
+    @strawberry.field
+    def ident(self) -> strawberry.ID:
+        return self.value
+
+    @strawberry.field
+    def colour(self) -> Colour:
+        return self.value
+
+    @strawberry.field
+    def colours(self) -> list[Colour]:
+        return self.value
+
+    @strawberry.field
+    def texts(self) -> list[str]:
+        return self.value
+
+    @strawberry.field
+    def colour_with_info(self, info: strawberry.Info) -> Colour:
+        return self.value
+
+    @strawberry.field
+    def decimal_with_info(self, info: strawberry.Info) -> float | None:
+        return self.value
+
+
+@strawberry.type
+class Row:
+    """Fields without resolvers (read as attributes), holding whatever they are given."""
+
+    text: str
+    maybe_text: str | None
+    number: int
+    decimal: float | None
+    colour: Colour
+    colours: list[Colour] | None
+
+
+@strawberry.type
+class Holder:
+    name: str
+    leaves: list[Leaf]
+    maybe_leaves: list[Leaf | None] | None
+    rows: list[Row | None]
+
+
+VALUES: list[Any] = [
+    "a",
+    Text("sub"),
+    "",
+    0,
+    1,
+    -(2**31),
+    2**31 - 1,
+    2**31,
+    -(2**31) - 1,
+    1.5,
+    2.0,
+    math.nan,
+    math.inf,
+    -math.inf,
+    True,
+    False,
+    None,
+    Colour.RED,
+    Colour.GREEN,
+    Other.RED,
+    "red",
+    "RED",
+    [Colour.RED, Colour.GREEN],
+    [Colour.RED, None],
+    [Colour.RED, "green"],
+    ["a", "b"],
+    ["a", 1],
+    ["a", None],
+    (Colour.GREEN,),
+    {"a": 1},
+    object(),
+]
+
+LEAF_FIELDS = (
+    "text maybeText number decimal flag ident colour colours texts colourWithInfo decimalWithInfo"
+)
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def holder(self) -> Holder:
+            return Holder(
+                name="h",
+                leaves=[Leaf(value=v) for v in VALUES],
+                maybe_leaves=[Leaf(value=v) for v in VALUES] + [None],
+                rows=[
+                    Row(text=v, maybe_text=v, number=v, decimal=v, colour=v, colours=v)
+                    for v in VALUES
+                ],
+            )
+
+    return (
+        strawberry.Schema(query=Query, execution_context_class=FastExecutor),
+        strawberry.Schema(query=Query),
+    )
+
+
+def _answer(schema: strawberry.Schema, query: str) -> tuple[Any, Any]:
+    result = schema.execute_sync(query)
+    errors = sorted((str(error.message), tuple(error.path or ())) for error in result.errors or [])
+    return result.data, errors
+
+
+@pytest.mark.parametrize("field", LEAF_FIELDS.split())
+def test_each_leaf_field_answers_as_graphql_core_does_for_every_value(field: str) -> None:
+    fast, reference = _schemas()
+    query = f"{{ holder {{ name maybeLeaves {{ {field} }} }} }}"
+    expected = _answer(reference, query)
+    assert _answer(fast, query) == expected
+    assert expected[1], "some values must be refused, or the comparison proves little"
+
+
+@pytest.mark.parametrize("field", ["text", "maybeText", "number", "decimal", "colour", "colours"])
+def test_each_attribute_field_answers_as_graphql_core_does_for_every_value(field: str) -> None:
+    fast, reference = _schemas()
+    query = f"{{ holder {{ rows {{ {field} }} }} }}"
+    expected = _answer(reference, query)
+    assert _answer(fast, query) == expected
+    assert expected[1]
+
+
+def test_a_null_in_a_non_null_leaf_propagates_as_graphql_core_does() -> None:
+    fast, reference = _schemas()
+    query = f"{{ holder {{ name leaves {{ {LEAF_FIELDS} }} }} }}"
+    expected = _answer(reference, query)
+    assert expected[0] is None  # the refused values null the whole answer
+    assert _answer(fast, query) == expected
+
+
+def test_values_the_shortcuts_pass_through_are_what_graphql_core_gives() -> None:
+    fast, _ = _schemas()
+
+    def value_of(field: str, value: Any) -> Any:
+        data, _ = _answer(fast, f"{{ holder {{ maybeLeaves {{ {field} }} }} }}")
+        leaf = data["holder"]["maybeLeaves"][VALUES.index(value)]
+        return None if leaf is None else leaf[field]
+
+    assert value_of("colour", Colour.GREEN) == "GREEN"
+    assert value_of("colourWithInfo", Colour.RED) == "RED"
+    assert value_of("colours", [Colour.RED, Colour.GREEN]) == ["RED", "GREEN"]
+    assert value_of("number", 2**31 - 1) == 2**31 - 1
+    assert value_of("number", 2**31) is None  # out of Int's range: refused
+    assert value_of("decimal", 1.5) == 1.5
+    assert value_of("decimal", math.inf) is None  # not finite: refused
+    assert value_of("decimalWithInfo", 1) == 1.0
+    assert value_of("text", Text("sub")) == "sub"
+    assert value_of("ident", "a") == "a"
+    assert value_of("flag", False) is False
