@@ -229,6 +229,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     it (``Context.bound_to``), and every field under that path sees it as ``info.context``.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: per grouped field set: its fields' plans (see ``_plans_of``)
+        self._usina_plans: dict[int, Any] = {}
+        #: per field node: its coerced arguments (see ``_arguments``)
+        self._usina_arguments: dict[int, Any] = {}
+        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
+        self._info_class: Any = (
+            strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
+        )
+
     def build_resolve_info(
         self,
         field_def: GraphQLField,
@@ -262,7 +273,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, plain in plans:
+            for response_name, field_details_list, plain, field_nodes in plans:
                 if type(plain) is Plain:
                     read, _, non_null, is_list, same, names = plain
                     try:
@@ -308,6 +319,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                         parent_type,
                         source_value,
                         field_details_list,
+                        field_nodes,
                         Path(path, response_name, parent_type.name),
                     )
                 elif type(plain) is PlainObject:
@@ -335,17 +347,17 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather_fields(results, awaitable_fields)
 
-    def _plans_of(
-        self, parent_type: GraphQLObjectType, grouped_field_set: Any
-    ) -> list[tuple[str, Any, Plain | PlainObject | InfoField | None]]:
+    def _plans_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
         """Per grouped field set (memoized by graphql-core for the whole execution): which
-        fields are plain. Kept alive with the set, so its id is not reused meanwhile."""
-        cache: dict[int, Any] = self.__dict__.setdefault("_usina_plans", {})
+        fields are plain, as ``(response name, field details, plan, field nodes)`` (the nodes
+        of an info field, else ``None``). Kept alive with the set, so its id is not reused
+        meanwhile."""
+        cache = self._usina_plans
         cached = cache.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
         known: dict[int, Any] = _field_cache(self.schema)
-        plans: list[tuple[str, Any, Plain | PlainObject | InfoField | None]] = []
+        plans: list[tuple[str, Any, Plain | PlainObject | InfoField | None, Any]] = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
@@ -356,7 +368,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     fast = plain_field(field_def) or info_field(field_def)
                     entry = known[id(field_def)] = (field_def, fast)
                 plain = entry[1]
-            plans.append((response_name, field_details_list, plain))
+            nodes = to_nodes(field_details_list) if type(plain) is InfoField else None
+            plans.append((response_name, field_details_list, plain, nodes))
         cache[id(grouped_field_set)] = (grouped_field_set, plans)
         return plans
 
@@ -412,16 +425,18 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         parent_type: GraphQLObjectType,
         source: Any,
         field_details_list: Any,
+        field_nodes: list[Any],
         path: Path,
     ) -> Any:
         """graphql-core's ``execute_field`` with the resolver called directly."""
         field_def = plain.field_def
         return_type = field_def.type
-        node = field_details_list[0].node
-        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
         try:
-            args = self._arguments(field_def, node, field_details_list[0])
-            kwargs = {python: args[name] for name, python in plain.names if name in args}
+            kwargs: dict[str, Any] = {}
+            if plain.names:
+                args = self._arguments(field_def, field_nodes[0], field_details_list[0])
+                kwargs = {python: args[name] for name, python in plain.names if name in args}
             kwargs[plain.info_name] = self._info_class(
                 _raw_info=info, _field=plain.strawberry_field
             )
@@ -449,7 +464,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if not (field_def.args or node.arguments):
             return {}
         fragment_values = details.fragment_variable_values
-        cache: dict[int, Any] = self.__dict__.setdefault("_usina_arguments", {})
+        cache = self._usina_arguments
         cached = cache.get(id(node)) if fragment_values is None else None
         if cached is not None:
             return cached[1]
@@ -459,15 +474,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if fragment_values is None:
             cache[id(node)] = (node, args)  # the node kept alive with its id
         return args
-
-    @property
-    def _info_class(self) -> Any:
-        cls = self.__dict__.get("_usina_info_class")
-        if cls is None:
-            strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-            cls = strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
-            self.__dict__["_usina_info_class"] = cls
-        return cls
 
     def _complete_plain_object(
         self,
@@ -540,13 +546,31 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def _complete_object_list(
         self, plain: PlainObject, field_details_list: Any, path: Path, items: list[Any]
     ) -> Any:
+        """``_complete_object`` for each item, with what is the same for every item (the
+        collected subfields) found once."""
+        if not items:
+            return []
         item_type = plain.item_type
+        object_type = plain.object_type
+        is_type_of = plain.is_type_of
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         for index, item in enumerate(items):
             item_path = path.add_key(index, None)
             try:
-                result = self._complete_object(plain, field_details_list, item_path, item)
+                if is_type_of is not None and not is_type_of(item, None):
+                    raise invalid_return_type_error(object_type, item, field_details_list)
+                if new_defer_usages:  # @defer: graphql-core's incremental path
+                    result = self.execute_collected_subfields(
+                        object_type, item, item_path, grouped_field_set, new_defer_usages, None
+                    )
+                else:
+                    result = self.execute_fields(
+                        object_type, item, item_path, grouped_field_set, None
+                    )
             except Exception as raw_error:
                 self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                 result = None
