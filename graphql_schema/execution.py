@@ -285,6 +285,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                             results[response_name] = None
                             continue
                     elif value is not _SLOW:
+                        # ``_coerce_one``'s shortcuts, inline: a call per leaf measured 3-5%
+                        # of the portal query's CPU.
                         kind = type(value)
                         if kind is same and not is_list:  # (a list's ``same`` is its items')
                             if names is not None:  # a member of the field's enum
