@@ -534,11 +534,16 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def _complete_object(
         self, plain: PlainObject, field_details_list: Any, path: Path, value: Any
     ) -> Any:
+        collected = self.collect_subfields(plain.object_type, field_details_list)
+        return self._execute_object(plain, field_details_list, collected, path, value)
+
+    def _execute_object(
+        self, plain: PlainObject, field_details_list: Any, collected: Any, path: Path, value: Any
+    ) -> Any:
+        """An object's fields, given its type's subfields (``collect_subfields``)."""
         if plain.is_type_of is not None and not plain.is_type_of(value, None):
             raise invalid_return_type_error(plain.object_type, value, field_details_list)
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            plain.object_type, field_details_list
-        )
+        grouped_field_set, new_defer_usages, _ = collected
         if new_defer_usages:  # @defer: graphql-core's incremental path
             return self.execute_collected_subfields(
                 plain.object_type, value, path, grouped_field_set, new_defer_usages, None
@@ -548,31 +553,18 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def _complete_object_list(
         self, plain: PlainObject, field_details_list: Any, path: Path, items: list[Any]
     ) -> Any:
-        """``_complete_object`` for each item, with what is the same for every item (the
-        collected subfields) found once."""
+        """``_complete_object`` for each item, the subfields (the same for every item)
+        collected once."""
         if not items:
             return []
         item_type = plain.item_type
-        object_type = plain.object_type
-        is_type_of = plain.is_type_of
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
+        collected = self.collect_subfields(plain.object_type, field_details_list)
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         for index, item in enumerate(items):
             item_path = path.add_key(index, None)
             try:
-                if is_type_of is not None and not is_type_of(item, None):
-                    raise invalid_return_type_error(object_type, item, field_details_list)
-                if new_defer_usages:  # @defer: graphql-core's incremental path
-                    result = self.execute_collected_subfields(
-                        object_type, item, item_path, grouped_field_set, new_defer_usages, None
-                    )
-                else:
-                    result = self.execute_fields(
-                        object_type, item, item_path, grouped_field_set, None
-                    )
+                result = self._execute_object(plain, field_details_list, collected, item_path, item)
             except Exception as raw_error:
                 self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                 result = None
