@@ -20,6 +20,7 @@ middleware (a field with either is not plain; an executor with middleware takes 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -236,9 +237,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         #: per field node: its coerced arguments (see ``_arguments``)
         self._usina_arguments: dict[int, Any] = {}
         strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-        self._info_class: Any = (
-            strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
-        )
+        info_class = strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
+        self._lazy_info_class = _lazy_info_class(info_class)
+        self._routes = getattr(self.context_value, "routes", None)
 
     def build_resolve_info(
         self,
@@ -248,7 +249,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         path: Path,
     ) -> Any:
         info = super().build_resolve_info(field_def, field_nodes, parent_type, path)
-        routes = getattr(self.context_value, "routes", None)
+        routes = self._routes
         if routes:  # empty for every request that stays in one municipality
             context = routes.find(path.prev)
             if context is not None:
@@ -433,15 +434,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's ``execute_field`` with the resolver called directly."""
         field_def = plain.field_def
         return_type = field_def.type
-        info = self.build_resolve_info(field_def, field_nodes, parent_type, path)
+        info = self._lazy_info(plain, field_nodes, parent_type, path)
         try:
             kwargs: dict[str, Any] = {}
             if plain.names:
                 args = self._arguments(field_def, field_nodes[0], field_details_list[0])
                 kwargs = {python: args[name] for name, python in plain.names if name in args}
-            kwargs[plain.info_name] = self._info_class(
-                _raw_info=info, _field=plain.strawberry_field
-            )
+            kwargs[plain.info_name] = info
             value = plain.call(source, **kwargs)
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, path)
@@ -458,7 +457,22 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 completed = _coerce(completion, value)
                 if completed is not _SLOW:
                     return completed
-        return self._complete(return_type, field_details_list, info, path, value, None)
+        return self._complete(return_type, field_details_list, info._raw_info, path, value, None)
+
+    def _lazy_info(
+        self, plain: InfoField, field_nodes: list[Any], parent_type: GraphQLObjectType, path: Path
+    ) -> Any:
+        """The resolver's strawberry ``Info``; graphql-core's resolve info is built only if the
+        resolver reads more than ``info.context`` (most read nothing else)."""
+        info: Any = object.__new__(self._lazy_info_class)
+        values = info.__dict__
+        values["_field"] = plain.strawberry_field
+        values["_usina_make"] = (self, plain.field_def, field_nodes, parent_type, path)
+        if self._routes:  # the context may be another municipality's: see build_resolve_info
+            values["_usina_context"] = info._raw_info.context
+        else:
+            values["_usina_context"] = self.context_value
+        return info
 
     def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
         """A field node's coerced arguments, once per execution (its variables do not change
@@ -605,6 +619,32 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+def _build_raw_info(info: Any) -> Any:
+    values = info.__dict__
+    raw = values.get("_usina_raw")
+    if raw is None:
+        executor, field_def, field_nodes, parent_type, path = values["_usina_make"]
+        raw = values["_usina_raw"] = executor.build_resolve_info(
+            field_def, field_nodes, parent_type, path
+        )
+    return raw
+
+
+@cache
+def _lazy_info_class(info_class: type) -> type:
+    """``info_class`` whose ``_raw_info`` (graphql-core's resolve info) is built on first use;
+    its ``context`` is known without it."""
+    return type(
+        f"Lazy{info_class.__name__}",
+        (info_class,),
+        {
+            "_raw_info": property(_build_raw_info),
+            "context": property(lambda info: info.__dict__["_usina_context"]),
+            "__module__": __name__,
+        },
+    )
 
 
 #: Classes whose instances are never awaitable (no ``__await__``, not a coroutine or a

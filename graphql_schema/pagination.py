@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,9 +27,10 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PageSpec:
-    """How one kind of list is ordered and which column names its parent."""
+    """How one kind of list is ordered and which column names its parent. A module constant,
+    compared by identity (it keys the request's loaders and the cached page statements)."""
 
     model: type[Any]
     #: The column that names the parent; ``None`` for a root list (one page, key ``None``).
@@ -42,8 +43,9 @@ class PageSpec:
         return tuple(col.type.python_type for col in self.order)
 
 
-@dataclass(frozen=True)
-class PageArgs:
+class PageArgs(NamedTuple):
+    """A page's arguments, checked: part of every page loader key (a tuple hashes in C)."""
+
     first: int
     after: tuple[Any, ...] | None
     #: ((attribute name, (allowed values, ...)), ...)
@@ -88,7 +90,7 @@ def page_args(
 ) -> PageArgs:
     first = page_size(first, max_page)
     decoded = decode_cursor(after, spec.order_types) if after else None
-    return PageArgs(first=first, after=decoded, filters=filters)
+    return PageArgs(first, decoded, filters)
 
 
 async def load_pages(
@@ -147,7 +149,9 @@ async def _load_group(
     statement = page_statement(
         spec, shape, tuple(name for name, _ in args.filters), args.after is not None
     )
-    params: dict[str, Any] = {"limit": args.first + 1}
+    # No row beyond the page: the window's count (over the rows after the cursor, if any)
+    # tells whether there is a next page.
+    params: dict[str, Any] = {"limit": args.first}
     if spec.parent is not None:
         params["parents"] = list(dict.fromkeys(parent_ids))
     params |= _filter_params(args.filters)
@@ -162,11 +166,8 @@ async def _load_group(
         page = pages.get(parent_id)
         if page is None:
             page = pages[parent_id] = Page(
-                [], [], False, not from_start, row._total if from_start else None
+                [], [], row._total > args.first, not from_start, row._total if from_start else None
             )
-        if row._rank > args.first:
-            page.has_next = True
-            continue
         page.rows.append(row)
         page.keys.append(tuple(getattr(row, k) for k in order_keys))
     return pages

@@ -27,15 +27,36 @@ def type_name(cls: Any) -> str:
     return cls.__strawberry_definition__.name
 
 
+class _GlobalId:
+    """The ``id`` of an object built from a row without ``__init__``: its Relay global ID,
+    encoded from ``row.id`` when first read (most queries read few of the IDs they could), then
+    kept in the object (a non-data descriptor: the object's own ``id`` comes first)."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__["id"] = to_global_id(self.type_name, obj.row.id)
+        return value
+
+
 @cache
 def _reader(cls: Any) -> tuple[Callable[[Any], Any], tuple[str, ...], str, bool]:
     names = _plain_fields(cls)
-    # Only a type whose fields all come from the row may skip ``__init__``.
-    direct = not hasattr(cls, "__post_init__") and {f.name for f in dataclasses.fields(cls)} <= {
-        *names,
-        "row",
-        "id",
-    }
+    # Only a type whose fields all come from the row may skip ``__init__``, and only one
+    # whose class does not define ``id`` itself gets the lazy ``id``.
+    direct = (
+        not hasattr(cls, "__post_init__")
+        and {f.name for f in dataclasses.fields(cls)} <= {*names, "row", "id"}
+        and "id" not in cls.__dict__
+        and all("id" not in vars(base) for base in cls.__mro__)
+    )
+    if direct:
+        cls.id = _GlobalId(type_name(cls))
     return _read_all(names), names, type_name(cls), direct
 
 
@@ -59,8 +80,7 @@ def from_row(cls: type[T], row: Any) -> T:
     obj: Any = object.__new__(cls)
     values = obj.__dict__
     values.update(zip(names, read(row), strict=True))
-    values["row"] = row
-    values["id"] = to_global_id(name, row.id)
+    values["row"] = row  # ``id`` is read from it when asked for (``_GlobalId``)
     return obj
 
 

@@ -47,6 +47,21 @@ async def test_walking_pages_returns_every_commitment_once_in_order(
     assert pages == 3
 
 
+async def test_a_list_that_ends_on_a_page_boundary_has_no_next_page(
+    client: Any, db: Database, world: World
+) -> None:
+    """``hasNextPage`` comes from the window's count, not from a row read beyond the page."""
+    await add_commitments(db, world, ["2", "3", "4", "5", "6"])
+    variables: dict[str, Any] = {"id": world.a.gid("ActionPlan")}
+    first = (await gql(client, PAGE, variables, tenant=world.a.slug))["data"]["node"]
+    assert first["commitments"]["pageInfo"]["hasNextPage"] is True
+    variables["after"] = first["commitments"]["pageInfo"]["endCursor"]
+    last = (await gql(client, PAGE, variables, tenant=world.a.slug))["data"]["node"]
+    assert [n["code"] for n in last["commitments"]["nodes"]] == ["4", "5", "6"]
+    assert last["commitments"]["pageInfo"]["hasNextPage"] is False
+    assert last["commitments"]["pageInfo"]["hasPreviousPage"] is True
+
+
 async def test_a_cursor_survives_insertions_before_it(
     client: Any, db: Database, world: World
 ) -> None:
