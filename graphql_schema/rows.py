@@ -47,12 +47,19 @@ class _GlobalId:
 @cache
 def _reader(cls: Any) -> tuple[Callable[[Any], Any], tuple[str, ...], str, bool]:
     names = _plain_fields(cls)
-    # Only a type whose fields all come from the row may skip ``__init__``, and only one
-    # whose class does not define ``id`` itself gets the lazy ``id``.
+    # Only a type whose ``__init__`` sets nothing but the row's fields may skip it (a resolver's
+    # field is not set by ``__init__``), and only one whose class does not define ``id``
+    # itself gets the lazy ``id``.
+    set_by_init = {
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.init
+        or f.default is not dataclasses.MISSING
+        or f.default_factory is not dataclasses.MISSING
+    }
     direct = (
         not hasattr(cls, "__post_init__")
-        and {f.name for f in dataclasses.fields(cls)} <= {*names, "row", "id"}
-        and "id" not in cls.__dict__
+        and set_by_init <= {*names, "row", "id"}
         and all("id" not in vars(base) for base in cls.__mro__)
     )
     if direct:
