@@ -228,8 +228,11 @@ class Loaders:
 
     async def _load_plan_progress(self, keys: list[uuid.UUID]) -> list[float]:
         rows = await self._fetch(_plan_figures(self.shape), keys=list(dict.fromkeys(keys)))
-        found = rollup.plans_progress(rows, keys)
-        return [found[key] for key in keys]
+        figures = rollup.plans_figures(rows, keys)
+        # The same rows give each of their commitments' progress (the same visible
+        # milestones): a query that asks for both needs no second statement.
+        self.commitment_progress.prime_many(figures.commitments)
+        return [figures.plans[key] for key in keys]
 
 
 # The loaders' statements, built once per shape (tenants/reads.py).

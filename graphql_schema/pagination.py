@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select, tuple_
@@ -158,7 +159,7 @@ async def _load_group(
     for i, value in enumerate(args.after or ()):
         params[f"after_{i}"] = value
     parent_key = spec.parent.key if spec.parent is not None else None
-    order_keys = [c.key for c in spec.order]
+    key_of = _key_reader(spec)
     pages: dict[uuid.UUID | None, Page] = {}
     from_start = args.after is None
     for row in await reads.fetch(session, statement, params):
@@ -169,8 +170,18 @@ async def _load_group(
                 [], [], row._total > args.first, not from_start, row._total if from_start else None
             )
         page.rows.append(row)
-        page.keys.append(tuple(getattr(row, k) for k in order_keys))
+        page.keys.append(key_of(row))
     return pages
+
+
+@cache
+def _key_reader(spec: PageSpec) -> Callable[[Any], tuple[Any, ...]]:
+    """A row's ordering values, as a tuple (its cursor's contents)."""
+    names = [column.key for column in spec.order]
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (getattr(row, name),)
+    return attrgetter(*names)
 
 
 @cache

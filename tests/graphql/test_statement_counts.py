@@ -18,6 +18,13 @@ PORTAL = PORTAL_QUERY.replace("actionPlans(first: 5)", "actionPlans(first: 10)")
     "commitments(first: 20)", f"commitments(first: {PER_PLAN})"
 )
 
+#: How the statements that read milestones' figures for progress begin: a plan's (commitments
+#: joined to their milestones) and a commitment's (its milestones).
+FIGURE_STATEMENTS = (
+    "SELECT commitments.plan_id, commitments.id, milestones.weight",
+    "SELECT milestones.commitment_id, milestones.weight",
+)
+
 
 async def municipality_with(db: Database, commitments: int) -> str:
     """A municipality whose public plans hold ``commitments`` commitments in all, each with
@@ -82,6 +89,13 @@ async def test_portal_query_statements_do_not_grow_with_commitments(
         assert all(len(c["milestones"]["nodes"]) == 2 for c in commitments)
         assert all(c["progress"] == 50.0 for c in commitments)
         counts[size] = count_statements.count
+        # The plans' progress and their commitments' come from one statement's rows.
+        figures = [
+            s
+            for s in count_statements.statements
+            if " ".join(s.split()).startswith(FIGURE_STATEMENTS)
+        ]
+        assert len(figures) == 1, figures
     print(f"portal query statements by commitments: {counts}")
     assert counts[1] == counts[50] == counts[500], counts
 
