@@ -208,3 +208,52 @@ def test_values_the_shortcuts_pass_through_are_what_graphql_core_gives() -> None
     assert value_of("text", Text("sub")) == "sub"
     assert value_of("ident", "a") == "a"
     assert value_of("flag", False) is False
+
+
+@strawberry.type
+class Described:
+    """An ``info`` resolver that reports what its ``Info`` says."""
+
+    @strawberry.field
+    def about(self, info: strawberry.Info, word: str = "w") -> str:
+        return repr(
+            (
+                info.context,
+                info.field_name,
+                info.python_name,
+                info.path.as_list(),
+                info.variable_values,
+                [field.name for field in info.selected_fields],
+                info.operation.name.value if info.operation.name else None,
+                word,
+            )
+        )
+
+    @strawberry.field
+    def context_only(self, info: strawberry.Info) -> str:
+        return repr(info.context)
+
+
+def test_an_info_resolver_sees_what_graphql_core_would_give_it() -> None:
+    """The fast path builds graphql-core's resolve info only when the resolver reads more than
+    ``info.context``; whatever it reads is what graphql-core's path gives."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def described(self) -> list[Described]:
+            return [Described(), Described()]
+
+    fast = strawberry.Schema(query=Query, execution_context_class=FastExecutor)
+    reference = strawberry.Schema(query=Query)
+    query = "query Q($w: String!) { described { contextOnly about(word: $w) again: about } }"
+    context = {"who": "me"}
+
+    def run(schema: strawberry.Schema) -> Any:
+        result = schema.execute_sync(query, variable_values={"w": "x"}, context_value=context)
+        assert not result.errors, result.errors
+        return result.data
+
+    answer = run(fast)
+    assert answer == run(reference)
+    assert "['described', 1, 'again']" in answer["described"][1]["again"]
