@@ -130,14 +130,9 @@ _PLAN_ROWS = (
 )
 
 
-def plans_progress(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, float]:
-    """Each plan's progress from ``(plan_id, commitment_id, weight, progress, status)`` rows
-    (``status`` is null for a commitment without milestones)."""
-    return plans_figures(rows, plan_ids).plans
-
-
 def plans_figures(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> Figures:
-    """Each plan's progress and its commitments', from the rows :func:`plans_progress` takes."""
+    """Each plan's progress and its commitments', from ``(plan_id, commitment_id, weight,
+    progress, status)`` rows (``status`` is null for a commitment without milestones)."""
     per_plan: dict[uuid.UUID, dict[uuid.UUID, list[MilestoneFigure]]] = defaultdict(
         lambda: defaultdict(list)
     )
