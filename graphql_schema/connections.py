@@ -11,7 +11,7 @@ from sqlalchemy import select
 from graphql_schema import prefetch
 from graphql_schema.context import Info
 from graphql_schema.pagination import Page, PageSpec, page_args
-from graphql_schema.relay import Connection, Edge, PageInfo
+from graphql_schema.relay import Connection, PageInfo
 from graphql_schema.rows import from_row, type_name
 
 T = TypeVar("T")
@@ -71,16 +71,12 @@ def _connection(
     filters: Filters,
     count: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[T]:
-    edges = [
-        Edge(node=from_row(node_type, row), key=key)
-        for row, key in zip(page.rows, page.keys, strict=True)
-    ]
-
     def batched_count() -> Any:
         return prefetch.now_or_later(info.context.loaders.count(spec), (parent_id, filters))
 
     return Connection(
-        edges=edges,
+        items=[from_row(node_type, row) for row in page.rows],
+        keys=page.keys,
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,

@@ -19,8 +19,11 @@ middleware (a field with either is not plain; an executor with middleware takes 
 
 from __future__ import annotations
 
+import inspect
+import keyword
 from collections.abc import Callable
 from functools import cache
+from operator import attrgetter
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
@@ -35,11 +38,15 @@ from graphql import (
     is_leaf_type,
     specified_scalar_types,
 )
+from graphql.execution.collect_fields import CollectedFields, collect_subfields
 from graphql.execution.executor import gather_with_cancel, invalid_return_type_error, to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
+from strawberry.scalars import ID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info as StrawberryInfo
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 
 
 class Plain(NamedTuple):
@@ -69,6 +76,8 @@ class PlainObject(NamedTuple):
     field_type: GraphQLOutputType  # the field's whole type, for null propagation
     #: strawberry's own ``is_type_of`` (an isinstance check that reads no info), if any
     is_type_of: Callable[[Any, Any], Any] | None
+    #: the classes ``is_type_of`` accepted (for an object not cast: ``_is_type``)
+    accepted: set[type]
 
 
 #: ``read`` could not give a value without side effects worth repeating: take the slow path.
@@ -76,26 +85,31 @@ _SLOW = object()
 
 
 class InfoField(NamedTuple):
-    """A synchronous resolver that takes the info and scalar arguments only: called directly,
-    without strawberry's per-call argument conversion (a scalar argument converts to
-    itself)."""
+    """A synchronous resolver that takes the info and scalar or enum arguments (or lists of
+    them) only: called directly, without strawberry's per-call argument conversion (such an
+    argument converts to itself; a list to a copy of itself, as strawberry's does: graphql-core
+    gives every request the same default list)."""
 
     call: Callable[..., Any]
     field_def: GraphQLField
     strawberry_field: Any
-    #: (GraphQL name, Python name) of each argument
-    names: tuple[tuple[str, str], ...]
+    #: (GraphQL name, Python name, whether a list) of each argument
+    names: tuple[tuple[str, str, bool], ...]
     info_name: str
     #: how its value is completed without graphql-core's dispatch (``read`` unused), if it can be
     completion: Plain | PlainObject | None
+    #: the resolver takes ``(self, info)`` positionally: a runner calls it so
+    positional: bool
 
 
 _SCALARS = (int, str, bool, float)
 
 
-def info_field(field_def: GraphQLField) -> InfoField | None:
-    from strawberry.types.base import StrawberryOptional
+def _unwrapped(kind: Any) -> Any:
+    return kind.of_type if isinstance(kind, StrawberryOptional) else kind
 
+
+def info_field(field_def: GraphQLField) -> InfoField | None:
     strawberry_field = (field_def.extensions or {}).get("strawberry-definition")
     resolver = getattr(strawberry_field, "base_resolver", None)
     if (
@@ -111,14 +125,23 @@ def info_field(field_def: GraphQLField) -> InfoField | None:
         or len(resolver.arguments) != len(field_def.args)
     ):
         return None
-    names: list[tuple[str, str]] = []
+    names: list[tuple[str, str, bool]] = []
     for graphql_name, argument in zip(field_def.args, resolver.arguments, strict=True):
-        kind = argument.type
-        if isinstance(kind, StrawberryOptional):
-            kind = kind.of_type
-        if kind not in _SCALARS:
+        kind = _unwrapped(argument.type)
+        is_list = isinstance(kind, StrawberryList)
+        if is_list:
+            kind = _unwrapped(kind.of_type)
+        if not (kind in _SCALARS or kind is ID or isinstance(kind, StrawberryEnumDefinition)):
             return None
-        names.append((graphql_name, argument.python_name))
+        names.append((graphql_name, argument.python_name, is_list))
+    parameters = list(inspect.signature(resolver.wrapped_func).parameters.values())
+    positional = (
+        not names
+        and len(parameters) == 2
+        and parameters[1].name == resolver.info_parameter.name
+        and parameters[1].kind
+        in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
     return InfoField(
         resolver.wrapped_func,
         field_def,
@@ -126,7 +149,12 @@ def info_field(field_def: GraphQLField) -> InfoField | None:
         tuple(names),
         resolver.info_parameter.name,
         _completion(field_def, _unused_read),
+        positional,
     )
+
+
+#: id(reader) -> (that reader, the attribute it reads), for the readers of plain attributes
+_ATTRIBUTES: dict[int, tuple[Callable[[Any], Any], str]] = {}
 
 
 def _unused_read(_source: Any) -> Any:
@@ -143,7 +171,9 @@ def _reader(field_def: GraphQLField) -> Callable[[Any], Any] | None:
         if strawberry_field.default_resolver is not getattr:
             return None
         name = strawberry_field.python_name
-        return lambda source: getattr(source, name)
+        read = attrgetter(name)
+        _ATTRIBUTES[id(read)] = (read, name)
+        return read
     resolver = strawberry_field.base_resolver
     if (
         resolver is None
@@ -182,7 +212,9 @@ def _completion(field_def: GraphQLField, read: Callable[[Any], Any]) -> Plain | 
         is_type_of = named.is_type_of
         if is_type_of is not None and "_get_is_type_of.<locals>" not in is_type_of.__qualname__:
             return None  # a type's own is_type_of may read the resolve info
-        return PlainObject(read, named, non_null, is_list, item_type, field_def.type, is_type_of)
+        return PlainObject(
+            read, named, non_null, is_list, item_type, field_def.type, is_type_of, set()
+        )
     if is_list:
         item = field_type.of_type  # type: ignore[union-attr]
         # Only lists of non-null leaves: a null item takes graphql-core's path.
@@ -206,6 +238,8 @@ def _completion(field_def: GraphQLField, read: Callable[[Any], Any]) -> Plain | 
 _STANDARD = frozenset(specified_scalar_types.values())
 _SAME: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int, "Float": float}
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+#: every int up to this magnitude is exactly a float
+_EXACT_FLOAT = 2**53
 
 
 def _enum_names(leaf: GraphQLLeafType) -> dict[Any, str] | None:
@@ -232,14 +266,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: per grouped field set: its fields' plans (see ``_plans_of``)
-        self._usina_plans: dict[int, Any] = {}
+        #: per grouped field set: its runner and what it needs (see ``_link``)
+        self._usina_plans: dict[int, Link] = {}
+        #: per plain object field's details: its subfields and their runner (see ``_child``)
+        self._usina_children: dict[int, Any] = {}
         #: per field node: its coerced arguments (see ``_arguments``)
         self._usina_arguments: dict[int, Any] = {}
-        strawberry_schema = getattr(self.schema, "_strawberry_schema", None)
-        info_class = strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
-        self._lazy_info_class = _lazy_info_class(info_class)
+        self._lazy_info_class = _lazy_info_class_of(self.schema)
         self._routes = getattr(self.context_value, "routes", None)
+        self._usina_shared = _shared_for(self.schema, self.operation, self.fragments)
 
     def build_resolve_info(
         self,
@@ -269,112 +304,97 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        plans = self._plans_of(parent_type, grouped_field_set)
-        results: dict[str, Any] = {}
-        is_awaitable = self.is_awaitable
-        awaitable_fields: list[str] = []
-        try:
-            for response_name, field_details_list, plain, field_nodes in plans:
-                if type(plain) is Plain:
-                    read, _, non_null, is_list, same, names = plain
-                    try:
-                        value = read(source_value)
-                    except Exception:
-                        value = _SLOW
-                    if value is None:
-                        if not non_null:
-                            results[response_name] = None
-                            continue
-                    elif value is not _SLOW:
-                        # ``_coerce_one``'s shortcuts, inline: a call per leaf measured 3-5%
-                        # of the portal query's CPU.
-                        kind = type(value)
-                        if kind is same and not is_list:  # (a list's ``same`` is its items')
-                            if names is not None:  # a member of the field's enum
-                                name = names.get(value)
-                                if name is not None:
-                                    results[response_name] = name
-                                    continue
-                            elif (
-                                kind is str
-                                or kind is bool
-                                or (kind is float and value - value == 0.0)  # finite
-                                or (kind is int and _INT_MIN <= value <= _INT_MAX)
-                            ):
-                                results[response_name] = value
-                                continue
-                        completed = _coerce(plain, value)
-                        if completed is not _SLOW:
-                            results[response_name] = completed
-                            continue
-                    field_path = Path(path, response_name, parent_type.name)
-                    result = self._complete_read(
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        field_path,
-                        position_context,
-                        value,
-                    )
-                elif type(plain) is InfoField:
-                    result = self._execute_info_field(
-                        plain,
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        field_nodes,
-                        Path(path, response_name, parent_type.name),
-                    )
-                elif type(plain) is PlainObject:
-                    result = self._complete_plain_object(
-                        plain, parent_type, source_value, field_details_list, path, response_name
-                    )
-                else:
-                    field_path = Path(path, response_name, parent_type.name)
-                    result = self.execute_field(
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        field_path,
-                        position_context,
-                    )
-                if result is not Undefined:
-                    results[response_name] = result
-                    if is_awaitable(result):
-                        awaitable_fields.append(response_name)
-        except Exception:
-            if awaitable_fields:
-                self.settle_in_background([results[field] for field in awaitable_fields])
-            raise
-        if not awaitable_fields:
-            return results
-        return self._gather_fields(results, awaitable_fields)
+        link = self._usina_plans.get(id(grouped_field_set))
+        if link is None:
+            link = self._link(parent_type, grouped_field_set)
+        _, run, details, nodes = link
+        return run(self, source_value, path, details, nodes, position_context)
 
-    def _plans_of(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
-        """Per grouped field set (memoized by graphql-core for the whole execution): which
-        fields are plain, as ``(response name, field details, plan, field nodes)`` (the nodes
-        of an info field, else ``None``). Kept alive with the set, so its id is not reused
-        meanwhile."""
-        cache = self._usina_plans
-        cached = cache.get(id(grouped_field_set))
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields:
+        """graphql-core's (memoized per execution); for a static document, also shared by
+        every execution of it, keyed by the field nodes (see ``_Shared``)."""
+        memo = self._relevant_sub_fields
+        cached = memo.get((return_type, id(field_details_list)))
         if cached is not None:
             return cached[1]
+        shared = self._usina_shared
+        if shared is None:
+            return super().collect_subfields(return_type, field_details_list)
+        nodes = tuple([details.node for details in field_details_list])
+        key = (return_type, *map(id, nodes))
+        hit = shared.collected.get(key)
+        if hit is None:
+            collected = collect_subfields(
+                self.schema,
+                self.fragments,
+                self.variable_values,
+                self.operation,
+                return_type,
+                field_details_list,
+                self.hide_suggestions,
+            )
+            link = self._plan(return_type, collected.grouped_field_set)
+            hit = shared.keep(key, nodes, collected, link)
+        memo[(return_type, id(field_details_list))] = (field_details_list, hit[1])
+        return hit[1]
+
+    def _link(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Link:
+        """The runner of a grouped field set and what it needs, once per execution (and once
+        for every execution of a static document: ``collect_subfields``)."""
+        shared = self._usina_shared
+        link = None if shared is None else shared.links.get(id(grouped_field_set))
+        if link is None or link[0] is not grouped_field_set:
+            link = self._plan(parent_type, grouped_field_set)
+        self._usina_plans[id(grouped_field_set)] = link  # the set kept alive with its id
+        return link
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Link:
+        """Which fields are plain, and the runner compiled for that (see ``_runner``)."""
         known: dict[int, Any] = _field_cache(self.schema)
-        plans: list[tuple[str, Any, Plain | PlainObject | InfoField | None, Any]] = []
+        plans: list[tuple[str, Plan]] = []
+        details: list[Any] = []
+        nodes: list[Any] = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            plain: Plain | PlainObject | InfoField | None = None
+            plain: Plan = None
             if field_def is not None and not node.directives:
                 entry = known.get(id(field_def))
                 if entry is None:
                     fast = plain_field(field_def) or info_field(field_def)
                     entry = known[id(field_def)] = (field_def, fast)
                 plain = entry[1]
-            nodes = to_nodes(field_details_list) if type(plain) is InfoField else None
-            plans.append((response_name, field_details_list, plain, nodes))
-        cache[id(grouped_field_set)] = (grouped_field_set, plans)
-        return plans
+            plans.append((response_name, plain))
+            details.append(field_details_list)
+            nodes.append(to_nodes(field_details_list) if type(plain) is InfoField else None)
+        run = _runner(self.schema, parent_type, plans)
+        return (grouped_field_set, run, tuple(details), tuple(nodes))
+
+    def _leaf(
+        self,
+        plain: Plain,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """A plain leaf's value that its runner's shortcut did not take."""
+        if value is None:
+            if not plain.non_null:
+                return None
+        elif value is not _SLOW:
+            completed = _coerce(plain, value)
+            if completed is not _SLOW:
+                return completed
+        field_path = _path(Path, (path, response_name, parent_type.name))
+        return self._complete_read(
+            parent_type, source, field_details_list, field_path, position_context, value
+        )
 
     def _complete_read(
         self,
@@ -431,25 +451,34 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         field_nodes: list[Any],
         path: Path,
     ) -> Any:
-        """graphql-core's ``execute_field`` with the resolver called directly."""
+        """graphql-core's ``execute_field`` with the resolver called directly (a runner
+        writes this out for a resolver that takes no argument but the info)."""
         field_def = plain.field_def
-        return_type = field_def.type
         info = self._lazy_info(plain, field_nodes, parent_type, path)
         try:
             kwargs: dict[str, Any] = {}
             if plain.names:
                 args = self._arguments(field_def, field_nodes[0], field_details_list[0])
-                kwargs = {python: args[name] for name, python in plain.names if name in args}
+                for name, python, is_list in plain.names:
+                    if name in args:
+                        value = args[name]
+                        kwargs[python] = list(value) if is_list and value is not None else value
             kwargs[plain.info_name] = info
             value = plain.call(source, **kwargs)
         except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            self.handle_field_error(raw_error, field_def.type, field_details_list, path)
             return None
+        return self._info_value(plain, field_details_list, path, value, info)
+
+    def _info_value(
+        self, plain: InfoField, field_details_list: Any, path: Path, value: Any, info: Any
+    ) -> Any:
+        """An info field's resolved value, completed."""
         completion = plain.completion
         if completion is not None and value is not None:
             if type(completion) is PlainObject:
                 if not (
-                    self.is_awaitable(value)
+                    (type(value) not in _SYNC and self.is_awaitable(value))
                     or (completion.is_list and not self._plain_items(value))
                 ):
                     return self._complete_objects(completion, field_details_list, path, value)
@@ -457,7 +486,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 completed = _coerce(completion, value)
                 if completed is not _SLOW:
                     return completed
-        return self._complete(return_type, field_details_list, info._raw_info, path, value, None)
+        return self._complete(
+            plain.field_def.type, field_details_list, info._raw_info, path, value, None
+        )
 
     def _lazy_info(
         self, plain: InfoField, field_nodes: list[Any], parent_type: GraphQLObjectType, path: Path
@@ -469,9 +500,9 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         values["_field"] = plain.strawberry_field
         values["_usina_make"] = (self, plain.field_def, field_nodes, parent_type, path)
         if self._routes:  # the context may be another municipality's: see build_resolve_info
-            values["_usina_context"] = info._raw_info.context
+            values["context"] = info._raw_info.context
         else:
-            values["_usina_context"] = self.context_value
+            values["context"] = self.context_value
         return info
 
     def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
@@ -502,12 +533,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """An object (or a list of objects) read from a plain field, completed as
         graphql-core's ``complete_value`` would, without its generic dispatch."""
-        field_path = Path(path, response_name, parent_type.name)
-        value = _read(plain.read, source)
+        field_path = _path(Path, (path, response_name, parent_type.name))
+        try:
+            value = plain.read(source)
+        except Exception:
+            value = _SLOW
         if (
             value is _SLOW
             or value is None
-            or self.is_awaitable(value)
+            or (type(value) not in _SYNC and self.is_awaitable(value))
             or (plain.is_list and not self._plain_items(value))
         ):
             return self._complete_read(
@@ -528,7 +562,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, plain.field_type, field_details_list, path)
             return None
-        if self.is_awaitable(completed):
+        if type(completed) not in _SYNC and self.is_awaitable(completed):
             return self._guarded(completed, plain.field_type, field_details_list, path)
         return completed
 
@@ -548,14 +582,39 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def _complete_object(
         self, plain: PlainObject, field_details_list: Any, path: Path, value: Any
     ) -> Any:
+        child = self._usina_children.get(id(field_details_list))
+        if child is None:
+            child = self._child(plain, field_details_list)
+        _, collected, link = child
+        if link is None or (
+            plain.is_type_of is not None
+            and not (type(value) in plain.accepted and getattr(value, _CAST, None) is None)
+        ):  # (the runner path needs no middleware: none, or this path is not taken)
+            return self._execute_object(plain, field_details_list, collected, path, value)
+        return link[1](self, value, path, link[2], link[3], None)
+
+    def _child(self, plain: PlainObject, field_details_list: Any) -> Any:
+        """The subfields of a plain object field and their runner's link (``None`` under
+        ``@defer``), once per execution: ``(field details, collected, link)``."""
         collected = self.collect_subfields(plain.object_type, field_details_list)
-        return self._execute_object(plain, field_details_list, collected, path, value)
+        grouped_field_set, new_defer_usages, _ = collected
+        link = None
+        if not new_defer_usages:
+            link = self._usina_plans.get(id(grouped_field_set))
+            if link is None:
+                link = self._link(plain.object_type, grouped_field_set)
+        child = self._usina_children[id(field_details_list)] = (
+            field_details_list,  # kept alive with its id
+            collected,
+            link,
+        )
+        return child
 
     def _execute_object(
         self, plain: PlainObject, field_details_list: Any, collected: Any, path: Path, value: Any
     ) -> Any:
         """An object's fields, given its type's subfields (``collect_subfields``)."""
-        if plain.is_type_of is not None and not plain.is_type_of(value, None):
+        if plain.is_type_of is not None and not _is_type(plain, value):
             raise invalid_return_type_error(plain.object_type, value, field_details_list)
         grouped_field_set, new_defer_usages, _ = collected
         if new_defer_usages:  # @defer: graphql-core's incremental path
@@ -568,22 +627,42 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self, plain: PlainObject, field_details_list: Any, path: Path, items: list[Any]
     ) -> Any:
         """``_complete_object`` for each item, the subfields (the same for every item)
-        collected once."""
+        collected and linked to their runner once."""
         if not items:
             return []
         item_type = plain.item_type
-        collected = self.collect_subfields(plain.object_type, field_details_list)
+        child = self._usina_children.get(id(field_details_list))
+        if child is None:
+            child = self._child(plain, field_details_list)
+        _, collected, link = child
+        if link is None:  # @defer: graphql-core's incremental path, item by item
+            run = None
+        else:
+            _, run, details, nodes = link
+        checked = plain.is_type_of is not None
+        accepted = plain.accepted
         completed: list[Any] = []
         awaitable_indices: list[int] = []
         for index, item in enumerate(items):
-            item_path = path.add_key(index, None)
+            item_path = _path(Path, (path, index, None))
             try:
-                result = self._execute_object(plain, field_details_list, collected, item_path, item)
+                if run is None:
+                    result = self._execute_object(
+                        plain, field_details_list, collected, item_path, item
+                    )
+                else:
+                    if (
+                        checked
+                        and not (type(item) in accepted and getattr(item, _CAST, None) is None)
+                        and not _is_type(plain, item)
+                    ):
+                        raise invalid_return_type_error(plain.object_type, item, field_details_list)
+                    result = run(self, item, item_path, details, nodes, None)
             except Exception as raw_error:
                 self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                 result = None
             else:
-                if self.is_awaitable(result):
+                if type(result) is not dict and self.is_awaitable(result):
                     result = self._guarded(result, item_type, field_details_list, item_path)
                     awaitable_indices.append(index)
             completed.append(result)
@@ -632,6 +711,12 @@ def _build_raw_info(info: Any) -> Any:
     return raw
 
 
+def _lazy_info_class_of(schema: Any) -> type:
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    info_class = strawberry_schema.config.info_class if strawberry_schema else StrawberryInfo
+    return _lazy_info_class(info_class)
+
+
 @cache
 def _lazy_info_class(info_class: type) -> type:
     """``info_class`` whose ``_raw_info`` (graphql-core's resolve info) is built on first use;
@@ -641,23 +726,22 @@ def _lazy_info_class(info_class: type) -> type:
         (info_class,),
         {
             "_raw_info": property(_build_raw_info),
-            "context": property(lambda info: info.__dict__["_usina_context"]),
+            # a plain class attribute over the base's property: the instance's own ``context``
+            # (set when it is made) is read without a call
+            "context": None,
             "__module__": __name__,
         },
     )
 
 
+#: ``_path(Path, (prev, key, typename))`` is ``Path(prev, key, typename)`` without the Python-level
+#: ``__new__`` of a named tuple (a response path per field and per list item)
+_path = tuple.__new__
+
 #: Classes whose instances are never awaitable (no ``__await__``, not a coroutine or a
 #: generator): an item of one needs no ``is_awaitable`` check.
 _NOT_AWAITABLE: set[type] = set()
 _MAYBE_AWAITABLE = (CoroutineType, GeneratorType, type(None))
-
-
-def _read(read: Callable[[Any], Any], source: Any) -> Any:
-    try:
-        return read(source)
-    except Exception:
-        return _SLOW
 
 
 def _coerce(plain: Plain, value: Any) -> Any:
@@ -692,6 +776,269 @@ def _coerce_one(plain: Plain, value: Any) -> Any:
     except Exception:
         return _SLOW
     return _SLOW if coerced is None or coerced is Undefined else coerced
+
+
+def _is_type(plain: PlainObject, value: Any) -> bool:
+    """strawberry's ``is_type_of``, remembered per class: without a cast (``strawberry.cast``)
+    its answer depends on the object's class alone."""
+    kind = type(value)
+    if kind in plain.accepted and getattr(value, _CAST, None) is None:
+        return True
+    assert plain.is_type_of is not None
+    if not plain.is_type_of(value, None):
+        return False
+    if getattr(value, _CAST, None) is None:
+        plain.accepted.add(kind)
+    return True
+
+
+Plan = Plain | PlainObject | InfoField | None
+#: (the grouped field set, its runner, each field's details, each info field's nodes)
+Link = tuple[Any, Callable[..., Any], tuple[Any, ...], tuple[Any, ...]]
+
+
+class _Shared:
+    """What every execution of a *static* document (no directive on a selection, no fragment
+    argument: its collected fields depend on nothing but its nodes) shares with the others:
+    each object's collected subfields, keyed by the field nodes they come from, and the runner
+    linked to them. A portal's query is executed thousands of times; its fields are collected
+    and planned once.
+
+    Each entry keeps its nodes and sets alive, so an id in a key cannot be reused while the
+    entry exists. Bounded: past ``LIMIT`` entries (documents come and go from the parser's
+    cache), everything is dropped and built again."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        #: id(operation) -> (operation, whether its document is static)
+        self.static: dict[int, tuple[Any, bool]] = {}
+        #: (return type, *ids of the field nodes) -> (those nodes, collected subfields)
+        self.collected: dict[tuple[Any, ...], tuple[tuple[Any, ...], CollectedFields]] = {}
+        #: id(grouped field set) -> its link (the set first)
+        self.links: dict[int, Link] = {}
+        #: structure of a grouped field set (see ``_runner``) -> its compiled runner
+        self.runners: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+    def keep(
+        self, key: tuple[Any, ...], nodes: tuple[Any, ...], collected: CollectedFields, link: Link
+    ) -> tuple[tuple[Any, ...], CollectedFields]:
+        if len(self.collected) >= self.LIMIT:
+            self.collected.clear()
+            self.links.clear()
+            self.static.clear()
+        hit = self.collected[key] = (nodes, collected)
+        self.links[id(collected.grouped_field_set)] = link
+        return hit
+
+
+def _shared(schema: Any) -> _Shared:
+    shared: _Shared | None = getattr(schema, "_usina_shared", None)
+    if shared is None:
+        shared = schema._usina_shared = _Shared()
+    return shared
+
+
+def _shared_for(schema: Any, operation: Any, fragments: Any) -> _Shared | None:
+    """The schema's shared state if the operation's document is static, else ``None``."""
+    shared = _shared(schema)
+    known = shared.static.get(id(operation))
+    if known is None or known[0] is not operation:
+        static = _is_static(operation, fragments)
+        if len(shared.static) >= _Shared.LIMIT:
+            shared.static.clear()
+        known = shared.static[id(operation)] = (operation, static)
+    return shared if known[1] else None
+
+
+def _is_static(operation: Any, fragments: Any) -> bool:
+    """No directive on any selection of the operation or its fragments, and no fragment that
+    takes arguments: collecting its fields reads no variable."""
+    sets = [operation.selection_set]
+    for details in fragments.values():
+        if details.variable_signatures or details.definition.directives:
+            return False
+        sets.append(details.definition.selection_set)
+    while sets:
+        selection_set = sets.pop()
+        for selection in selection_set.selections:
+            if selection.directives:
+                return False
+            inner = getattr(selection, "selection_set", None)
+            if inner is not None:
+                sets.append(inner)
+    return True
+
+
+def _runner(schema: Any, parent_type: GraphQLObjectType, plans: list[tuple[str, Plan]]) -> Any:
+    """The runner of a grouped field set: compiled once per structure (parent type, response
+    names, each field's plan), whatever execution or document it comes from."""
+    runners = _shared(schema).runners
+    key = (parent_type, *[(name, id(plan)) for name, plan in plans])
+    run = runners.get(key)
+    if run is None:
+        run = runners[key] = _compile(parent_type, plans, _lazy_info_class_of(schema))
+    return run
+
+
+#: exact classes whose instances are never awaitable (a completed object is a ``dict``)
+_SYNC = frozenset({dict, list, str, int, float, bool, type(None)})
+_CAST = "__as_strawberry_type__"  # strawberry.types.cast.TYPE_CAST_ATTRIBUTE
+
+
+def _compile(
+    parent_type: GraphQLObjectType, plans: list[tuple[str, Plan]], lazy_info_class: type
+) -> Any:
+    """A function that executes the fields of one grouped field set on a source object, as
+    ``execute_fields``' generic loop would, with each field's shortcut written out: a plain
+    leaf is an attribute read, a type check and a store; anything its shortcut does not take
+    goes to the same methods the loop called (``_leaf``, ``_complete_plain_object``,
+    ``_execute_info_field``, graphql-core's ``execute_field``).
+
+    ``run(ex, source, path, D, N, pc)``: the executor, the source, its path, each field's
+    details and each info field's nodes (this execution's), the position context."""
+    env: dict[str, Any] = {
+        "Path": Path,
+        "path_of": _path,
+        "Undefined": Undefined,
+        "SLOW": _SLOW,
+        "SYNC": _SYNC,
+        "coerce": _coerce,
+        "T": parent_type,
+        "TN": parent_type.name,
+        "new": object.__new__,
+        "LAZY": lazy_info_class,
+    }
+    body: list[str] = []
+    for index, (response_name, plan) in enumerate(plans):
+        name = repr(response_name)  # a GraphQL name: letters, digits and underscores
+        env[f"P{index}"] = plan
+        store = [
+            "if x is not Undefined:",
+            f"    results[{name}] = x",
+            "    if type(x) not in SYNC and ex.is_awaitable(x):",
+            f"        pending.append({name})",
+        ]
+        if type(plan) is Plain:
+            body += ["try:", f"    v = {_read_expression(plan, index, env)}"]
+            body += ["except Exception:", "    v = SLOW"]
+            if not plan.is_list and plan.same is None:  # another scalar: its coerce inline
+                env[f"K{index}"] = plan.coerce
+                body += [
+                    "try:",
+                    f"    x = K{index}(v) if v is not None and v is not SLOW else SLOW",
+                    "except Exception:",
+                    "    x = SLOW",
+                ]
+                fast, value = "x is not SLOW and x is not None and x is not Undefined", "x"
+            else:
+                fast, value = _shortcut(plan, index, env)
+            body += [f"if {fast}:", f"    results[{name}] = {value}"]
+            if not plan.non_null:
+                body += ["elif v is None:", f"    results[{name}] = None"]
+            body += [
+                "else:",
+                f"    x = ex._leaf(P{index}, T, source, D[{index}], path, {name}, v, pc)",
+            ]
+            body += ["    " + line for line in store]
+            continue
+        if type(plan) is PlainObject:
+            call = f"ex._complete_plain_object(P{index}, T, source, D[{index}], path, {name})"
+        elif type(plan) is InfoField and plan.positional:
+            body += _info_lines(plan, index, name, env)
+            body += ["    " + line for line in store]
+            continue
+        elif type(plan) is InfoField:
+            call = (
+                f"ex._execute_info_field(P{index}, T, source, D[{index}], N[{index}], "
+                f"path_of(Path, (path, {name}, TN)))"
+            )
+        else:
+            call = f"ex.execute_field(T, source, D[{index}], path_of(Path, (path, {name}, TN)), pc)"
+        body += [f"x = {call}", *store]
+    source = "\n".join(
+        [
+            "def run(ex, source, path, D, N, pc):",
+            "    results = {}",
+            "    pending = []",
+            "    routes = ex._routes",
+            "    context = ex.context_value",
+            "    try:",
+            *("        " + line for line in body or ["pass"]),
+            "    except Exception:",
+            "        if pending:",
+            "            ex.settle_in_background([results[f] for f in pending])",
+            "        raise",
+            "    if not pending:",
+            "        return results",
+            "    return ex._gather_fields(results, pending)",
+        ]
+    )
+    code = compile(source, f"<usina fields of {parent_type.name}>", "exec")
+    exec(code, env)  # generated from the schema's own names, see above
+    return env["run"]
+
+
+def _info_lines(plan: InfoField, index: int, name: str, env: dict[str, Any]) -> list[str]:
+    """``_execute_info_field`` and ``_lazy_info`` written out, for a resolver that takes
+    ``(self, info)``: its value in ``x``, completed."""
+    env[f"C{index}"] = plan.call
+    env[f"F{index}"] = plan.strawberry_field
+    env[f"G{index}"] = plan.field_def
+    completion = plan.completion
+    lines = [
+        f"p = path_of(Path, (path, {name}, TN))",
+        "info = new(LAZY)",
+        "d = info.__dict__",
+        f"d['_field'] = F{index}",
+        f"d['_usina_make'] = (ex, G{index}, N[{index}], T, p)",
+        "d['context'] = info._raw_info.context if routes else context",
+        "try:",
+        f"    v = C{index}(source, info)",
+        "except Exception as error:",
+        f"    ex.handle_field_error(error, G{index}.type, D[{index}], p)",
+        "    x = None",
+    ]
+    complete = f"x = ex._info_value(P{index}, D[{index}], p, v, info)"
+    lines.append("else:")
+    if type(completion) is Plain and not completion.is_list and completion.same is not None:
+        fast, value = _shortcut(completion, index, env)
+        lines += [f"    if {fast}:", f"        x = {value}", "    else:", f"        {complete}"]
+    else:
+        lines.append(f"    {complete}")
+    return lines
+
+
+def _read_expression(plan: Plain, index: int, env: dict[str, Any]) -> str:
+    """How the runner reads a plain leaf: an attribute read where the field reads one."""
+    known = _ATTRIBUTES.get(id(plan.read))
+    attribute = known[1] if known is not None and known[0] is plan.read else None
+    if attribute is not None and attribute.isidentifier() and not keyword.iskeyword(attribute):
+        return f"source.{attribute}"
+    env[f"R{index}"] = plan.read
+    return f"R{index}(source)"
+
+
+def _shortcut(plan: Plain, index: int, env: dict[str, Any]) -> tuple[str, str]:
+    """The condition under which a leaf's value is its answer, and that answer: ``_coerce``'s
+    shortcuts for the field's exact type, written out."""
+    same = plan.same
+    if not plan.is_list and same is not None:
+        if plan.names is not None:
+            env[f"E{index}"], env[f"M{index}"] = same, plan.names
+            return f"type(v) is E{index} and (x := M{index}.get(v)) is not None", "x"
+        if same is str or same is bool:
+            return f"type(v) is {same.__name__}", "v"
+        if same is int:
+            return f"type(v) is int and {_INT_MIN} <= v <= {_INT_MAX}", "v"
+        if same is float:  # a finite float, or an int that converts exactly (serialize_float)
+            return (
+                "(type(v) is float and v - v == 0.0) or (type(v) is int "
+                f"and {-_EXACT_FLOAT} <= v <= {_EXACT_FLOAT})"
+            ), "v if type(v) is float else float(v)"
+    return "v is not None and v is not SLOW and (x := coerce(P{index}, v)) is not SLOW".replace(
+        "{index}", str(index)
+    ), "x"
 
 
 def _field_cache(schema: Any) -> dict[int, Any]:

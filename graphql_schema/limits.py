@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from graphql import (
@@ -70,6 +70,12 @@ def _first(field: FieldNode, variables: dict[str, Any], max_page: int) -> int:
     return DEFAULT_PAGE
 
 
+#: (id(document), id(schema), operation name, max_page) -> (document, schema, its measure),
+#: for operations without variables (the parser cache gives the same document for the same text)
+_MEASURED: dict[tuple[Any, ...], tuple[DocumentNode, GraphQLSchema, Measure]] = {}
+_MEASURED_LIMIT = 256
+
+
 def measure(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -79,7 +85,27 @@ def measure(
     max_page: int = MAX_PAGE,
 ) -> Measure:
     """Depth, aliases and cost of the operation; a connection's ``first`` counts as the
-    server will serve it (capped at ``max_page``, the deployment's ``max_page_size``)."""
+    server will serve it (capped at ``max_page``, the deployment's ``max_page_size``).
+    Measured once per document when no variable can change it."""
+    if variables:
+        return _measure(schema, document, operation_name, variables, max_page)
+    key = (id(document), id(schema), operation_name, max_page)
+    known = _MEASURED.get(key)
+    if known is None or known[0] is not document or known[1] is not schema:
+        if len(_MEASURED) >= _MEASURED_LIMIT:
+            _MEASURED.clear()
+        found = _measure(schema, document, operation_name, None, max_page)
+        known = _MEASURED[key] = (document, schema, found)
+    return replace(known[2])  # each request its own
+
+
+def _measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    max_page: int,
+) -> Measure:
     out = Measure()
     operation = get_operation_ast(document, operation_name)
     if operation is None:

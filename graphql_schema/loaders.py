@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, bindparam, exists, func, select
 from strawberry.dataloader import DataLoader
@@ -85,18 +85,83 @@ PageKey = tuple[uuid.UUID | None, PageArgs]  # None: a root connection
 CountKey = tuple[uuid.UUID | None, tuple[tuple[str, tuple[Any, ...]], ...]]
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+#: what ``Loader.ready`` answers for a key that is not loaded yet
+MISSING: Any = object()
+
+
+class Loader(DataLoader[K, V]):
+    """strawberry's ``DataLoader``, whose primed values are kept as values.
+
+    The stock one wraps every primed value in a ``Future`` (about 150 per portal query, most of
+    them primed by look-ahead and read synchronously through ``ready``, never awaited). Here a
+    primed value becomes a future only if something ``load``s it."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn)
+        self.values: dict[K, V] = {}
+        self._futures: dict[Any, Any] = self.cache_map.cache_map  # type: ignore[attr-defined]
+
+    def ready(self, key: K) -> V:
+        """The value of ``key`` if it is already loaded, else ``MISSING``."""
+        value = self.values.get(key, MISSING)
+        if value is not MISSING:
+            return value
+        future = self._futures.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return MISSING
+        return future.result()
+
+    def asked(self, key: K) -> bool:
+        """Whether ``key`` is loaded or being loaded."""
+        return key in self.values or self._futures.get(key) is not None
+
+    def load(self, key: K) -> Awaitable[V]:
+        value = self.values.get(key, MISSING)
+        if value is MISSING:
+            return super().load(key)
+        future = self.loop.create_future()
+        future.set_result(value)
+        return future
+
+    def prime_many(self, data: Mapping[K, V], force: bool = False) -> None:
+        if self.batch is not None and not self.batch.dispatched:
+            super().prime_many(data, force)  # keys may wait in the batch: strawberry's way
+            return
+        values, futures = self.values, self._futures
+        for key, value in data.items():
+            if force:
+                futures.pop(key, None)
+                values[key] = value
+            elif key not in values and not futures.get(key):
+                values[key] = value
+
+    def clear(self, key: K) -> None:
+        self.values.pop(key, None)
+        self._futures.pop(key, None)
+
+    def clear_many(self, keys: Iterable[K]) -> None:
+        for key in keys:
+            self.clear(key)
+
+    def clear_all(self) -> None:
+        self.values.clear()
+        super().clear_all()
+
+
 @dataclass
 class Loaders:
     ctx: Context
-    pages: dict[PageSpec, DataLoader[PageKey, Page]] = field(default_factory=dict)
-    counts: dict[PageSpec, DataLoader[CountKey, int]] = field(default_factory=dict)
-    by_id: dict[type[Any], DataLoader[uuid.UUID, Any]] = field(default_factory=dict)
-    lists: dict[Any, DataLoader[uuid.UUID, list[Any]]] = field(default_factory=dict)
-    grouped_counts: dict[Any, DataLoader[uuid.UUID, int]] = field(default_factory=dict)
-    commitment_progress: DataLoader[uuid.UUID, float] = field(init=False)
-    plan_progress: DataLoader[uuid.UUID, float] = field(init=False)
-    supporters: DataLoader[uuid.UUID, list[Actor]] = field(init=False)
-    assessment_answers: DataLoader[uuid.UUID, list[AssessmentAnswer]] = field(init=False)
+    pages: dict[PageSpec, Loader[PageKey, Page]] = field(default_factory=dict)
+    counts: dict[PageSpec, Loader[CountKey, int]] = field(default_factory=dict)
+    by_id: dict[type[Any], Loader[uuid.UUID, Any]] = field(default_factory=dict)
+    lists: dict[Any, Loader[uuid.UUID, list[Any]]] = field(default_factory=dict)
+    grouped_counts: dict[Any, Loader[uuid.UUID, int]] = field(default_factory=dict)
+    commitment_progress: Loader[uuid.UUID, float] = field(init=False)
+    plan_progress: Loader[uuid.UUID, float] = field(init=False)
+    supporters: Loader[uuid.UUID, list[Actor]] = field(init=False)
+    assessment_answers: Loader[uuid.UUID, list[AssessmentAnswer]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.commitment_progress = self._loader(self._load_commitment_progress)
@@ -122,11 +187,11 @@ class Loaders:
         ):
             loader.clear_all()
 
-    def _loader(self, batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+    def _loader(self, batch: Callable[[list[Any]], Awaitable[list[Any]]]) -> Loader[Any, Any]:
         async def serialized(keys: list[Any]) -> list[Any]:
             return await self.ctx.exclusive(lambda: batch(keys))
 
-        return DataLoader(serialized)
+        return Loader(serialized)
 
     def _mapped(
         self, fn: Callable[[Any, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Any]]]
@@ -137,7 +202,7 @@ class Loaders:
 
         return load
 
-    def page(self, spec: PageSpec) -> DataLoader[PageKey, Page]:
+    def page(self, spec: PageSpec) -> Loader[PageKey, Page]:
         if spec not in self.pages:
 
             async def load(keys: list[PageKey]) -> list[Page]:
@@ -152,7 +217,7 @@ class Loaders:
             self.pages[spec] = self._loader(load)
         return self.pages[spec]
 
-    def count(self, spec: PageSpec) -> DataLoader[CountKey, int]:
+    def count(self, spec: PageSpec) -> Loader[CountKey, int]:
         if spec not in self.counts:
 
             async def load(keys: list[CountKey]) -> list[int]:
@@ -170,7 +235,7 @@ class Loaders:
 
     def children(
         self, model: type[Any], column: str, order: tuple[str, ...] = ("id",)
-    ) -> DataLoader[uuid.UUID, list[Any]]:
+    ) -> Loader[uuid.UUID, list[Any]]:
         """All rows of ``model`` whose ``column`` is the key, as lists (small child lists)."""
         key = (model, column, order)
         if key not in self.lists:
@@ -185,7 +250,7 @@ class Loaders:
             self.lists[key] = self._loader(load)
         return self.lists[key]
 
-    def counts_by(self, model: type[Any], column: str, **equals: Any) -> DataLoader[uuid.UUID, int]:
+    def counts_by(self, model: type[Any], column: str, **equals: Any) -> Loader[uuid.UUID, int]:
         """How many rows of ``model`` per ``column`` value, with optional equality filters."""
         key = (model, column, tuple(sorted(equals.items())))
         if key not in self.grouped_counts:
@@ -201,7 +266,7 @@ class Loaders:
             self.grouped_counts[key] = self._loader(load)
         return self.grouped_counts[key]
 
-    def get(self, model: type[Any]) -> DataLoader[uuid.UUID, Any]:
+    def get(self, model: type[Any]) -> Loader[uuid.UUID, Any]:
         """Rows of ``model`` by id (``None`` where invisible or absent)."""
         if model not in self.by_id:
 

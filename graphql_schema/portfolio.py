@@ -27,7 +27,7 @@ from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.pagination import page_size
 from graphql_schema.permissions import requires
-from graphql_schema.relay import Connection, Edge, PageInfo, decode_cursor
+from graphql_schema.relay import Connection, PageInfo, decode_cursor
 from graphql_schema.rows import from_row
 
 
@@ -324,15 +324,16 @@ class PortfolioQueries:
             lambda: portfolio_lines(context.session, principal, filter, order_by, descending)
         )
         page = lines[start : start + first]
-        edges = [Edge(node=_entry(line), key=(start + i,)) for i, line in enumerate(page)]
+        keys = [(start + i,) for i in range(len(page))]
         total = len(lines)
         return Connection(
-            edges=edges,
+            items=[_entry(line) for line in page],
+            keys=keys,
             page_info=PageInfo(
                 has_next_page=start + first < total,
                 has_previous_page=start > 0,
-                start_key=edges[0].key if edges else None,
-                end_key=edges[-1].key if edges else None,
+                start_key=keys[0] if keys else None,
+                end_key=keys[-1] if keys else None,
             ),
             count=lambda: total,
         )

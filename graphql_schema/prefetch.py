@@ -32,47 +32,41 @@ from graphql import (
     StringValueNode,
     VariableNode,
 )
-from strawberry.dataloader import DataLoader
 
 from core.actors.models import Actor
 from core.errors import UsinaError
+from graphql_schema.loaders import MISSING as _MISSING
 from graphql_schema.pagination import PageArgs, PageSpec, page_args
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
-    from graphql_schema.loaders import Loaders
-
-_MISSING: Any = object()
+    from graphql_schema.loaders import Loader, Loaders
 
 
-def ready(loader: DataLoader[Any, Any], key: Any) -> Any:
+def ready(loader: Loader[Any, Any], key: Any) -> Any:
     """The loader's value for ``key`` if it is already loaded, else ``_MISSING``."""
-    future = loader.cache_map.get(key)
-    if future is None or not future.done() or future.cancelled() or future.exception():
-        return _MISSING
-    return future.result()
+    return loader.ready(key)
 
 
-async def load_all(loader: DataLoader[Any, Any], keys: list[Any]) -> list[Any]:
+async def load_all(loader: Loader[Any, Any], keys: list[Any]) -> list[Any]:
     """The values of ``keys``, loading those not asked for yet in one batch: the loader's own
     batch function, called directly, its results primed (a future per key, gathered, would
     cost more than the statement on a small page)."""
-    cache = loader.cache_map
-    missing = [key for key in dict.fromkeys(keys) if cache.get(key) is None]
+    missing = [key for key in dict.fromkeys(keys) if not loader.asked(key)]
     if missing:
         values = await loader.load_fn(missing)
         loader.prime_many(dict(zip(missing, values, strict=True)))
     out = []
     for key in keys:
-        value = ready(loader, key)
+        value = loader.ready(key)
         out.append(await loader.load(key) if value is _MISSING else value)
     return out
 
 
-def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
+def now_or_later(loader: Loader[Any, Any], key: Any) -> Any:
     """The loaded value, or the awaitable that loads it (graphql-core awaits what a
     synchronous resolver returns when it is awaitable)."""
-    value = ready(loader, key)
+    value = loader.ready(key)
     return loader.load(key) if value is _MISSING else value
 
 
@@ -80,9 +74,9 @@ def is_missing(value: Any) -> bool:
     return value is _MISSING
 
 
-def now_or_then(loader: DataLoader[Any, Any], key: Any, then: Callable[[Any], Any]) -> Any:
+def now_or_then(loader: Loader[Any, Any], key: Any, then: Callable[[Any], Any]) -> Any:
     """``then(value)`` now if the value is loaded, else an awaitable of it."""
-    value = ready(loader, key)
+    value = loader.ready(key)
     if value is not _MISSING:
         return then(value)
 
@@ -104,14 +98,14 @@ class Nested:
 class Figure:
     """A field whose value one of the loaders computes, keyed by a value of the row."""
 
-    loader: Callable[[Loaders], DataLoader[Any, Any]]
+    loader: Callable[[Loaders], Loader[Any, Any]]
     key: Callable[[Any], Any]
 
 
 def _registry() -> dict[tuple[str, str], Nested | Figure]:
     from graphql_schema.loaders import COMMITMENTS, MILESTONES, REPORTS
 
-    def commitment_progress(loaders: Loaders) -> DataLoader[Any, Any]:
+    def commitment_progress(loaders: Loaders) -> Loader[Any, Any]:
         return loaders.commitment_progress
 
     return {

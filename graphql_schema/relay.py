@@ -91,15 +91,24 @@ class Edge(Generic[T]):
     key: strawberry.Private[tuple[Any, ...]]
 
 
+def _edges(root: Any):  # type: ignore[no-untyped-def]  # its type is the field's: list[Edge[T]]
+    return [_edge(node, key) for node, key in zip(root.items, root.keys, strict=True)]
+
+
 @strawberry.type
 class Connection(Generic[T]):
     """A page of a list. ``first`` is capped at the deployment's page size (100 by default);
     pass ``pageInfo.endCursor`` as ``after``."""
 
-    edges: list[Edge[T]]
+    #: Built only when asked for (``_edges``): a portal reads ``nodes``, and an ``Edge`` per
+    #: node was a tenth of the portal query's objects.
+    edges: list[Edge[T]] = strawberry.field(resolver=_edges)
     page_info: PageInfo
     #: The count, or an awaitable of it (graphql-core awaits what this resolver returns).
     count: strawberry.Private[Callable[[], Awaitable[int] | int]]
+    #: The page's nodes and their ordering values (each edge's key).
+    items: strawberry.Private[list[T]]
+    keys: strawberry.Private[list[tuple[Any, ...]]]
 
     @strawberry.field(description="How many items the whole list has (one batched query).")
     def total_count(self) -> int:
@@ -107,4 +116,11 @@ class Connection(Generic[T]):
 
     @strawberry.field
     def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+        return self.items
+
+
+def _edge(node: Any, key: tuple[Any, ...]) -> Edge[Any]:
+    """``Edge(node=node, key=key)``, without the dataclass ``__init__``."""
+    edge: Any = object.__new__(Edge)
+    edge.__dict__.update(node=node, key=key)
+    return edge

@@ -79,16 +79,38 @@ def _read_all(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 def from_row(cls: type[T], row: Any) -> T:
     """The strawberry object of a row: its plain fields read from the row, the row kept. Built
-    without the dataclass ``__init__`` where nothing else is set (a hot path)."""
-    read, names, name, direct = _reader(cls)  # type: ignore[arg-type]
+    without the dataclass ``__init__`` where nothing else is set (a hot path: see ``_maker``)."""
+    make = _MAKERS.get(cls)
+    if make is None:
+        make = _MAKERS[cls] = _maker(cls)
+    return make(row)
+
+
+#: per strawberry type: the function that builds one from a row
+_MAKERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _maker(cls: Any) -> Callable[[Any], Any]:
+    read, names, name, direct = _reader(cls)
     if not direct:
-        kwargs = dict(zip(names, read(row), strict=True))
-        return cls(row=row, id=to_global_id(name, row.id), **kwargs)  # type: ignore[call-arg]
-    obj: Any = object.__new__(cls)
-    values = obj.__dict__
-    values.update(zip(names, read(row), strict=True))
-    values["row"] = row  # ``id`` is read from it when asked for (``_GlobalId``)
-    return obj
+
+        def make(row: Any) -> Any:
+            kwargs = dict(zip(names, read(row), strict=True))
+            return cls(row=row, id=to_global_id(name, row.id), **kwargs)
+
+        return make
+    # The object's attributes as one dict display: each a plain attribute read of the row
+    # (field names are Python identifiers), ``id`` read from the row when asked (``_GlobalId``).
+    items = "".join(f"{key!r}: row.{key}, " for key in names)
+    source = (
+        "def make(row):\n"
+        "    obj = new(cls)\n"
+        f"    obj.__dict__ = {{{items}'row': row}}\n"
+        "    return obj\n"
+    )
+    env: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec(compile(source, f"<usina from_row {name}>", "exec"), env)  # the fields' own names
+    return env["make"]
 
 
 def from_rows(cls: type[T], rows: list[Any]) -> list[T]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -79,6 +81,33 @@ CORE_MUTATIONS: tuple[type, ...] = (
 )
 
 
+#: (id(document), id(schema), rules) -> (document, schema, its validation errors)
+_VALIDATED: dict[tuple[Any, ...], tuple[Any, Any, list[GraphQLError]]] = {}
+_VALIDATED_LIMIT = 256
+
+
+class ValidatedDocuments(SchemaExtension):
+    """strawberry's ``ValidationCache``, keyed by the document's identity: the parser cache
+    gives the same document for the same text, and the LRU's key (the document's hash) walks
+    every node of it on every request (20 us for the portal query)."""
+
+    def on_validate(self) -> Iterator[None]:
+        from strawberry.schema.schema import validate_document
+
+        context = self.execution_context
+        document, schema = context.graphql_document, context.schema._schema
+        rules = tuple(context.validation_rules)
+        key = (id(document), id(schema), rules)
+        known = _VALIDATED.get(key)
+        if known is None or known[0] is not document or known[1] is not schema:
+            if len(_VALIDATED) >= _VALIDATED_LIMIT:
+                _VALIDATED.clear()
+            errors = validate_document(schema, document, rules)  # type: ignore[arg-type]
+            known = _VALIDATED[key] = (document, schema, errors)
+        context.pre_execution_errors = known[2]
+        yield
+
+
 def _guarded(plugin: str, cls: type) -> type:
     """Every field of a plugin's type answers PLUGIN_DISABLED where it is not enabled."""
     for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
@@ -126,7 +155,7 @@ def build_schema(
         extensions=[
             lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             lambda: ParserCache(maxsize=256),  # the LRU itself is module-level, shared
-            lambda: ValidationCache(maxsize=256),
+            ValidatedDocuments,
             OperationMetrics,
             SessionLifecycle,
             QueryLimits,  # before the guard: an operation over a limit costs no resolver

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -270,6 +271,15 @@ class UsinaGraphQL(GraphQL[Context, None]):
                 context.response.status_code = 503
                 context.response.headers["Retry-After"] = RETRY_AFTER
         return process_result(result)
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body: orjson (the portal query's body encodes in a tenth of
+        ``json.dumps``' time), compact and UTF-8 like the cached bodies; anything orjson does
+        not take (an integer beyond 64 bits) is encoded by ``json.dumps``."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
     def create_response(
         self,

@@ -22,7 +22,7 @@ from graphql_schema.commitments.types import Commitment
 from graphql_schema.context import Info
 from graphql_schema.loaders import COMMITMENTS
 from graphql_schema.pagination import page_args
-from graphql_schema.relay import Connection, Edge, PageInfo
+from graphql_schema.relay import Connection, PageInfo
 from graphql_schema.rows import from_row
 
 
@@ -85,7 +85,8 @@ async def filtered_commitments(
     page = list(zip(kept, keys, strict=True))[start : start + args.first]
     total = len(kept)
     return Connection(
-        edges=[Edge(node=from_row(Commitment, row), key=key) for row, key in page],
+        items=[from_row(Commitment, row) for row, _ in page],
+        keys=[key for _, key in page],
         page_info=PageInfo(
             has_next_page=start + len(page) < total,
             has_previous_page=args.after is not None,

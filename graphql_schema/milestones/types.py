@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -60,6 +60,14 @@ class Evidence:
     file: EvidenceFile | None = None
 
 
+def _link(url: str, title: str) -> Evidence:
+    """``Evidence(url=url, title=title)`` without the dataclass ``__init__`` (a report's links
+    are built for every report a portal shows)."""
+    evidence: Any = object.__new__(Evidence)
+    evidence.__dict__ = {"url": url, "title": title, "file": None}
+    return evidence
+
+
 @strawberry.type(description="A report on a milestone's progress. Append-only.")
 class ProgressReport(Node):
     row: strawberry.Private[ReportRow]
@@ -74,11 +82,11 @@ class ProgressReport(Node):
         """Links at once (synchronous: most reports cite no file, and an awaitable here would
         make every report, milestone and commitment above it a task); uploaded files loaded
         in one batch, with their download links."""
-        if not any("fileId" in item for item in self.row.evidence):
-            return [
-                Evidence(url=item["url"], title=item.get("title", "")) for item in self.row.evidence
-            ]
-        return self._with_files(info)  # type: ignore[return-value]  # graphql-core awaits it
+        evidence = self.row.evidence
+        for item in evidence:
+            if "fileId" in item:
+                return self._with_files(info)  # type: ignore[return-value]  # awaited
+        return [_link(item["url"], item.get("title", "")) for item in evidence]
 
     async def _with_files(self, info: Info) -> list[Evidence]:
         cited = [uuid.UUID(e["fileId"]) for e in self.row.evidence if "fileId" in e]

@@ -4,6 +4,7 @@ values its shortcuts take and for every value they must leave to graphql-core.""
 
 from __future__ import annotations
 
+import datetime
 import enum
 import math
 from typing import Any
@@ -87,6 +88,7 @@ class Row:
     decimal: float | None
     colour: Colour
     colours: list[Colour] | None
+    day: datetime.date | None = None  # a scalar of strawberry's own (Date)
 
 
 @strawberry.type
@@ -129,6 +131,8 @@ VALUES: list[Any] = [
     (Colour.GREEN,),
     {"a": 1},
     object(),
+    datetime.date(2026, 12, 4),
+    datetime.datetime(2026, 12, 4, 10, 30),
 ]
 
 LEAF_FIELDS = (
@@ -136,7 +140,26 @@ LEAF_FIELDS = (
 )
 
 
-def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+@strawberry.type
+class Picker:
+    @strawberry.field
+    def picked(
+        self,
+        info: strawberry.Info,
+        colour: Colour | None = None,
+        colours: list[Colour] | None = None,
+        word: strawberry.ID | None = None,
+    ) -> str:
+        if colours is not None:
+            colours.append(Colour.GREEN)  # the resolver's own copy: nothing leaks
+        return repr((colour, colours, word))
+
+
+def _schemas(parsed_once: bool = False) -> tuple[strawberry.Schema, strawberry.Schema]:
+    """The fast executor and graphql-core's; ``parsed_once``: both with a parser cache (one
+    document per text, as the API serves them)."""
+    from strawberry.extensions import ParserCache
+
     @strawberry.type
     class Query:
         @strawberry.field
@@ -146,14 +169,19 @@ def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
                 leaves=[Leaf(value=v) for v in VALUES],
                 maybe_leaves=[Leaf(value=v) for v in VALUES] + [None],
                 rows=[
-                    Row(text=v, maybe_text=v, number=v, decimal=v, colour=v, colours=v)
+                    Row(text=v, maybe_text=v, number=v, decimal=v, colour=v, colours=v, day=v)
                     for v in VALUES
                 ],
             )
 
+        @strawberry.field
+        def pickers(self) -> list[Picker]:
+            return [Picker(), Picker()]
+
+    extensions: list[Any] = [lambda: ParserCache(maxsize=8)] if parsed_once else []
     return (
-        strawberry.Schema(query=Query, execution_context_class=FastExecutor),
-        strawberry.Schema(query=Query),
+        strawberry.Schema(query=Query, execution_context_class=FastExecutor, extensions=extensions),
+        strawberry.Schema(query=Query, extensions=extensions),
     )
 
 
@@ -172,7 +200,9 @@ def test_each_leaf_field_answers_as_graphql_core_does_for_every_value(field: str
     assert expected[1], "some values must be refused, or the comparison proves little"
 
 
-@pytest.mark.parametrize("field", ["text", "maybeText", "number", "decimal", "colour", "colours"])
+@pytest.mark.parametrize(
+    "field", ["text", "maybeText", "number", "decimal", "colour", "colours", "day"]
+)
 def test_each_attribute_field_answers_as_graphql_core_does_for_every_value(field: str) -> None:
     fast, reference = _schemas()
     query = f"{{ holder {{ rows {{ {field} }} }} }}"
@@ -257,3 +287,67 @@ def test_an_info_resolver_sees_what_graphql_core_would_give_it() -> None:
     answer = run(fast)
     assert answer == run(reference)
     assert "['described', 1, 'again']" in answer["described"][1]["again"]
+
+
+def test_a_static_document_is_collected_once_for_all_its_executions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fields collected (and planned) by the first execution of a document without directives
+    serve every later one: graphql-core's collection is not run again."""
+    import graphql_schema.execution as execution
+
+    calls: list[Any] = []
+    collect = execution.collect_subfields
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[4])
+        return collect(*args)
+
+    monkeypatch.setattr(execution, "collect_subfields", counted)
+    fast, reference = _schemas(parsed_once=True)
+    query = "{ holder { name leaves { text } rows { text number decimal colour } } }"
+    first = _answer(fast, query)
+    assert first == _answer(reference, query)
+    assert calls, "the first execution collects"
+    collected = len(calls)
+    for _ in range(3):
+        assert _answer(fast, query) == first
+    assert len(calls) == collected
+
+
+@pytest.mark.parametrize("wanted", [True, False])
+def test_a_document_with_directives_is_collected_by_each_execution(wanted: bool) -> None:
+    """``@include``/``@skip`` make the fields depend on the variables: the same document (the
+    parser cache's) answers each execution by its own variables."""
+    fast, reference = _schemas(parsed_once=True)
+    query = (
+        "query Q($x: Boolean!) { holder { name leaves @include(if: $x) { text } "
+        "rows { text @skip(if: $x) number } } }"
+    )
+    for variables in ({"x": wanted}, {"x": not wanted}, {"x": wanted}):
+        got = fast.execute_sync(query, variable_values=variables)
+        expected = reference.execute_sync(query, variable_values=variables)
+        assert got.data == expected.data and got.errors == expected.errors
+        if variables["x"]:  # the leaves' refused values null the whole answer
+            assert got.data is None
+        else:
+            assert "leaves" not in got.data["holder"]
+            assert any(row and "text" in row for row in got.data["holder"]["rows"])
+
+
+def test_enum_and_list_arguments_reach_the_resolver_as_strawberry_gives_them() -> None:
+    """A resolver with enum, list and ID arguments is called directly, with what strawberry's
+    conversion would give it: enum members, and a list of its own (its change does not leak)."""
+    fast, reference = _schemas(parsed_once=True)
+    query = (
+        'query Q($c: [Colour!]) { pickers { a: picked(colour: RED, colours: $c, word: "w") '
+        "b: picked(colours: [GREEN]) c: picked } }"
+    )
+    for _ in range(2):
+        got = fast.execute_sync(query, variable_values={"c": ["RED"]})
+        expected = reference.execute_sync(query, variable_values={"c": ["RED"]})
+        assert not got.errors and got.data == expected.data
+    picker = got.data["pickers"][1]
+    assert picker["a"] == repr((Colour.RED, [Colour.RED, Colour.GREEN], "w"))
+    assert picker["b"] == repr((None, [Colour.GREEN, Colour.GREEN], None))
+    assert picker["c"] == repr((None, None, None))

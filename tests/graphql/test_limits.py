@@ -123,3 +123,28 @@ def test_relays_edges_and_node_are_not_depth() -> None:
     relay_measure = measure(schema, parse(relay), None, None)
     assert relay_measure.depth == nodes_form.depth
     assert relay_measure.nodes == nodes_form.nodes
+
+
+def test_a_document_without_variables_is_measured_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser cache gives the same document for the same text: its measure is computed
+    once, and each request gets its own copy; variables (``first: $n``) are measured each time."""
+    from graphql import parse
+
+    from graphql_schema import limits
+    from graphql_schema.schema import build_schema
+    from plugins.manager import make_plugin_manager
+
+    schema = build_schema(make_plugin_manager(entrypoints=False))._schema
+    walks: list[Any] = []
+    real = limits._measure
+    monkeypatch.setattr(limits, "_measure", lambda *a: walks.append(a) or real(*a))
+    document = parse(PORTAL_QUERY)
+    first = limits.measure(schema, document, None, None)
+    first.nodes = -1  # a request's own copy
+    again = limits.measure(schema, document, None, None)
+    assert len(walks) == 1 and again.nodes > 0
+    assert again == limits.measure(schema, parse(PORTAL_QUERY), None, None)  # a new document
+    assert len(walks) == 2
+    paged = parse("query Q($n: Int) { municipality { actionPlans(first: $n) { totalCount } } }")
+    assert limits.measure(schema, paged, None, {"n": 2}).nodes == 2
+    assert limits.measure(schema, paged, None, {"n": 3}).nodes == 3
