@@ -38,7 +38,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, NoReturn
+from typing import Any, Literal, NamedTuple, NoReturn
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -159,16 +159,39 @@ def _arguments(plan: Compiled, values: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-async def fetch(
-    connection: AsyncConnection, plan: Compiled, values: Mapping[str, Any]
-) -> list[Any] | None:
-    """The rows of ``plan`` on ``connection`` (``None``: run it through SQLAlchemy instead)."""
+class Raw(NamedTuple):
+    """What :func:`fetch` runs a statement on: the adapter's connection, asyncpg's, and the
+    adapter's mutex (``None`` where the adapter is not asyncpg's)."""
+
+    adapted: Any
+    driver: Any
+    mutex: Any
+
+
+async def raw_of(connection: AsyncConnection) -> Raw | None:
+    """``connection``'s asyncpg connection, or ``None`` (not the asyncpg adapter)."""
     raw = await connection.get_raw_connection()
     adapted: Any = raw.dbapi_connection
     driver = getattr(adapted, "driver_connection", None)
     mutex = getattr(adapted, "_execute_mutex", None)
-    if driver is None or mutex is None or getattr(adapted, "_transaction", None) is None:
+    if driver is None or mutex is None:
+        return None
+    return Raw(adapted, driver, mutex)
+
+
+async def fetch(
+    connection: AsyncConnection,
+    plan: Compiled,
+    values: Mapping[str, Any],
+    raw: Raw | Literal[False] | None = False,
+) -> list[Any] | None:
+    """The rows of ``plan`` on ``connection`` (``None``: run it through SQLAlchemy instead);
+    ``raw``: the connection's :func:`raw_of`, if the caller knows it."""
+    if raw is False:
+        raw = await raw_of(connection)
+    if raw is None or getattr(raw.adapted, "_transaction", None) is None:
         return None  # not the asyncpg adapter, or no transaction begun: SQLAlchemy's path
+    adapted, driver, mutex = raw
     arguments = _arguments(plan, values)
     sync = connection.sync_connection
     if sync is not None and (sync._has_events or sync.engine._has_events):
@@ -185,13 +208,16 @@ async def fetch(
 
 
 async def rows(
-    connection: AsyncConnection, statement: Executable, values: Mapping[str, Any]
+    connection: AsyncConnection,
+    statement: Executable,
+    values: Mapping[str, Any],
+    raw: Raw | Literal[False] | None = False,
 ) -> Sequence[Any]:
     """The rows of ``statement`` on ``connection``: compiled for asyncpg where it can be
     (:func:`compiled`, :func:`fetch`), otherwise through SQLAlchemy."""
     plan = compiled(statement, connection.dialect)
     if plan is not None:
-        found = await fetch(connection, plan, values)
+        found = await fetch(connection, plan, values, raw)
         if found is not None:
             return found
     return (await connection.execute(statement, values)).all()

@@ -248,3 +248,36 @@ async def test_a_statement_alone_commits_by_itself_bound_to_its_municipality(
         )
         assert (row.id, row.kind) == (job, before)
     assert await kind() == before
+
+
+async def test_a_transaction_finds_its_connection_once(
+    db: Database, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``reads.fetch`` asks the session for its connection once per transaction (a greenlet
+    switch each time otherwise); after a commit, the next transaction finds its own."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    asked: list[Any] = []
+    real = AsyncSession.connection
+
+    async def counted(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        connection = await real(self, *args, **kwargs)
+        asked.append(connection)
+        return connection
+
+    monkeypatch.setattr(AsyncSession, "connection", counted)
+    table = Commitment.__table__
+    statement = select(table.c.id).where(table.c.id.in_(bindparam("keys", expanding=True)))
+    if db.engine.dialect.name == "sqlite":
+        statement = statement.where(table.c.tenant_id == reads.TENANT)
+    a = TenantBinding(world.a.municipality.id, world.a.municipality.slug, sees_drafts=True)
+    keys = {"keys": [world.a.commitment_id]}
+    async with db.session(a) as session:
+        for _ in range(3):
+            assert [row.id for row in await reads.fetch(session, statement, keys)] == [
+                world.a.commitment_id
+            ]
+        assert len(asked) == 1
+        await session.commit()
+        assert len(await reads.fetch(session, statement, keys)) == 1
+        assert len(asked) == 2  # a new transaction: its own connection, bound again
