@@ -11,7 +11,7 @@ from sqlalchemy import select
 from graphql_schema import prefetch
 from graphql_schema.context import Info
 from graphql_schema.pagination import Page, PageSpec, page_args
-from graphql_schema.relay import Connection, PageInfo
+from graphql_schema.relay import Connection, page_of
 from graphql_schema.rows import from_row, type_name
 
 T = TypeVar("T")
@@ -52,13 +52,11 @@ async def connection(
     args = page_args(spec, first, after, filters, max_page=context.settings.max_page_size)
     page = await context.loaders.page(spec).load((parent_id, args))
     op = prefetch.operation_of(info)
-    await prefetch.prefetch(
-        context,
-        op,
-        type_name(node_type),
-        page.rows,
-        prefetch.connection_nodes(info._raw_info.field_nodes, op),
-    )
+    nested = prefetch.connection_nodes(info._raw_info.field_nodes, op)
+    if nested and page.rows:  # its levels' statements in one task (``Context.shielded``)
+        await context.shielded(
+            lambda: prefetch.prefetch(context, op, type_name(node_type), page.rows, nested)
+        )
     return _connection(info, spec, node_type, parent_id, page, filters, count)
 
 
@@ -74,16 +72,12 @@ def _connection(
     def batched_count() -> Any:
         return prefetch.now_or_later(info.context.loaders.count(spec), (parent_id, filters))
 
-    return Connection(
-        items=[from_row(node_type, row) for row in page.rows],
-        keys=page.keys,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_key=page.keys[0] if page.keys else None,
-            end_key=page.keys[-1] if page.keys else None,
-        ),
-        count=count or batched_count,
+    return page_of(
+        [from_row(node_type, row) for row in page.rows],
+        page.keys,
+        page.has_next,
+        page.has_previous,
+        count or batched_count,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -35,6 +36,8 @@ from tenants.plugin_activations import PluginActivation, activations
 from tenants.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
+#: The request lock whose ``shielded`` task is running (nothing cancels a statement in it).
+_SHIELDED: ContextVar[Any] = ContextVar("usina_shielded", default=None)
 
 
 class Routes(dict[tuple[str | int, ...], "Context"]):
@@ -179,16 +182,35 @@ class Context:
         """Run ``work`` on the request's session, one at a time, and to its end. When a field
         fails, graphql-core cancels its siblings: a statement cancelled half-way would leave the
         session in a state it can be neither used nor closed in, so a cancelled caller waits for
-        its statement to finish (holding the session) before it lets the cancellation through."""
+        its statement to finish (holding the session) before it lets the cancellation through.
+        Inside ``shielded`` work, which nothing cancels, it runs at once."""
         if self.parent is not None:  # another municipality's: its connection goes back to
             work = self._releasing(work)  # the pool between batches (a page may hold many)
         async with self.db_lock:
+            if _SHIELDED.get() is self.db_lock:
+                return await work()
             task = asyncio.ensure_future(work())
             try:
                 return await asyncio.shield(task)
             except asyncio.CancelledError:
                 await asyncio.wait([task])
                 raise
+
+    async def shielded(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` (several ``exclusive`` statements: look-ahead's levels) to its end in
+        one task that a cancelled caller waits for, as ``exclusive`` does for one statement
+        (a task and a shield per statement cost more than a small statement's round trip)."""
+
+        async def inside() -> T:
+            _SHIELDED.set(self.db_lock)  # this task's context (and its children's) only
+            return await work()
+
+        task = asyncio.ensure_future(inside())
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait([task])
+            raise
 
     def _releasing(self, work: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
         async def then_release() -> T:

@@ -272,7 +272,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self._usina_children: dict[int, Any] = {}
         #: per field node: its coerced arguments (see ``_arguments``)
         self._usina_arguments: dict[int, Any] = {}
-        self._lazy_info_class = _lazy_info_class_of(self.schema)
         self._routes = getattr(self.context_value, "routes", None)
         self._usina_shared = _shared_for(self.schema, self.operation, self.fragments)
 
@@ -442,33 +441,20 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._guarded(completed, return_type, field_details_list, path)
         return completed
 
-    def _execute_info_field(
-        self,
-        plain: InfoField,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        field_nodes: list[Any],
-        path: Path,
-    ) -> Any:
-        """graphql-core's ``execute_field`` with the resolver called directly (a runner
-        writes this out for a resolver that takes no argument but the info)."""
-        field_def = plain.field_def
-        info = self._lazy_info(plain, field_nodes, parent_type, path)
-        try:
-            kwargs: dict[str, Any] = {}
-            if plain.names:
-                args = self._arguments(field_def, field_nodes[0], field_details_list[0])
-                for name, python, is_list in plain.names:
-                    if name in args:
-                        value = args[name]
-                        kwargs[python] = list(value) if is_list and value is not None else value
-            kwargs[plain.info_name] = info
-            value = plain.call(source, **kwargs)
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, field_def.type, field_details_list, path)
-            return None
-        return self._info_value(plain, field_details_list, path, value, info)
+    def _kwargs(
+        self, plain: InfoField, field_details_list: Any, field_nodes: list[Any], info: Any
+    ) -> dict[str, Any]:
+        """An info resolver's keyword arguments: its arguments as graphql-core coerced them
+        (each list copied, as strawberry's conversion does) and its ``info``."""
+        kwargs: dict[str, Any] = {}
+        if plain.names:
+            args = self._arguments(plain.field_def, field_nodes[0], field_details_list[0])
+            for name, python, is_list in plain.names:
+                if name in args:
+                    value = args[name]
+                    kwargs[python] = list(value) if is_list and value is not None else value
+        kwargs[plain.info_name] = info
+        return kwargs
 
     def _info_value(
         self, plain: InfoField, field_details_list: Any, path: Path, value: Any, info: Any
@@ -489,21 +475,6 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         return self._complete(
             plain.field_def.type, field_details_list, info._raw_info, path, value, None
         )
-
-    def _lazy_info(
-        self, plain: InfoField, field_nodes: list[Any], parent_type: GraphQLObjectType, path: Path
-    ) -> Any:
-        """The resolver's strawberry ``Info``; graphql-core's resolve info is built only if the
-        resolver reads more than ``info.context`` (most read nothing else)."""
-        info: Any = object.__new__(self._lazy_info_class)
-        values = info.__dict__
-        values["_field"] = plain.strawberry_field
-        values["_usina_make"] = (self, plain.field_def, field_nodes, parent_type, path)
-        if self._routes:  # the context may be another municipality's: see build_resolve_info
-            values["context"] = info._raw_info.context
-        else:
-            values["context"] = self.context_value
-        return info
 
     def _arguments(self, field_def: GraphQLField, node: Any, details: Any) -> dict[str, Any]:
         """A field node's coerced arguments, once per execution (its variables do not change
@@ -890,10 +861,12 @@ def _compile(
     parent_type: GraphQLObjectType, plans: list[tuple[str, Plan]], lazy_info_class: type
 ) -> Any:
     """A function that executes the fields of one grouped field set on a source object, as
-    ``execute_fields``' generic loop would, with each field's shortcut written out: a plain
-    leaf is an attribute read, a type check and a store; anything its shortcut does not take
-    goes to the same methods the loop called (``_leaf``, ``_complete_plain_object``,
-    ``_execute_info_field``, graphql-core's ``execute_field``).
+    graphql-core's ``execute_fields`` would, with each field's shortcut written out: a plain
+    leaf is an attribute read, a type check and a store; a resolver that takes ``info`` is
+    called directly (``_info_lines``); anything a shortcut does not take goes to the methods
+    that complete it as graphql-core does (``_leaf``, ``_info_value``,
+    ``_complete_plain_object``), and a field that is not plain to graphql-core's
+    ``execute_field``.
 
     ``run(ex, source, path, D, N, pc)``: the executor, the source, its path, each field's
     details and each info field's nodes (this execution's), the position context."""
@@ -944,15 +917,10 @@ def _compile(
             continue
         if type(plan) is PlainObject:
             call = f"ex._complete_plain_object(P{index}, T, source, D[{index}], path, {name})"
-        elif type(plan) is InfoField and plan.positional:
+        elif type(plan) is InfoField:
             body += _info_lines(plan, index, name, env)
             body += ["    " + line for line in store]
             continue
-        elif type(plan) is InfoField:
-            call = (
-                f"ex._execute_info_field(P{index}, T, source, D[{index}], N[{index}], "
-                f"path_of(Path, (path, {name}, TN)))"
-            )
         else:
             call = f"ex.execute_field(T, source, D[{index}], path_of(Path, (path, {name}, TN)), pc)"
         body += [f"x = {call}", *store]
@@ -980,8 +948,10 @@ def _compile(
 
 
 def _info_lines(plan: InfoField, index: int, name: str, env: dict[str, Any]) -> list[str]:
-    """``_execute_info_field`` and ``_lazy_info`` written out, for a resolver that takes
-    ``(self, info)``: its value in ``x``, completed."""
+    """graphql-core's ``execute_field`` written out for a resolver that takes ``info``: called
+    directly with strawberry's ``Info`` whose graphql-core resolve info is built only if the
+    resolver reads more than ``info.context`` (most read nothing else); its value in ``x``,
+    completed."""
     env[f"C{index}"] = plan.call
     env[f"F{index}"] = plan.strawberry_field
     env[f"G{index}"] = plan.field_def
@@ -994,7 +964,9 @@ def _info_lines(plan: InfoField, index: int, name: str, env: dict[str, Any]) -> 
         f"d['_usina_make'] = (ex, G{index}, N[{index}], T, p)",
         "d['context'] = info._raw_info.context if routes else context",
         "try:",
-        f"    v = C{index}(source, info)",
+        f"    v = C{index}(source, info)"
+        if plan.positional
+        else f"    v = C{index}(source, **ex._kwargs(P{index}, D[{index}], N[{index}], info))",
         "except Exception as error:",
         f"    ex.handle_field_error(error, G{index}.type, D[{index}], p)",
         "    x = None",

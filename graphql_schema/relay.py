@@ -119,6 +119,27 @@ class Connection(Generic[T]):
         return self.items
 
 
+def page_of(
+    items: list[Any],
+    keys: list[tuple[Any, ...]],
+    has_next: bool,
+    has_previous: bool,
+    count: Callable[[], Awaitable[int] | int],
+) -> Connection[Any]:
+    """``Connection(items=..., keys=..., page_info=PageInfo(...), count=...)``, without the
+    dataclass ``__init__``s (a connection per parent row: 61 in the portal query)."""
+    page_info: Any = object.__new__(PageInfo)
+    page_info.__dict__ = {
+        "has_next_page": has_next,
+        "has_previous_page": has_previous,
+        "start_key": keys[0] if keys else None,
+        "end_key": keys[-1] if keys else None,
+    }
+    connection: Any = object.__new__(Connection)
+    connection.__dict__ = {"page_info": page_info, "count": count, "items": items, "keys": keys}
+    return connection
+
+
 def _edge(node: Any, key: tuple[Any, ...]) -> Edge[Any]:
     """``Edge(node=node, key=key)``, without the dataclass ``__init__``."""
     edge: Any = object.__new__(Edge)

@@ -27,3 +27,38 @@ async def test_a_refused_field_cancels_its_siblings_and_the_answer_says_only_why
         assert result["data"] is None
     after = await gql(client, "{ actors(first: 1) { totalCount } }", token=editor)
     assert error_codes(after) == [], after
+
+
+async def test_shielded_work_ends_before_its_cancelled_caller_lets_go() -> None:
+    """Look-ahead's statements run in one shielded task: a cancelled caller waits for all of
+    them to end, and each statement runs in that task (no task and shield of its own)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    import pytest
+
+    from graphql_schema.context import Context
+
+    request: Any = SimpleNamespace(db_lock=asyncio.Lock(), parent=None)
+    ended: list[int] = []
+    ran_in: list[Any] = []
+
+    async def statement(n: int) -> None:
+        ran_in.append(asyncio.current_task())
+        await asyncio.sleep(0.01)
+        ended.append(n)
+
+    async def levels() -> None:
+        for n in range(3):
+            await Context.exclusive(request, lambda n=n: statement(n))
+
+    caller = asyncio.ensure_future(Context.shielded(request, levels))
+    await asyncio.sleep(0.005)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert ended == [0, 1, 2]
+    assert len(set(ran_in)) == 1
+    ran_in.clear()
+    await levels()  # outside: a task per statement, as before
+    assert len(set(ran_in)) == 3

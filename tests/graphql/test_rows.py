@@ -55,3 +55,28 @@ def test_from_row_builds_what_init_builds(cls: type[Any]) -> None:
     assert from_global_id(built.id) == (rows.type_name(cls), row.id)
     assert vars(built) == vars(expected)
     assert built == expected
+
+
+@pytest.mark.parametrize("keys", [[(1,), (2,)], []])
+def test_a_page_is_what_its_constructors_build(keys: list[tuple[int]]) -> None:
+    """``page_of`` skips the dataclass ``__init__``s of a connection and its page info."""
+    from graphql_schema.relay import Connection, PageInfo, page_of
+
+    def count() -> int:
+        return 3
+
+    items = [f"node {key}" for key in keys]
+    built = page_of(items, keys, True, False, count)
+    expected = Connection(
+        items=items,
+        keys=keys,
+        page_info=PageInfo(
+            has_next_page=True,
+            has_previous_page=False,
+            start_key=keys[0] if keys else None,
+            end_key=keys[-1] if keys else None,
+        ),
+        count=count,
+    )
+    assert type(built) is type(expected) and type(built.page_info) is PageInfo
+    assert vars(built) == vars(expected) and vars(built.page_info) == vars(expected.page_info)
