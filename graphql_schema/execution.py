@@ -4,17 +4,24 @@ A portal query resolves about 800 fields; graphql-core spends 5-8 us on each (a 
 the resolver through strawberry's wrappers, an awaitable check, ``complete_value``'s type
 dispatch). Most of them are *plain*: a strawberry field without resolver, extension or
 permission (an attribute of the object), or a synchronous method that takes only ``self``
-(``Commitment.ogpValues``), whose type is a scalar or an enum (or a list of them).
+(``Commitment.ogpValues``), whose type is a scalar or an enum (or a list of them); most of the
+others are synchronous resolvers that take ``info`` (and scalar or enum arguments).
 
-For those, :class:`FastExecutor` reads the value and coerces it inline. Anything else, and
-any plain field whose value is not simply a valid non-null leaf (``None`` for a non-null
-field, a value the scalar refuses, an awaitable, an exception), takes graphql-core's own path
-with the value already read: the error, its path and locations and the null propagation are
-graphql-core's, unchanged. The result is the same dict graphql-core builds, field for field
-and in the same order.
+For each selection set, :class:`FastExecutor` runs a function compiled once per structure
+(``_compile``: the parent type, the response names, what each field is), which reads each
+plain field and coerces it inline, and calls each ``info`` resolver directly. Anything else,
+and any value a shortcut does not take (``None`` for a non-null field, a value the scalar
+refuses, an awaitable, an exception), takes graphql-core's own path with the value already
+read: the error, its path and locations and the null propagation are graphql-core's,
+unchanged. The result is the same dict graphql-core builds, field for field and in the same
+order.
 
-The fast path reads no argument (plain fields have none), runs no field extension and no
-middleware (a field with either is not plain; an executor with middleware takes no fast path).
+A *static* document (no directive on a selection, no fragment argument) collects the same
+fields whatever its variables: its fields are collected and planned by its first execution and
+shared by every later one (``_Shared``).
+
+The fast path runs no field extension and no middleware (a field with either is not plain;
+an executor with middleware takes no fast path).
 """
 
 from __future__ import annotations
