@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,7 +95,9 @@ class Context:
     _others: dict[Any, Context] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self)
+        # The loaders refer back to their context weakly: a strong reference would make the
+        # request's context (its session, its rows) a reference cycle, freed only by the GC.
+        self.loaders = Loaders(cast(Context, weakref.proxy(self)))
 
     @property
     def binding(self) -> TenantBinding | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import weakref
 from collections.abc import Callable
 from functools import cache
 from operator import attrgetter
@@ -42,6 +43,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     is_leaf_type,
     specified_scalar_types,
 )
@@ -281,6 +283,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self._usina_arguments: dict[int, Any] = {}
         self._routes = getattr(self.context_value, "routes", None)
         self._usina_shared = _shared_for(self.schema, self.operation, self.fragments)
+        self.async_helpers = _weak_helpers(self)
 
     def build_resolve_info(
         self,
@@ -613,29 +616,24 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if child is None:
             child = self._child(plain, field_details_list)
         _, collected, link = child
-        if link is None:  # @defer: graphql-core's incremental path, item by item
-            run = None
-        else:
-            _, run, details, nodes = link
-        checked = plain.is_type_of is not None
-        accepted = plain.accepted
+        if link is not None and plain.is_type_of is not None:
+            accepted = plain.accepted
+            for item in items:
+                if type(item) not in accepted or getattr(item, _CAST, None) is not None:
+                    link = None  # strawberry's is_type_of decides (and may refuse), item by item
+                    break
         completed: list[Any] = []
+        append = completed.append
         awaitable_indices: list[int] = []
         for index, item in enumerate(items):
             item_path = _path(Path, (path, index, None))
             try:
-                if run is None:
+                if link is None:  # (or @defer: graphql-core's incremental path)
                     result = self._execute_object(
                         plain, field_details_list, collected, item_path, item
                     )
                 else:
-                    if (
-                        checked
-                        and not (type(item) in accepted and getattr(item, _CAST, None) is None)
-                        and not _is_type(plain, item)
-                    ):
-                        raise invalid_return_type_error(plain.object_type, item, field_details_list)
-                    result = run(self, item, item_path, details, nodes, None)
+                    result = link[1](self, item, item_path, link[2], link[3], None)
             except Exception as raw_error:
                 self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                 result = None
@@ -643,7 +641,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                 if type(result) is not dict and self.is_awaitable(result):
                     result = self._guarded(result, item_type, field_details_list, item_path)
                     awaitable_indices.append(index)
-            completed.append(result)
+            append(result)
         if not awaitable_indices:
             return completed
         return self._gather_items(completed, awaitable_indices)
@@ -676,6 +674,21 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+def _weak_helpers(executor: FastExecutor) -> GraphQLResolveInfoHelpers:
+    """graphql-core's helpers for resolvers, referring to the executor weakly: its own hold
+    the executor's bound methods, a reference cycle that leaves the executor (and the request's
+    context, session and rows it refers to) to the cyclic GC instead of reference counting."""
+    ref = weakref.ref(executor)
+
+    def gather(values: Any) -> Any:
+        return ref().gather_async_work(values)  # type: ignore[union-attr]  # alive: it runs
+
+    def track(values: Any) -> None:
+        ref().track_async_work(values)  # type: ignore[union-attr]
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
 
 
 def _build_raw_info(info: Any) -> Any:

@@ -117,6 +117,9 @@ class UsinaGraphQL(GraphQL[Context, None]):
             form = getattr(request, "_form", None)
             if form is not None:  # a multipart upload's files, spooled to disk: released
                 await form.close()
+            state = request.scope.get("state")
+            if isinstance(state, dict):  # the context refers to the request: no cycle left
+                state.pop("usina_context", None)
 
     async def _cached_or_run(self, request: Request, context: Any, root_value: Any) -> Response:
         """An anonymous read is answered from its ETag (304) or the response cache when it

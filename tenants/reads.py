@@ -20,6 +20,7 @@ its connection directly (``tenants/compiled_reads.py``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,9 +116,11 @@ async def _connection_of(
     sync = session.sync_session
     known = sync.info.get(_CONNECTION)
     current = sync.get_transaction()
-    if known is not None and current is not None and known[0] is current and current.is_active:
+    if known is not None and current is not None and known[0]() is current and current.is_active:
         return known[1], known[2]
     connection = await session.connection()
     raw = await compiled_reads.raw_of(connection)
-    sync.info[_CONNECTION] = (sync.get_transaction(), connection, raw)
+    # The transaction by weak reference: it refers to the session, whose ``info`` this is (a
+    # strong one would make the session a reference cycle, freed only by the cyclic GC).
+    sync.info[_CONNECTION] = (weakref.ref(sync.get_transaction()), connection, raw)
     return connection, raw

@@ -351,3 +351,34 @@ def test_enum_and_list_arguments_reach_the_resolver_as_strawberry_gives_them() -
     assert picker["a"] == repr((Colour.RED, [Colour.RED, Colour.GREEN], "w"))
     assert picker["b"] == repr((None, [Colour.GREEN, Colour.GREEN], None))
     assert picker["c"] == repr((None, None, None))
+
+
+def test_an_object_of_the_wrong_type_is_refused_as_graphql_core_refuses_it() -> None:
+    """A list or a field of objects holding an object of another type: graphql-core's error at
+    that item's path (strawberry's ``is_type_of``), before and after the right type is seen."""
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def mixed(self) -> list[Leaf | None]:
+            row = Row(
+                text="t", maybe_text=None, number=1, decimal=None, colour=Colour.RED, colours=[]
+            )
+            return [Leaf(value="a"), row, Leaf(value="b")]  # type: ignore[list-item]
+
+        @strawberry.field
+        def right(self) -> list[Leaf]:
+            return [Leaf(value="c")]
+
+        @strawberry.field
+        def wrong(self) -> Leaf | None:
+            return Row(
+                text="t", maybe_text=None, number=1, decimal=None, colour=Colour.RED, colours=[]
+            )  # type: ignore[return-value]
+
+    fast = strawberry.Schema(query=Query, execution_context_class=FastExecutor)
+    reference = strawberry.Schema(query=Query)
+    for query in ("{ mixed { text } }", "{ right { text } mixed { text } wrong { text } }"):
+        expected = _answer(reference, query)
+        assert expected[1], "the wrong object must be refused"
+        assert _answer(fast, query) == expected
