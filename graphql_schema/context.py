@@ -192,12 +192,7 @@ class Context:
         async with self.db_lock:
             if _SHIELDED.get() is self.db_lock:
                 return await work()
-            task = asyncio.ensure_future(work())
-            try:
-                return await asyncio.shield(task)
-            except asyncio.CancelledError:
-                await asyncio.wait([task])
-                raise
+            return await _to_its_end(work())
 
     async def shielded(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` (several ``exclusive`` statements: look-ahead's levels) to its end in
@@ -208,12 +203,7 @@ class Context:
             _SHIELDED.set(self.db_lock)  # this task's context (and its children's) only
             return await work()
 
-        task = asyncio.ensure_future(inside())
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await asyncio.wait([task])
-            raise
+        return await _to_its_end(inside())
 
     def _releasing(self, work: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
         async def then_release() -> T:
@@ -274,3 +264,14 @@ Info = StrawberryInfo[Context, None]
 def _satisfies_plugin_api(context: Context) -> PluginContext:
     """Static check (mypy): plugins' ``usina.Info`` describes this context truthfully."""
     return context
+
+
+async def _to_its_end(work: Awaitable[T]) -> T:
+    """``work`` awaited in a task of its own, which a cancelled caller waits for before it
+    lets the cancellation through."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
