@@ -59,6 +59,22 @@ class BadUserInput(UsinaError):
     exit_code = 2
 
 
+class MalformedRequest(UsinaError):
+    """A body that is not a GraphQL request at all: invalid UTF-8 or JSON, nested past the
+    decoder's depth, not an object. HTTP 400 whatever the client accepts."""
+
+    code = "BAD_REQUEST"
+    exit_code = 2
+
+
+class QueryTooComplex(UsinaError):
+    """An operation over a limit (size, fields, depth, aliases, cost), refused before it
+    costs anything."""
+
+    code = "QUERY_TOO_COMPLEX"
+    exit_code = 2
+
+
 class Conflict(UsinaError):
     code = "CONFLICT"
     exit_code = 5

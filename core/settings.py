@@ -42,6 +42,15 @@ class Settings(BaseSettings):
         description="The built-in token issuer's identifier (tokens' `iss`). Not a link: "
         "changing where the API is served does not change it, and must not.",
     )
+    metrics_port: int | None = Field(
+        default=None,
+        description="Serve /metrics on this port of its own (the chart sets it), and not on "
+        "the API's listener. Unset: /metrics is on the API's listener, in development only.",
+    )
+    metrics_host: str = Field(
+        default="0.0.0.0",
+        description="The address the metrics listener binds.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The base URL of every link the platform returns or sends (downloads, "
@@ -174,6 +183,20 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_query_aliases: int = 30
     max_query_tokens: int = 10_000
+    max_query_chars: int = Field(
+        default=65_536,
+        description="Longest GraphQL document accepted, refused before it is parsed.",
+    )
+    max_query_fields: int = Field(
+        default=1_000,
+        description="Fields of a document once its fragment spreads are expanded, measured "
+        "before validation (a fragment bomb's cost is in its expansion).",
+    )
+    max_query_width: int = Field(
+        default=20,
+        description="Fields of one response name in one selection set, its fragment spreads "
+        "expanded: validation compares them pairwise.",
+    )
     rate_limit: bool = Field(
         default=False,
         description="Rate-limit operations in Redis (USINA_REDIS_URL). On in production.",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import BadUserInput
 from core.i18n import msg
+from core.text import problem
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -22,6 +23,9 @@ def text(field: str, value: Any, *, max_length: int, required: bool = True) -> s
         value = ""
     if not isinstance(value, str):
         raise BadUserInput(msg("Must be text.", "Debe ser texto.", "Deve ser texto."), field=field)
+    reason = problem(value)  # the CLI's and the jobs' callers: the API checked at its edge
+    if reason is not None:
+        raise BadUserInput(reason, field=field)
     value = value.strip()
     if required and not value:
         raise BadUserInput(

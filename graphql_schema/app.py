@@ -149,9 +149,15 @@ def create_app(
     queue_metrics = CollectorRegistry(auto_describe=True)
     queue_metrics.register(health.QueueDepth(background))
 
+    def exposition() -> bytes:
+        return generate_latest(REGISTRY) + generate_latest(queue_metrics)
+
     async def metrics(_: Request) -> Response:
-        body = generate_latest(REGISTRY) + generate_latest(queue_metrics)
-        return Response(body, media_type=CONTENT_TYPE_LATEST)
+        """Only where no metrics listener is configured and not in production: the metrics
+        name municipalities and their errors, which the public must not read."""
+        if settings.metrics_port is not None or settings.environment == "production":
+            return Response(status_code=404)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def root(_: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
@@ -168,6 +174,11 @@ def create_app(
         # per request and promotes what is in flight to the older generations, to be scanned
         # again. docs/scaling.md has the measurements.
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        metrics_listener = None
+        if settings.metrics_port is not None:
+            metrics_listener = health.serve_metrics(
+                settings.metrics_host, settings.metrics_port, exposition
+            )
         periodic = None
         if settings.workers == "embedded" and settings.embedded_worker:
             # The embedded default needs no service: the same actors run in this process,
@@ -177,6 +188,9 @@ def create_app(
         yield
         if periodic is not None:
             periodic.cancel()
+        if metrics_listener is not None:
+            metrics_listener.shutdown()
+            metrics_listener.server_close()
         background.close()
         if limiter is not None:
             await limiter.close()

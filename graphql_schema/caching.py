@@ -23,18 +23,21 @@ import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
-from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
 
 from core.errors import UsinaError
 from core.outage import without_redis
 from core.settings import Settings
+from core.text import first_bad_text
 from graphql_schema.authentication import Identity, locale_of
+from graphql_schema.bodies import decode_body
+from graphql_schema.documents import parsed
 from graphql_schema.errors import wants_graphql_response
 from graphql_schema.persisted import PersistedQueries
 
@@ -116,19 +119,12 @@ def make_responses(settings: Settings) -> ResponseStore | None:
     return MemoryResponses(settings.response_cache_entries)
 
 
-@lru_cache(maxsize=512)
-def _parsed(document: str) -> DocumentNode | None:
+def is_query(document: str, operation_name: str | None, max_tokens: int = 10_000) -> bool:
     try:
-        return parse(document)
+        document_node = parsed(document, max_tokens)
     except GraphQLError:
-        return None
-
-
-def is_query(document: str, operation_name: str | None) -> bool:
-    parsed = _parsed(document)
-    if parsed is None:
         return False
-    operation = get_operation_ast(parsed, operation_name)
+    operation = get_operation_ast(document_node, operation_name)
     return operation is not None and operation.operation is OperationType.QUERY
 
 
@@ -159,6 +155,11 @@ class Plan:
     """How one cacheable request is keyed."""
 
     key: str
+    #: The document and the extensions it came with: a hit keeps an automatic persisted
+    #: query's document as an execution does (it ran, validated and charged, to be cached).
+    document: str = field(default="", compare=False)
+    extensions: Any = field(default=None, compare=False)
+    tenant: str | None = field(default=None, compare=False)
 
     @property
     def etag(self) -> str:
@@ -183,9 +184,9 @@ def _request_data(request: Request) -> dict[str, Any] | None:
     if not body or "json" not in request.headers.get("content-type", ""):
         return None
     try:
-        data = json.loads(body)
-    except ValueError:
-        return None
+        data = decode_body(body)
+    except (UsinaError, HTTPException):
+        return None  # refused by the view
     return data if isinstance(data, dict) else None  # a batch is not cached
 
 
@@ -218,8 +219,8 @@ class HttpCache:
         if not identity.principal.is_anonymous or tenant is None:
             return None
         data = _request_data(request)
-        if data is None or not _well_formed(data):
-            return None  # strawberry refuses it, uncached
+        if data is None or not _well_formed(data) or first_bad_text(data) is not None:
+            return None  # strawberry or the view refuses it, uncached
         try:
             document = await self.persisted.resolve(
                 data.get("query"), data.get("extensions"), anonymous=True
@@ -229,7 +230,13 @@ class HttpCache:
         # Resolved once: the view's parsing takes it from here rather than asking the store again.
         request.scope[RESOLVED] = document
         operation_name = data.get("operationName")
-        if not isinstance(document, str) or not is_query(document, operation_name):
+        if (
+            not isinstance(document, str)
+            or len(document) > self.settings.max_query_chars  # refused by the view
+            or not is_query(
+                document, operation_name, self.settings.max_query_tokens
+            )
+        ):
             return None
         material = json.dumps(
             [
@@ -240,12 +247,20 @@ class HttpCache:
                 operation_name,
                 locale_of(request.scope, request.headers.get("accept-language")),
                 wants_graphql_response(request.headers.get("accept")),
+                # Links in the answer start with it: an answer built for one host (a forged
+                # Host header, when no public URL is configured) never reaches another's.
+                self.settings.link_base(str(request.base_url)),
             ],
             sort_keys=True,
             separators=(",", ":"),
             default=str,
         )
-        return Plan(hashlib.sha256(material.encode()).hexdigest())
+        return Plan(
+            hashlib.sha256(material.encode()).hexdigest(),
+            document,
+            data.get("extensions"),
+            tenant.binding.slug,
+        )
 
     def not_modified(self, request: Request, plan: Plan) -> Response | None:
         given = request.headers.get("if-none-match")

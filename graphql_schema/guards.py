@@ -27,6 +27,12 @@ class OperationGuard(SchemaExtension):
         try:
             _introspection_allowed(context, self.execution_context.graphql_document)
             await _rate_limit(context)
+            tenant = context.resolved.binding.slug if context.resolved else None
+            await context.persisted.remember(
+                self.execution_context.query,
+                self.execution_context.operation_extensions,
+                tenant,
+            )
         except UsinaError as error:
             self.execution_context.result = GraphQLExecutionResult(
                 data=None, errors=[GraphQLError(str(error), original_error=error)]

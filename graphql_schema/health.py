@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import redis.asyncio as aioredis
+from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
@@ -71,3 +74,33 @@ def _depth(broker: Any, queue: str) -> int:
         return int(client.llen(f"{broker.namespace}:{queue}"))
     queues = getattr(broker, "queues", {})
     return int(queues[queue].qsize()) if queue in queues else 0
+
+
+class _Exposition(BaseHTTPRequestHandler):
+    """``GET /metrics`` on the operational listener; nothing else."""
+
+    expose: Callable[[], bytes]
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] != "/metrics":
+            self.send_error(404)
+            return
+        body = self.expose()
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # scrapes are not requests worth a log line
+
+
+def serve_metrics(host: str, port: int, expose: Callable[[], bytes]) -> ThreadingHTTPServer:
+    """``/metrics`` on a listener of its own (the chart's scrape port, never the Ingress's),
+    in a daemon thread of the serving process, as the worker's ``--metrics-port`` does."""
+    handler = type("Exposition", (_Exposition,), {"expose": staticmethod(expose)})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="usina-metrics", daemon=True).start()
+    return server

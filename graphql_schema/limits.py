@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -41,6 +41,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from core.text import problem
 from graphql_schema.pagination import DEFAULT_PAGE, MAX_PAGE
 
 
@@ -235,3 +236,178 @@ class QueryLimits(SchemaExtension):
         }
         cost.update(getattr(context, "rate_limit", None) or {})
         return {"cost": cost}
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What a document weighs once every fragment spread is expanded: its fields and aliases
+    (what validation and execution will walk), its width (the most fields of one response
+    name that one selection set holds once the spreads in it are expanded: graphql-core's
+    overlapping-fields rule compares those pairwise, so its cost grows with the square of the
+    width), and the
+    first string literal that cannot be stored (``"\\u0000"``), if any."""
+
+    fields: int
+    aliases: int
+    bad_text: str | None = None
+    _tops: dict[str, _Set] = field(default_factory=dict, repr=False)
+    _sets: list[_Set] = field(default_factory=list, repr=False)
+
+    @property
+    def width(self) -> int:
+        """Measured on demand, once the fields and aliases are known to be within their
+        limits (a set then holds few distinct names)."""
+        names: dict[str, dict[str, int]] = {}
+        for name in self._tops:
+            _names_of(name, self._tops, names)
+        width = 0
+        for level in self._sets:
+            merged = dict(level.names)
+            for spread in level.spreads:
+                for key, count in names.get(spread, {}).items():
+                    merged[key] = merged.get(key, 0) + count
+            if merged:
+                width = max(width, max(merged.values()))
+        return width
+
+
+def expansion(document: DocumentNode) -> Expansion:
+    """Measured before validation, in time linear in the document: each definition's own
+    fields and aliases are counted once, and a fragment's expanded weight is its own plus its
+    spreads', memoised (a fragment bomb of 20 levels doubling is 20 additions, not 2^20
+    fields). Unknown fragments and cycles weigh nothing here; validation refuses them."""
+    own: dict[str, tuple[int, int, list[str]]] = {}
+    top_names: dict[str, _Set] = {}
+    sets: list[_Set] = []
+    fields = aliases = 0
+    operations: list[str] = []
+    bad: str | None = None
+    for number, definition in enumerate(document.definitions):
+        selection_set = getattr(definition, "selection_set", None)
+        if selection_set is None:
+            continue
+        counter = _Own()
+        counter.count(selection_set)
+        if isinstance(definition, FragmentDefinitionNode):
+            name = definition.name.value
+        else:
+            name = f" operation {number}"  # a name no fragment can have
+            operations.append(name)
+        own[name] = (counter.fields, counter.aliases, counter.spreads)
+        top_names[name] = counter.sets[0]
+        sets.extend(counter.sets)
+        bad = bad or counter.bad_text
+    weight: dict[str, tuple[int, int]] = {}
+    for start in operations:
+        _weigh(start, own, weight)
+        fields += weight[start][0]
+        aliases += weight[start][1]
+    return Expansion(fields, aliases, bad, top_names, sets)
+
+
+def _weigh(
+    start: str, own: dict[str, tuple[int, int, list[str]]], weight: dict[str, tuple[int, int]]
+) -> None:
+    """Post-order over the spread graph without recursion (a chain of fragments may be
+    thousands long); a fragment met again while open is a cycle and weighs nothing."""
+    open_: set[str] = set()
+    stack: list[tuple[str, bool]] = [(start, False)]
+    while stack:
+        name, done = stack.pop()
+        if done:
+            f, a, spreads = own[name]
+            for spread in spreads:
+                sf, sa = weight.get(spread, (0, 0))
+                f, a = f + sf, a + sa
+            weight[name] = (f, a)
+            open_.discard(name)
+            continue
+        if name in weight or name in open_ or name not in own:
+            continue
+        open_.add(name)
+        stack.append((name, True))
+        stack.extend((s, False) for s in own[name][2] if s not in weight and s not in open_)
+
+
+def _names_of(start: str, sets: dict[str, _Set], names: dict[str, dict[str, int]]) -> None:
+    """The response names of a fragment's top level, its spreads' included (post-order,
+    without recursion; a cycle counts nothing)."""
+    open_: set[str] = set()
+    stack: list[tuple[str, bool]] = [(start, False)]
+    while stack:
+        name, done = stack.pop()
+        if done:
+            merged = dict(sets[name].names)
+            for spread in sets[name].spreads:
+                for key, count in names.get(spread, {}).items():
+                    merged[key] = merged.get(key, 0) + count
+            names[name] = merged
+            open_.discard(name)
+            continue
+        if name in names or name in open_ or name not in sets:
+            continue
+        open_.add(name)
+        stack.append((name, True))
+        stack.extend((s, False) for s in sets[name].spreads if s not in names and s not in open_)
+
+
+@dataclass
+class _Set:
+    """One field's selection set (inline fragments merged in, as validation merges them):
+    how many fields of each response name it holds, and the fragments spread in it."""
+
+    names: dict[str, int] = field(default_factory=dict)
+    spreads: list[str] = field(default_factory=list)
+
+
+class _Own:
+    """One definition's own fields, aliases and spreads (not through the spreads), and the
+    same for each of its selection sets (the first is the definition's own)."""
+
+    def __init__(self) -> None:
+        self.fields = 0
+        self.aliases = 0
+        self.spreads: list[str] = []
+        self.sets: list[_Set] = []
+        self.bad_text: str | None = None
+
+    def count(self, selection_set: SelectionSetNode) -> None:
+        first = _Set()
+        self.sets.append(first)
+        stack = [(selection_set, first)]
+        while stack:
+            node, level = stack.pop()
+            for selection in node.selections:
+                if isinstance(selection, FragmentSpreadNode):
+                    self.spreads.append(selection.name.value)
+                    level.spreads.append(selection.name.value)
+                    continue
+                if isinstance(selection, InlineFragmentNode):
+                    stack.append((selection.selection_set, level))
+                    continue
+                if isinstance(selection, FieldNode):
+                    self.fields += 1
+                    key = (selection.alias or selection.name).value
+                    level.names[key] = level.names.get(key, 0) + 1
+                    if selection.alias is not None:
+                        self.aliases += 1
+                    if self.bad_text is None and selection.arguments:
+                        self._check(selection.arguments)
+                    if selection.selection_set is not None:
+                        inner = _Set()
+                        self.sets.append(inner)
+                        stack.append((selection.selection_set, inner))
+
+    def _check(self, arguments: Any) -> None:
+        from graphql import ListValueNode, ObjectValueNode, StringValueNode
+
+        values = [argument.value for argument in arguments]
+        while values and self.bad_text is None:
+            value = values.pop()
+            if isinstance(value, StringValueNode):
+                if problem(value.value) is not None:
+                    self.bad_text = value.value
+            elif isinstance(value, ListValueNode):
+                values.extend(value.values)
+            elif isinstance(value, ObjectValueNode):
+                values.extend(f.value for f in value.fields)

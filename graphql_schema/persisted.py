@@ -34,6 +34,10 @@ from core.outage import REDIS_DOWN, without_redis
 from core.settings import Settings
 
 MEMORY_ENTRIES = 10_000
+#: Automatic persisted queries one municipality may add per document lifetime.
+QUOTA = 1_000
+#: The longest document kept (a portal's largest generated documents are a few KB).
+MAX_DOCUMENT_CHARS = 65_536
 MAX_REGISTERED = 100
 #: The protocol's token, the same in every language: clients match on it.
 NOT_FOUND = msg("PersistedQueryNotFound", "PersistedQueryNotFound", "PersistedQueryNotFound")
@@ -49,6 +53,9 @@ class DocumentStore(Protocol):
 
     async def put(self, digest: str, document: str, *, trusted: bool) -> None: ...
 
+    async def admit(self, tenant: str, quota: int) -> bool:
+        """Count one more automatic document for ``tenant``; False once over ``quota``."""
+
     async def close(self) -> None: ...
 
 
@@ -56,6 +63,7 @@ class DocumentStore(Protocol):
 class MemoryStore:
     entries: int = MEMORY_ENTRIES
     _documents: OrderedDict[str, tuple[str, bool]] = field(default_factory=OrderedDict)
+    _admitted: dict[str, int] = field(default_factory=dict)
 
     async def get(self, digest: str) -> tuple[str, bool] | None:
         found = self._documents.get(digest)
@@ -72,6 +80,13 @@ class MemoryStore:
             if oldest is None:
                 break
             del self._documents[oldest]
+
+    async def admit(self, tenant: str, quota: int) -> bool:
+        count = self._admitted.get(tenant, 0)
+        if count >= quota:
+            return False
+        self._admitted[tenant] = count + 1
+        return True
 
     async def close(self) -> None:
         return None
@@ -116,6 +131,19 @@ class RedisStore:
                     "registrado. Tente de novo em instantes.",
                 )
             ) from None
+
+    async def admit(self, tenant: str, quota: int) -> bool:
+        key = f"{self.prefix}:pq:quota:{tenant}"
+
+        async def count() -> int:
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, self.ttl_seconds, nx=True)
+                counted, _ = await pipe.execute()
+            return int(counted)
+
+        counted = await without_redis(count(), quota + 1, "persisted query quota")
+        return counted <= quota
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -184,9 +212,27 @@ class PersistedQueries:
             found = await self.store.get(digest)
             if found is None or not found[1]:
                 raise _required()
-            return query
-        await self.store.put(digest, query, trusted=False)
-        return query
+        return query  # stored by ``remember`` once it has parsed, validated and been charged
+
+    async def remember(self, query: Any, extensions: Any, tenant: str | None) -> None:
+        """Keep an automatic persisted query's document, once the operation has parsed and
+        validated and the caller's rate limit was charged for it (``graphql_schema/guards.py``):
+        only in a request that names a municipality, at most ``QUOTA`` documents per
+        municipality per lifetime of a document, each at most ``MAX_DOCUMENT_CHARS`` long. An
+        unparseable or refused document is never stored, so anonymous callers cannot fill the
+        Redis that also holds the jobs and the limiter."""
+        if tenant is None or not isinstance(query, str) or len(query) > MAX_DOCUMENT_CHARS:
+            return
+        try:
+            digest = requested_hash(extensions)
+        except BadUserInput:
+            return
+        if digest is None:
+            return
+        if await self.store.get(digest) is not None:
+            return
+        if await self.store.admit(tenant, QUOTA):
+            await self.store.put(digest, query, trusted=False)
 
     def check(self, documents: list[str]) -> list[str]:
         """The hashes of ``documents``, each a parseable GraphQL document, or

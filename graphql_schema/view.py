@@ -8,7 +8,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,14 +18,22 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from core import observability as obs
-from core.errors import Forbidden, RequestTooLarge, Unauthenticated, UsinaError
+from core.errors import (
+    Forbidden,
+    QueryTooComplex,
+    RequestTooLarge,
+    Unauthenticated,
+    UsinaError,
+)
 from core.files.store import FileStore, make_store
 from core.i18n import msg
 from core.identity.roles import Permission
 from core.identity.tokens import TokenService
 from core.settings import Settings
+from core.text import refuse_bad_text
 from graphql_schema import ide, ratelimit
 from graphql_schema.authentication import RETRY_AFTER, identity_of, locale_of, past_deadline
+from graphql_schema.bodies import decode_body, encode_body
 from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
@@ -48,10 +55,46 @@ _SCOPE: ContextVar[Any] = ContextVar("usina_scope", default=None)
 HTTP_ERROR_CODES = {"Too many operations": "QUERY_TOO_COMPLEX"}
 #: Refusals that are about the GraphQL request itself (persisted queries, bad extensions).
 REQUEST_CODES = frozenset(
-    {"PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_REQUIRED", "BAD_USER_INPUT"}
+    {"PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_REQUIRED", "BAD_USER_INPUT", "QUERY_TOO_COMPLEX"}
 )
-
-
+#: strawberry's plain-text refusals, in the three languages.
+HTTP_ERROR_TEXTS = {
+    "Unable to parse request body as JSON": msg(
+        "The request body is not valid JSON.",
+        "El cuerpo de la solicitud no es un JSON válido.",
+        "O corpo da solicitação não é um JSON válido.",
+    ),
+    "Unsupported content type": msg(
+        "Unsupported content type: send application/json or multipart/form-data.",
+        "Tipo de contenido no admitido: envíe application/json o multipart/form-data.",
+        "Tipo de conteúdo não suportado: envie application/json ou multipart/form-data.",
+    ),
+    "No GraphQL query found in the request": msg(
+        "The request has no GraphQL query.",
+        "La solicitud no tiene una consulta GraphQL.",
+        "A solicitação não tem uma consulta GraphQL.",
+    ),
+    "Too many operations": msg(
+        "The batch has too many operations.",
+        "El lote tiene demasiadas operaciones.",
+        "O lote tem operações demais.",
+    ),
+    "Unable to parse the multipart body": msg(
+        "The multipart body cannot be read.",
+        "El cuerpo multipart no se puede leer.",
+        "O corpo multipart não pode ser lido.",
+    ),
+    "File(s) missing in form data": msg(
+        "A file named in the map is missing from the form.",
+        "Falta en el formulario un archivo nombrado en el mapa.",
+        "Falta no formulário um arquivo nomeado no mapa.",
+    ),
+    "GraphQL only supports GET and POST requests.": msg(
+        "GraphQL is served over GET and POST only.",
+        "GraphQL se sirve solo por GET y POST.",
+        "O GraphQL é servido só por GET e POST.",
+    ),
+}
 class UsinaGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
@@ -151,6 +194,8 @@ class UsinaGraphQL(GraphQL[Context, None]):
             return result
 
         response, outcome = await self.http_cache.serve(plan, execute, charge)
+        if outcome == "hit":  # charged, and the same document validated to be cached
+            await self.persisted.remember(plan.document, plan.extensions, plan.tenant)
         obs.RESPONSE_CACHE.labels(outcome).inc()
         response.headers["X-Usina-Cache"] = outcome  # hit or miss, as CDNs say X-Cache
         return response
@@ -162,19 +207,47 @@ class UsinaGraphQL(GraphQL[Context, None]):
             and request.query_params.get("extensions") is None
         )
 
+    def decode_json(self, data: str | bytes) -> object:
+        """A body decoded strictly (``graphql_schema.bodies.decode_body``)."""
+        return decode_body(data)
+
     async def parse_http_body(self, request_adapter: Any) -> Any:
-        """Strawberry's parsing, then persisted queries: a hash becomes its document."""
+        """Strawberry's parsing, then the one check of text at the edge (no NUL byte, no lone
+        surrogate in the document, the variables, the operation's name or the extensions),
+        then persisted queries: a hash becomes its document."""
         parsed = await super().parse_http_body(request_adapter)
+        for data in parsed if isinstance(parsed, list) else [parsed]:
+            refuse_bad_text(data.variables, "variables")
+            refuse_bad_text(data.query, "query")
+            refuse_bad_text(data.operation_name, "operationName")
+            refuse_bad_text(data.extensions, "extensions")
         scope = _SCOPE.get()
         if not isinstance(parsed, list) and scope is not None and RESOLVED in scope:
             parsed.query = scope[RESOLVED]  # resolved already, while planning its caching
+            self._within_size(parsed.query)
             return parsed
         anonymous = scope is None or identity_of(scope).principal.is_anonymous
         for data in parsed if isinstance(parsed, list) else [parsed]:
             data.query = await self.persisted.resolve(
                 data.query, data.extensions, anonymous=anonymous
             )
+            self._within_size(data.query)
         return parsed
+
+    def _within_size(self, query: Any) -> None:
+        """A document longer than ``max_query_chars`` is refused before it is parsed: parsing
+        is the one cost that comes before every other limit."""
+        maximum = self.settings.max_query_chars
+        if isinstance(query, str) and len(query) > maximum:
+            size = len(query)
+            raise QueryTooComplex(
+                msg(
+                    f"The document is {size} characters long, over the maximum of {maximum}.",
+                    f"El documento tiene {size} caracteres, más que el máximo de {maximum}.",
+                    f"O documento tem {size} caracteres, mais que o máximo de {maximum}.",
+                ),
+                details={"limit": "chars", "value": size, "maximum": maximum},
+            )
 
     async def _read_body(self, request: Request) -> None:
         """Read the body up to ``max_body_bytes`` (declared or streamed), or refuse."""
@@ -224,7 +297,12 @@ class UsinaGraphQL(GraphQL[Context, None]):
         code = HTTP_ERROR_CODES.get(error.reason, "BAD_REQUEST")
         if error.status_code == 405:
             code = "METHOD_NOT_ALLOWED"
-        body = {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
+        texts = HTTP_ERROR_TEXTS.get(error.reason)
+        message = texts.text(locale) if texts else error.reason
+        extensions: dict[str, Any] = {"code": code}
+        if texts:
+            extensions["message"] = texts.as_dict()
+        body = {"errors": [{"message": message, "extensions": extensions}]}
         return Response(
             self.encode_json(body), status_code=error.status_code, media_type="application/json"
         )
@@ -277,12 +355,10 @@ class UsinaGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         """The response body: orjson (the portal query's body encodes in a tenth of
-        ``json.dumps``' time), compact and UTF-8 like the cached bodies; anything orjson does
-        not take (an integer beyond 64 bits) is encoded by ``json.dumps``."""
-        try:
-            return orjson.dumps(data)
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        ``json.dumps``' time), compact and UTF-8 like the cached bodies. What a row already
+        holds always encodes: a lone surrogate becomes U+FFFD (``core.text.scrub``), and an
+        integer beyond 64 bits is encoded by ``json.dumps``."""
+        return encode_body(data)
 
     def create_response(
         self,

@@ -77,12 +77,30 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, reload: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve /metrics on this port only, not on the API's (USINA_METRICS_PORT).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Proxies whose X-Forwarded-* headers are believed (uvicorn's option; default: "
+    "127.0.0.1, or FORWARDED_ALLOW_IPS).",
+)
+def serve(
+    host: str, port: int, reload: bool, metrics_port: int | None, forwarded_allow_ips: str | None
+) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
+    import os
+
     import uvicorn
 
     from core.observability import configure_logging
 
+    if metrics_port is not None:  # read by the app factory's settings
+        os.environ["USINA_METRICS_PORT"] = str(metrics_port)
+        get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
     click.echo(f"Usina GraphQL on http://{host}:{port}/graphql", err=True)
@@ -95,6 +113,7 @@ def serve(host: str, port: int, reload: bool) -> None:
         log_config=None,  # our handler (JSON, redacted)
         access_log=False,  # the app logs each request itself, with its context
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -203,3 +203,18 @@ async def test_after_every_mutation_the_next_anonymous_read_is_current(
         return  # suspended: the public can no longer read it at all
     after_read = await client.get(url(PLANS), headers={"X-Tenant": world.a.slug})
     assert after_read.headers["etag"] != before_read.headers["etag"]
+
+
+async def test_an_answer_built_for_another_host_is_never_served(
+    client: Any, world: World
+) -> None:
+    """With no public URL configured, links are built from the request's host: an anonymous
+    request with a forged Host is answered (and cached) on its own, never to the next normal
+    reader."""
+    headers = {"X-Tenant": world.a.slug}
+    forged = await client.get(url(PLANS), headers={**headers, "Host": "evil.example:666"})
+    assert forged.headers["X-Usina-Cache"] == "miss"
+    normal = await client.get(url(PLANS), headers=headers)
+    assert normal.headers["X-Usina-Cache"] == "miss"
+    again = await client.get(url(PLANS), headers=headers)
+    assert again.headers["X-Usina-Cache"] == "hit"

@@ -117,3 +117,48 @@ async def test_trusted_documents_only_for_anonymous_clients(
         bad = await gql(http, register, {"d": ["{ not graphql"]}, token=admin)
         assert error_codes(bad) == ["BAD_USER_INPUT"]
     await app.state.oidc.close()
+
+
+# name: (document, whether the request names a municipality)
+NOT_KEPT: dict[str, tuple[str, bool]] = {
+    "unparseable": ("{ municipality { slug " + "x" * 200, True),
+    "invalid for the schema": ("{ municipality { noSuchField } }", True),
+    "over a limit": ("{" + " ".join(f'node(id:"{i}"){{id}}' for i in range(100)) + "}", True),
+    "no municipality named": ("{ __typename municipality { slug } }", False),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_KEPT))
+async def test_the_store_keeps_only_documents_that_validated_and_were_charged(
+    app: Any, client: Any, world: World, case: str
+) -> None:
+    """Anonymous callers cannot fill the store (the Redis that also holds the jobs and the
+    limiter) with documents that never ran."""
+    import uuid
+
+    text, named = NOT_KEPT[case]
+    document = f"# {uuid.uuid4()}\n{text}"
+    digest = hashlib.sha256(document.encode()).hexdigest()
+    headers = {"X-Tenant": world.a.slug} if named else {}
+    await client.post("/graphql", json=hashed(digest, document), headers=headers)
+    store = app.state.persisted.store
+    assert await store.get(digest) is None
+    kept, kept_digest = unique(QUERY)
+    await client.post("/graphql", json=hashed(kept_digest, kept), headers={"X-Tenant": world.a.slug})
+    assert await store.get(kept_digest) is not None
+
+
+async def test_a_municipality_has_a_quota_of_automatic_documents(
+    app: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphql_schema import persisted
+
+    store = app.state.persisted.store
+    monkeypatch.setattr(persisted, "QUOTA", 0)
+    document, digest = unique(QUERY)
+    answer = await client.post("/graphql", json=hashed(digest, document), headers={"X-Tenant": world.b.slug})
+    assert "errors" not in answer.json()  # it runs; it is only not kept
+    assert await store.get(digest) is None
+    monkeypatch.setattr(persisted, "QUOTA", 1_000)
+    await client.post("/graphql", json=hashed(digest, document), headers={"X-Tenant": world.b.slug})
+    assert await store.get(digest) is not None

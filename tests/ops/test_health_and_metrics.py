@@ -182,3 +182,33 @@ def test_redaction() -> None:
     )
     assert "abc.def-ghi" not in text and "s3cr3t" not in text and "hunter2" not in text
     assert "eyJzdWIiOi" not in text
+
+
+async def test_metrics_are_not_on_the_public_listener_in_production(
+    db: Database, settings: Settings
+) -> None:
+    """The metrics name municipalities and their error counts: in production they are served
+    only on the metrics port (the chart's scrape port, which no Ingress routes)."""
+    import asyncio
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for production in (
+        settings.model_copy(update={"environment": "production"}),
+        settings.model_copy(update={"metrics_port": port, "metrics_host": "127.0.0.1"}),
+    ):
+        app = create_app(production, db=db)
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            ) as client:
+                assert (await client.get("/metrics")).status_code == 404
+            if production.metrics_port is not None:
+                scraped = await asyncio.to_thread(
+                    httpx.get, f"http://127.0.0.1:{port}/metrics", timeout=5
+                )
+                assert scraped.status_code == 200
+                assert "usina_http_requests_total" in scraped.text
+        await app.state.oidc.close()
