@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         description="The built-in token issuer's identifier (tokens' `iss`). Not a link: "
         "changing where the API is served does not change it, and must not.",
     )
+    idempotency_store: Literal["memory", "redis"] | None = Field(
+        default=None,
+        description="Where Idempotency-Key answers are kept: this process's memory or Redis "
+        "(every replica). Unset: Redis when the workers use Redis, memory otherwise.",
+    )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400, description="How long the first answer to an Idempotency-Key is kept."
+    )
     metrics_port: int | None = Field(
         default=None,
         description="Serve /metrics on this port of its own (the chart sets it), and not on "

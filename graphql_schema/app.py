@@ -23,7 +23,15 @@ from core.identity.oidc import OidcVerifier
 from core.identity.tokens import TokenService
 from core.notifications.participants import CONFIRM_PATH, UNSUBSCRIBE_PATH
 from core.settings import Settings, get_settings
-from graphql_schema import files, health, ide, notices, oauth, portfolio_export
+from graphql_schema import (
+    files,
+    health,
+    ide,
+    idempotency,
+    notices,
+    oauth,
+    portfolio_export,
+)
 from graphql_schema.authentication import RETRY_AFTER, Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
@@ -112,6 +120,7 @@ def create_app(
         uow=uow,
         persisted=persisted,
         http_cache=http_cache,
+        idempotency_store=idempotency.make_store(settings),
     )
 
     async def jwks(_: Request) -> JSONResponse:
@@ -198,6 +207,7 @@ def create_app(
         await http_cache.close()
         await versions.close()
         await persisted.store.close()
+        await view.idempotency.close()
         if db is None:  # the app owns the engine it created
             await database.dispose()
 

@@ -103,6 +103,7 @@ REQUEST_ERROR_STATUS = {
     "TENANT_SUSPENDED": 403,
     "TENANT_UNKNOWN": 404,
     "RATE_LIMITED": 429,
+    "CONFLICT": 409,  # an Idempotency-Key reused or still running (graphql_schema/idempotency.py)
     "INTERNAL_SERVER_ERROR": 500,
     "DEADLINE_EXCEEDED": 503,
     "SERVICE_UNAVAILABLE": 503,

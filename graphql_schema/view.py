@@ -31,7 +31,7 @@ from core.identity.roles import Permission
 from core.identity.tokens import TokenService
 from core.settings import Settings
 from core.text import refuse_bad_text
-from graphql_schema import ide, ratelimit
+from graphql_schema import ide, idempotency, ratelimit
 from graphql_schema.authentication import RETRY_AFTER, identity_of, locale_of, past_deadline
 from graphql_schema.bodies import decode_body, encode_body
 from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
@@ -47,7 +47,7 @@ from graphql_schema.persisted import PersistedQueries
 from graphql_schema.ratelimit import RateLimiter
 from plugins.manager import PluginRegistry
 from tenants.database import Database
-from tenants.unit_of_work import UnitOfWork
+from tenants.unit_of_work import COMMIT_WATCH, UnitOfWork
 
 PORTAL_QUERY = (Path(__file__).parent / "portal.graphql").read_text()
 #: The scope of the request being handled (strawberry's parsing hook is given no scope).
@@ -109,6 +109,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         persisted: PersistedQueries,
         http_cache: HttpCache,
         files: FileStore | None = None,
+        idempotency_store: idempotency.Store | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -127,6 +128,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.uow = uow
         self.persisted = persisted
         self.http_cache = http_cache
+        self.idempotency = idempotency_store or idempotency.MemoryStore()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's request handling, inside the request's limits: body size, deadline
@@ -143,8 +145,13 @@ class UsinaGraphQL(GraphQL[Context, None]):
             deadline = request.scope.get("usina.deadline")
             if deadline is None:
                 deadline = self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
-            async with asyncio.timeout_at(deadline):
-                response = await self._cached_or_run(request, context, root_value)
+            async with asyncio.timeout_at(deadline) as timeout:
+                watch = _Deadline(timeout, self.settings.request_timeout_seconds)
+                token = COMMIT_WATCH.set(watch)
+                try:
+                    response = await self._idempotent(request, watch, context, root_value)
+                finally:
+                    COMMIT_WATCH.reset(token)
             return _without_body(response) if head else response
         except UsinaError as error:
             return self._refusal(request, error, locale)
@@ -163,6 +170,53 @@ class UsinaGraphQL(GraphQL[Context, None]):
             state = request.scope.get("state")
             if isinstance(state, dict):  # the context refers to the request: no cycle left
                 state.pop("usina_context", None)
+
+    async def _idempotent(
+        self, request: Request, watch: _Deadline, context: Any, root_value: Any
+    ) -> Response:
+        """A POST with ``Idempotency-Key`` answered once (``graphql_schema/idempotency.py``);
+        anything else runs as it comes."""
+        given = request.headers.get(idempotency.HEADER)
+        if given is None or request.method != "POST":
+            return await self._cached_or_run(request, context, root_value)
+        identity = identity_of(request.scope)
+        principal = identity.principal
+        if principal.is_anonymous:
+            caller = f"address:{request.client.host if request.client else '-'}"
+        else:
+            caller = f"{principal.issuer}|{principal.subject}"
+        tenant = identity.tenant.binding.slug if identity.tenant else None
+        key = idempotency.scoped_key(given, tenant, caller)
+        body = getattr(request, "_body", b"") or b""
+        printed = idempotency.fingerprint(body, request.headers.get("content-type", ""))
+        ttl = self.settings.idempotency_ttl_seconds
+        state, kept = await self.idempotency.claim(key, printed, ttl)
+        if state == "kept" and kept is not None:
+            headers = {**kept.headers, "Idempotent-Replayed": "true"}
+            return Response(
+                kept.body, status_code=kept.status, media_type=kept.media_type, headers=headers
+            )
+        if state == "other":
+            raise idempotency.reused()
+        if state == "running":
+            raise idempotency.still_running()
+        try:
+            response = await self._cached_or_run(request, context, root_value)
+        except BaseException:
+            if not watch.committed:  # nothing written: the retry must run
+                await asyncio.shield(self.idempotency.release(key))
+            raise
+        answer = idempotency.Kept(
+            response.status_code,
+            bytes(response.body),
+            response.media_type or response.headers.get("content-type", "application/json"),
+            {k: v for k, v in response.headers.items() if k in ("cache-control", "retry-after")},
+        )
+        if idempotency.final(answer.status, answer.body, watch.committed):
+            await asyncio.shield(self.idempotency.keep(key, printed, answer, ttl))
+        else:
+            await asyncio.shield(self.idempotency.release(key))
+        return response
 
     async def _cached_or_run(self, request: Request, context: Any, root_value: Any) -> Response:
         """An anonymous read is answered from its ETag (304) or the response cache when it
@@ -199,6 +253,40 @@ class UsinaGraphQL(GraphQL[Context, None]):
         obs.RESPONSE_CACHE.labels(outcome).inc()
         response.headers["X-Usina-Cache"] = outcome  # hit or miss, as CDNs say X-Cache
         return response
+
+    async def execute_operation(
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: Any,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        """A batch's operations run one after another, in the order sent, each with its own
+        context (session, unit of work, loaders): strawberry runs them at once on one
+        context, and they then shared one session (a mutation's commit, a sibling's close)."""
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        results = []
+        for data in request_data:
+            own = await self.get_context(request, sub_response)
+            try:
+                results.append(
+                    await self.execute_single(
+                        request=request,
+                        request_adapter=request_adapter,
+                        sub_response=sub_response,
+                        context=own,
+                        root_value=root_value,
+                        request_data=data,
+                    )
+                )
+            finally:
+                await own.close()
+        return results
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET with neither a query nor a persisted query's hash is a person's browser."""
@@ -413,6 +501,29 @@ class UsinaGraphQL(GraphQL[Context, None]):
         )
         html = html.replace("<title>Strawberry GraphiQL</title>", "<title>Usina GraphiQL</title>")
         return HTMLResponse(html)
+
+
+class _Deadline:
+    """The request's deadline, as the unit of work's commit watch (``tenants/unit_of_work``):
+    lifted when a write is about to commit (a deadline stops only work that has not
+    committed; the answer must then tell the truth about the commit), or refused there when
+    it has already passed."""
+
+    def __init__(self, timeout: asyncio.Timeout, seconds: float) -> None:
+        self.timeout = timeout
+        self.seconds = seconds
+        self.committed = False
+
+    def before(self) -> None:
+        if self.timeout.expired():
+            raise past_deadline(self.seconds)
+        when = self.timeout.when()
+        if when is not None and when <= asyncio.get_running_loop().time():
+            raise past_deadline(self.seconds)  # due now: do not begin a commit
+        self.timeout.reschedule(None)
+
+    def after(self) -> None:
+        self.committed = True
 
 
 def _without_body(response: Response) -> Response:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,21 @@ log = logging.getLogger("usina.uow")
 
 #: ``session.info`` key: the transaction changed content rows (not only bookkeeping).
 CHANGED = "usina_content_changed"
+
+
+class CommitWatch(Protocol):
+    """Told, in the task that runs a unit of work, when it is about to commit and when it
+    has. The web layer lifts the request's deadline at ``before`` (a deadline stops only
+    work that has not committed: once COMMIT is sent, the answer must say what happened) and
+    notes at ``after`` that the request's write is durable. ``before`` may raise to abort."""
+
+    def before(self) -> None: ...
+
+    def after(self) -> None: ...
+
+
+#: The watch of the request or job running in this context, if any.
+COMMIT_WATCH: ContextVar[CommitWatch | None] = ContextVar("usina_commit_watch", default=None)
 
 
 @dataclass(frozen=True)
@@ -95,9 +111,14 @@ class UnitOfWork:
             try:
                 yield session
                 version = None
+                watch = COMMIT_WATCH.get()
                 if not untouched(session):  # else nothing to write, nothing to commit
                     version = await self._outbox(session, binding)
+                    if watch is not None:
+                        watch.before()
                     await session.commit()
+                    if watch is not None:
+                        watch.after()
             except BaseException:
                 await session.rollback()
                 _forget(session)

@@ -184,3 +184,35 @@ async def test_production_serves_graphiql_to_the_staff_only(
     staff = await production.get("/graphql", headers=html | {"Authorization": f"Bearer {editor}"})
     assert staff.status_code == 200
     assert "GraphiQL" in staff.text
+
+
+async def test_each_operation_of_a_batch_runs_on_its_own(
+    client: httpx.AsyncClient, db: Database, world: World, tokens: TokenService
+) -> None:
+    """Mutations and aliased queries in one batch: each its own session and unit of work, in
+    the order sent; none answers INTERNAL_SERVER_ERROR and none is lost."""
+    editor = tokens.issue(subject="editor-a", role="editor", tenant=world.a.slug)
+    update = (
+        "mutation($in: UpdateActionPlanInput!) { updateActionPlan(input: $in) "
+        "{ actionPlan { title } } }"
+    )
+    plan = world.a.gid("DraftActionPlan")  # a draft: a published plan's edits wait
+    aliased = "{ " + " ".join(f"a{i}: municipality {{ slug }}" for i in range(30)) + " }"
+    batch = [
+        {"query": update, "variables": {"in": {"id": plan, "title": "First title"}}},
+        {"query": update, "variables": {"in": {"id": plan, "title": "Second title"}}},
+        *([{"query": aliased}] * 8),
+    ]
+    answer = await client.post(
+        "/graphql", json=batch, headers={"Authorization": f"Bearer {editor}"}
+    )
+    assert answer.status_code == 200, answer.text
+    results = answer.json()
+    assert [error_codes(r) for r in results] == [[]] * len(batch), results
+    assert [r["data"]["updateActionPlan"]["actionPlan"]["title"] for r in results[:2]] == [
+        "First title",
+        "Second title",
+    ]
+    assert all(len(r["data"]) == 30 for r in results[2:])
+    final = await gql(client, "{ actionPlans { nodes { title } } }", token=editor)
+    assert "Second title" in [p["title"] for p in final["data"]["actionPlans"]["nodes"]]
