@@ -247,6 +247,15 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     webhook_timeout_seconds: float = 10.0
+    egress_allow: list[str] = Field(
+        default_factory=list,
+        description="Networks that calls made for a municipality (webhooks, identity "
+        "providers) may reach although they are not public, e.g. [\"10.20.0.0/16\"] for an "
+        "on-premises identity provider (core/egress.py).",
+    )
+    egress_max_bytes: int = Field(
+        default=1_048_576, description="The largest answer read from an outbound call."
+    )
     webhook_allow_private_networks: bool = Field(
         default=False,
         description="Let webhooks reach loopback, private and link-local addresses (off: a "

@@ -200,7 +200,11 @@ async def db(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Data
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     # Jobs stay queued: the worker tests run them (tests/workers/).
     files = tmp_path_factory.mktemp("files")
-    return Settings(graphiql=True, embedded_worker=False, files_dir=str(files))
+    # The suite's OpenID provider listens on loopback: the operator's egress allowlist lets
+    # the app reach it (tests/identity/test_egress.py checks the guard without it).
+    return Settings(
+        graphiql=True, embedded_worker=False, files_dir=str(files), egress_allow=["127.0.0.0/8"]
+    )
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import json
 import time
 
-import httpx
-
+from core.egress import Egress, EgressRefused
 from core.notifications import service as notifications
 from core.notifications.models import Delivery
 from core.settings import Settings
@@ -28,22 +25,10 @@ class Refused(PermanentError):
 TRANSIENT_CLIENT_ERRORS = frozenset({408, 425, 429})
 
 
-async def check_destination(settings: Settings, url: str) -> None:
-    """Refuse (SSRF) URLs whose host resolves to a loopback, private, link-local, reserved or
-    multicast address, unless the platform allows it. Checked at every delivery, since DNS
-    can change after registration."""
-    if settings.webhook_allow_private_networks:
-        return
-    host = httpx.URL(url).host
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-    for *_, sockaddr in infos:
-        address = ipaddress.ip_address(sockaddr[0])
-        if not address.is_global or address.is_multicast:
-            raise ForbiddenDestination(f"{host} resolves to a non-public address ({address})")
-
-
 async def post_webhook(settings: Settings, delivery: Delivery, secret: str) -> None:
-    await check_destination(settings, delivery.recipient)
+    """One delivery through the egress guard (``core/egress.py``): the receiver's host is
+    resolved and checked at every delivery (DNS can change after registration), and the
+    call connects to the address that was checked."""
     body = json.dumps({"id": str(delivery.id), **delivery.payload}, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -54,8 +39,13 @@ async def post_webhook(settings: Settings, delivery: Delivery, secret: str) -> N
         "Usina-Timestamp": timestamp,
         notifications.SIGNATURE_HEADER: notifications.sign(secret, timestamp, body),
     }
-    async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as http:
-        response = await http.post(delivery.recipient, content=body, headers=headers)
+    egress = Egress.from_settings(settings, timeout=settings.webhook_timeout_seconds)
+    try:
+        response = await egress.request("POST", delivery.recipient, content=body, headers=headers)
+    except EgressRefused as refused:
+        raise ForbiddenDestination(str(refused)) from None
+    finally:
+        await egress.close()
     status = response.status_code
     if 400 <= status < 500 and status not in TRANSIENT_CLIENT_ERRORS:
         raise Refused(f"the receiver refused the delivery: HTTP {status}")

@@ -3,8 +3,11 @@
 Keys come from the provider's discovery document (``jwks_uri``) and are cached per issuer for
 ``oidc_jwks_cache_seconds``. A token naming an unknown ``kid`` makes one refetch (the provider
 rotated its keys), at most once per ``oidc_unknown_kid_interval_seconds`` per issuer, so a
-flood of forged key IDs cannot turn into a flood of requests to the provider. Concurrent
-requests share one fetch.
+flood of forged key IDs cannot turn into a flood of requests to the provider. A failed fetch is
+remembered for the same interval: tokens naming an issuer that cannot be reached (or that the
+egress guard refuses) are refused without another fetch. Concurrent requests share one fetch.
+Every fetch, the discovery document's and the ``jwks_uri`` it names, passes the egress guard
+(``core/egress.py``): public addresses only, connected to as checked, answers capped.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from core.egress import Egress, EgressRefused
 from core.identity.tokens import invalid_token, validate_claims
 from core.settings import Settings
 
@@ -62,18 +66,13 @@ class OidcVerifier:
         *,
         cache_seconds: float = 600.0,
         unknown_kid_interval: float = 30.0,
-        timeout: float = 5.0,
-        transport: httpx.AsyncBaseTransport | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self.cache_seconds = cache_seconds
         self.unknown_kid_interval = unknown_kid_interval
-        # Fetches are rare (a cache miss, a rotation): no idle connections kept open.
-        self._http = httpx.AsyncClient(
-            timeout=timeout,
-            transport=transport,
-            limits=httpx.Limits(max_keepalive_connections=0),
-        )
+        self._egress = egress or Egress()
         self._cache: dict[str, _Keys] = {}
+        self._failed: dict[str, float] = {}  # issuer -> when its last fetch failed
         self._locks: dict[str, asyncio.Lock] = {}
         self.fetches = 0  # how many JWKS fetches were made (observable in tests)
 
@@ -82,11 +81,11 @@ class OidcVerifier:
         return cls(
             cache_seconds=settings.oidc_jwks_cache_seconds,
             unknown_kid_interval=settings.oidc_unknown_kid_interval_seconds,
-            timeout=settings.oidc_http_timeout_seconds,
+            egress=Egress.from_settings(settings, timeout=settings.oidc_http_timeout_seconds),
         )
 
     async def close(self) -> None:
-        await self._http.aclose()
+        await self._egress.close()
 
     async def verify(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
         header, _ = unverified_header_and_claims(token)
@@ -116,24 +115,31 @@ class OidcVerifier:
                 and (kid in cached.kids or now - cached.fetched_at < self.unknown_kid_interval)
             ):
                 return cached
+            failed = self._failed.get(issuer)
+            if failed is not None and now - failed < self.unknown_kid_interval:
+                if cached is not None:
+                    return cached
+                raise invalid_token("the identity provider cannot be reached")
             try:
                 keys = await self._fetch(issuer)
-            except (httpx.HTTPError, ValueError, KeyError, JoseError) as error:
+            except (httpx.HTTPError, EgressRefused, ValueError, KeyError, JoseError) as error:
+                self._failed[issuer] = time.monotonic()
                 if cached is not None:  # the provider is down: keep trusting the keys we had
                     return cached
                 raise invalid_token("the identity provider cannot be reached") from error
+            self._failed.pop(issuer, None)
             self._cache[issuer] = keys
             return keys
 
     async def _fetch(self, issuer: str) -> _Keys:
         self.fetches += 1
         discovery_url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-        response = await self._http.get(discovery_url)
+        response = await self._egress.request("GET", discovery_url)
         response.raise_for_status()
         document = response.json()
         if document.get("issuer") != issuer:
             raise ValueError("discovery document names another issuer")
-        response = await self._http.get(document["jwks_uri"])
+        response = await self._egress.request("GET", str(document["jwks_uri"]))
         response.raise_for_status()
         jwks = response.json()
         usable = [

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import lookups
 from core import validation as v
 from core.audit import service as audit
+from core.egress import check_public_url
 from core.errors import BadUserInput, Conflict, NotFound
 from core.i18n import msg
 from core.identity.models import (
@@ -32,6 +33,7 @@ from core.identity.models import (
 from core.identity.principal import Principal
 from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Role
 from core.municipalities.models import Municipality
+from core.settings import Settings
 
 SCOPES = ("read", "write")
 T = TypeVar("T", Membership, IdentityProvider)
@@ -420,10 +422,15 @@ class ProviderData:
 
 
 async def add_provider(
-    session: AsyncSession, by: Principal, data: ProviderData
+    session: AsyncSession, by: Principal, data: ProviderData, *, settings: Settings | None = None
 ) -> IdentityProvider:
+    """Trust a provider. With ``settings`` (every caller acting for a person), an issuer the
+    platform would refuse to call (``core/egress.py``: loopback, private, link-local, ...) is
+    ``BAD_USER_INPUT``: its discovery document would be fetched from there."""
     issuer = v.url("issuer", v.text("issuer", data.issuer, max_length=500))
     assert issuer is not None  # v.text refused an empty one
+    if settings is not None:
+        await check_public_url(settings, "issuer", issuer)
     mapping = {}
     for external, role in (data.role_mapping or {}).items():
         mapping[v.text("roleMapping", external, max_length=200)] = municipal_role(

@@ -187,7 +187,9 @@ class IdentityMutations:
             default_role=input.default_role,
         )
         async with info.context.transaction() as session:
-            row = await identity.add_provider(session, info.context.principal, data)
+            row = await identity.add_provider(
+                session, info.context.principal, data, settings=info.context.settings
+            )
         return IdentityProviderPayload(identity_provider=from_row(IdentityProvider, row))
 
     @strawberry.mutation(permission_classes=PROVIDERS)

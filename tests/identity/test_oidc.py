@@ -205,7 +205,9 @@ async def rotating(db: Database) -> AsyncIterator[tuple[OidcProvider, World, htt
     provider = OidcProvider(clients=PEOPLE_A).start()
     world = await build_world(db)
     await trust(db, world.a, provider)
-    app = create_app(Settings(oidc_unknown_kid_interval_seconds=0), db=db)
+    app = create_app(
+        Settings(oidc_unknown_kid_interval_seconds=0, egress_allow=["127.0.0.0/8"]), db=db
+    )
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
