@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         "e-mails), e.g. https://api.usina.example. Unset: a link returned in a response uses "
         "the request's own scheme and host (behind a trusted proxy, X-Forwarded-Proto and "
         "the Host it passes on); one sent from a worker uses the issuer.",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the API answers for (\"*.example.org\" for a domain's "
+        "subdomains). Empty: in production, the public URL's and the issuer's hosts, the base "
+        "domain and its subdomains; in development, any host.",
     )
     audience: str = "urn:usina:api"
     token_ttl_seconds: int = 3600
@@ -284,6 +290,29 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
             raise ValueError("must be an http(s) URL without a query, e.g. https://api.example")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_links(self) -> Settings:
+        """In production every link comes from the configured public URL, never from a
+        request's Host header (which a caller chooses)."""
+        if self.environment == "production" and self.public_url is None:
+            raise ValueError(
+                "USINA_PUBLIC_URL is required in production: links are built from it, "
+                "never from a request's Host header"
+            )
+        return self
+
+    def trusted_hosts(self) -> list[str]:
+        """The host patterns requests are answered for; empty: any."""
+        if self.allowed_hosts:
+            return [h.lower() for h in self.allowed_hosts]
+        if self.environment != "production":
+            return []
+        hosts = {urlsplit(self.issuer).hostname or "", self.base_domain.lower()}
+        hosts.add(f"*.{self.base_domain.lower()}")
+        if self.public_url:
+            hosts.add(urlsplit(self.public_url).hostname or "")
+        return sorted(h for h in hosts if h)
 
     def link_base(self, request_base: str | None = None) -> str:
         """Where the platform's links point: ``public_url``; else the base URL of the request

@@ -36,6 +36,7 @@ from graphql_schema.authentication import RETRY_AFTER, Authentication
 from graphql_schema.caching import HttpCache, make_responses
 from graphql_schema.cors import PortalCORS, PortalOrigins
 from graphql_schema.errors import refusal
+from graphql_schema.hosts import TrustedHosts
 from graphql_schema.observability import RequestObservability
 from graphql_schema.open_data import OpenData
 from graphql_schema.persisted import PersistedQueries, make_store
@@ -246,6 +247,7 @@ def create_app(
         exception_handlers={Exception: _unexpected},
         middleware=[
             Middleware(RequestObservability),
+            Middleware(TrustedHosts, settings=settings),
             # Outside authentication, so that its refusals are readable by allowed portals.
             Middleware(PortalCORS, origins=origins, settings=settings),
             Middleware(

@@ -38,7 +38,9 @@ async def hasty(db: Database) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
 
 @pytest.fixture
 async def production(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    async for _, http in app_client(db, environment="production"):
+    async for _, http in app_client(
+        db, environment="production", public_url="http://testserver"
+    ):
         yield http
 
 
@@ -216,3 +218,28 @@ async def test_each_operation_of_a_batch_runs_on_its_own(
     assert all(len(r["data"]) == 30 for r in results[2:])
     final = await gql(client, "{ actionPlans { nodes { title } } }", token=editor)
     assert "Second title" in [p["title"] for p in final["data"]["actionPlans"]["nodes"]]
+
+
+async def test_production_answers_only_for_the_platforms_hosts(db: Database, world: World) -> None:
+    async for _, http in app_client(
+        db,
+        environment="production",
+        public_url="https://api.usina-platform.example",
+        base_domain="usina.example",
+    ):
+        query = {"query": "{ municipality { slug } }"}
+        refused = await http.post(
+            "/graphql", json=query, headers={"Host": "evil.example:666", "X-Tenant": world.a.slug}
+        )
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["extensions"]["code"] == "HOST_NOT_ALLOWED"
+        for host in ("api.usina-platform.example", f"{world.a.slug}.usina.example"):
+            ok = await http.post("/graphql", json=query, headers={"Host": host, "X-Tenant": world.a.slug})
+            assert ok.json().get("data", {}).get("municipality", {}).get("slug") == world.a.slug, ok.text
+        probe = await http.get("/healthz", headers={"Host": "10.0.0.7:8000"})
+        assert probe.status_code == 200
+
+
+def test_production_needs_a_public_url() -> None:
+    with pytest.raises(ValueError, match="USINA_PUBLIC_URL is required in production"):
+        Settings(environment="production")

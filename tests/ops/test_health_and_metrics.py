@@ -196,7 +196,9 @@ async def test_metrics_are_not_on_the_public_listener_in_production(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     for production in (
-        settings.model_copy(update={"environment": "production"}),
+        settings.model_copy(
+            update={"environment": "production", "public_url": "http://testserver"}
+        ),
         settings.model_copy(update={"metrics_port": port, "metrics_host": "127.0.0.1"}),
     ):
         app = create_app(production, db=db)
