@@ -129,6 +129,16 @@ class Settings(BaseSettings):
         description="Largest evidence file accepted (a multipart upload's body may be this "
         "large, plus its form fields).",
     )
+    max_concurrent_per_municipality: int = Field(
+        default=4,
+        description="Operations of one municipality executing at once in one process "
+        "(graphql_schema/bulkhead.py); more wait their turn.",
+    )
+    municipality_queue_seconds: float = Field(
+        default=5.0,
+        description="How long an operation waits for its municipality's turn before it is "
+        "refused with SERVICE_UNAVAILABLE.",
+    )
     max_batch_operations: int = Field(default=10, description="Operations in one batch request.")
     graphiql: bool = Field(
         default=True,

@@ -43,11 +43,18 @@ SURROGATE_MESSAGE = msg(
 
 
 def problem(value: str) -> Message | None:
-    """Why ``value`` cannot be stored, or None when it can."""
-    found = _BAD.search(value)
-    if found is None:
+    """Why ``value`` cannot be stored, or None when it can. (Three passes in C: a search for
+    NUL, an ASCII test, and for other text an encoding that only a surrogate fails; a
+    megabyte takes well under a millisecond, a regular expression several.)"""
+    if "\x00" in value:
+        return NUL_MESSAGE
+    if value.isascii():
         return None
-    return NUL_MESSAGE if found.group() == "\x00" else SURROGATE_MESSAGE
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
 
 
 def first_bad_text(value: Any, path: str = "") -> tuple[str, Message] | None:

@@ -265,6 +265,7 @@ def create_app(
     app.state.authenticator = authenticator
     app.state.jobs = background
     app.state.uow = uow
+    app.state.bulkhead = view.bulkhead
     app.state.portal_origins = origins
     app.state.directory = directory
     app.state.persisted = persisted

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from contextvars import ContextVar
 
 import orjson
 from cross_web import HTTPException
@@ -28,11 +30,19 @@ NOT_A_REQUEST = msg(
 )
 
 
+#: The body this request's cache planning decoded already, and what it decoded to: the view's
+#: parsing reuses it rather than decoding a (perhaps megabyte-long) body twice.
+DECODED: ContextVar[tuple[bytes, object] | None] = ContextVar("usina_decoded", default=None)
+
+
 def decode_body(data: str | bytes) -> object:
     """A GraphQL request body decoded strictly: valid UTF-8, at most 1,024 levels deep
     (orjson's limit), an object or a list of objects; anything else is ``MalformedRequest``
     (HTTP 400). Lone surrogates, which orjson refuses, are decoded by the standard library so
     that the view can name the field that holds one (``core.text.refuse_bad_text``)."""
+    known = DECODED.get()
+    if known is not None and known[0] is data:
+        return copy.deepcopy(known[1])  # strawberry and the view change what they are given
     try:
         decoded = orjson.loads(data)
     except orjson.JSONDecodeError as error:

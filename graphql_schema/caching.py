@@ -36,7 +36,7 @@ from core.outage import without_redis
 from core.settings import Settings
 from core.text import first_bad_text
 from graphql_schema.authentication import Identity, locale_of
-from graphql_schema.bodies import decode_body
+from graphql_schema.bodies import DECODED, decode_body
 from graphql_schema.documents import parsed
 from graphql_schema.errors import wants_graphql_response
 from graphql_schema.persisted import PersistedQueries
@@ -187,6 +187,7 @@ def _request_data(request: Request) -> dict[str, Any] | None:
         data = decode_body(body)
     except (UsinaError, HTTPException):
         return None  # refused by the view
+    DECODED.set((body, data))  # the view's parsing takes it from here
     return data if isinstance(data, dict) else None  # a batch is not cached
 
 
@@ -219,8 +220,13 @@ class HttpCache:
         if not identity.principal.is_anonymous or tenant is None:
             return None
         data = _request_data(request)
-        if data is None or not _well_formed(data) or first_bad_text(data) is not None:
+        if data is None or not _well_formed(data):
             return None  # strawberry or the view refuses it, uncached
+        query = data.get("query")
+        if (isinstance(query, str) and len(query) > self.settings.max_query_chars) or (
+            first_bad_text(data) is not None
+        ):
+            return None  # the view refuses it
         try:
             document = await self.persisted.resolve(
                 data.get("query"), data.get("extensions"), anonymous=True

@@ -11,6 +11,7 @@ from graphql import DocumentNode, GraphQLError
 from sqlalchemy.exc import IntegrityError
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -101,8 +102,6 @@ class ValidatedDocuments(SchemaExtension):
     """
 
     def on_validate(self) -> Iterator[None]:
-        from strawberry.schema.schema import validate_document
-
         context = self.execution_context
         document, schema = context.graphql_document, context.schema._schema
         rules = tuple(context.validation_rules)

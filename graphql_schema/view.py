@@ -34,6 +34,7 @@ from core.text import refuse_bad_text
 from graphql_schema import ide, idempotency, ratelimit
 from graphql_schema.authentication import RETRY_AFTER, identity_of, locale_of, past_deadline
 from graphql_schema.bodies import decode_body, encode_body
+from graphql_schema.bulkhead import Bulkhead
 from graphql_schema.caching import NO_STORE, RESOLVED, HttpCache
 from graphql_schema.context import Context
 from graphql_schema.errors import (
@@ -129,6 +130,9 @@ class UsinaGraphQL(GraphQL[Context, None]):
         self.persisted = persisted
         self.http_cache = http_cache
         self.idempotency = idempotency_store or idempotency.MemoryStore()
+        self.bulkhead = Bulkhead(
+            settings.max_concurrent_per_municipality, settings.municipality_queue_seconds
+        )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         """Strawberry's request handling, inside the request's limits: body size, deadline
@@ -140,18 +144,25 @@ class UsinaGraphQL(GraphQL[Context, None]):
         head = request.method == "HEAD"
         if head:  # HEAD answers what GET answers, without the body
             request = Request({**request.scope, "method": "GET"}, request.receive)
+        identity = identity_of(request.scope)
+        municipality = str(identity.tenant.municipality.id) if identity.tenant else "-"
         try:
-            await self._read_body(request)
-            deadline = request.scope.get("usina.deadline")
-            if deadline is None:
-                deadline = self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
-            async with asyncio.timeout_at(deadline) as timeout:
-                watch = _Deadline(timeout, self.settings.request_timeout_seconds)
-                token = COMMIT_WATCH.set(watch)
-                try:
-                    response = await self._idempotent(request, watch, context, root_value)
-                finally:
-                    COMMIT_WATCH.reset(token)
+            # The municipality's turn (graphql_schema/bulkhead.py) before the body is read:
+            # everything a request costs, reading and refusing it included, is its own.
+            async with self.bulkhead.slot(municipality):
+                await self._read_body(request)
+                deadline = request.scope.get("usina.deadline")
+                if deadline is None:
+                    deadline = (
+                        self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
+                    )
+                async with asyncio.timeout_at(deadline) as timeout:
+                    watch = _Deadline(timeout, self.settings.request_timeout_seconds)
+                    token = COMMIT_WATCH.set(watch)
+                    try:
+                        response = await self._idempotent(request, watch, context, root_value)
+                    finally:
+                        COMMIT_WATCH.reset(token)
             return _without_body(response) if head else response
         except UsinaError as error:
             return self._refusal(request, error, locale)

@@ -243,3 +243,21 @@ async def test_production_answers_only_for_the_platforms_hosts(db: Database, wor
 def test_production_needs_a_public_url() -> None:
     with pytest.raises(ValueError, match="USINA_PUBLIC_URL is required in production"):
         Settings(environment="production")
+
+
+async def test_a_municipality_at_its_budget_waits_alone(db: Database, world: World) -> None:
+    """A's slots all taken (its flood, its expensive documents): A's next caller queues and
+    is refused with Retry-After once the queue time passes; B's callers never wait for A."""
+    async for app, http in app_client(
+        db, max_concurrent_per_municipality=1, municipality_queue_seconds=0.3, response_cache="off"
+    ):
+        query = {"query": "{ municipality { slug } }"}
+        async with app.state.bulkhead.slot(str(world.a.municipality.id)):
+            b = await http.post("/graphql", json=query, headers={"X-Tenant": world.b.slug})
+            assert b.json()["data"]["municipality"]["slug"] == world.b.slug
+            a = await http.post("/graphql", json=query, headers={"X-Tenant": world.a.slug})
+            assert a.status_code == 503
+            assert a.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+            assert a.headers["Retry-After"] == "1"
+        again = await http.post("/graphql", json=query, headers={"X-Tenant": world.a.slug})
+        assert again.json()["data"]["municipality"]["slug"] == world.a.slug

@@ -50,6 +50,9 @@ def test_two_processes_share_answers_and_never_serve_a_stale_one(tmp_path: Path)
             "USINA_RESPONSE_CACHE": "redis",
             "USINA_PERSISTED_QUERIES": "redis",
             "USINA_CACHE_PREFIX": f"usina-test-{uuid.uuid4().hex[:8]}",
+            # Replicas share answers when their links share a base: the configured public URL
+            # (the cache keys on the link base, never on a request's Host alone).
+            "USINA_PUBLIC_URL": "http://usina.test",
         },
     )
     token = subprocess.run(
