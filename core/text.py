@@ -108,3 +108,14 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def header_value(value: str) -> str:
+    """``value`` as one line for a header built from what people wrote (an e-mail's subject
+    from a proposal's title): line breaks and other control characters become one space, and
+    lone surrogates U+FFFD, so the header can always be written (a CR/LF would otherwise make
+    the e-mail library refuse it, and the delivery fail for good)."""
+    return printable(_CONTROL.sub(" ", value)).strip()

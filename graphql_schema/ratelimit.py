@@ -11,6 +11,7 @@ take the API down with it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from dataclasses import dataclass
@@ -106,7 +107,10 @@ async def charge(
     if principal.is_anonymous:
         key, capacity = f"{tenant}:ip:{client}", settings.rate_limit_anonymous_points
     else:
-        key, capacity = f"{tenant}:sub:{principal.subject}", settings.rate_limit_points
+        # Who vouched for the subject belongs to the key: a provider's ``sub`` is only
+        # unique at that provider (a participant's token must not share an admin's bucket).
+        caller = hashlib.sha256(f"{principal.issuer}\n{principal.subject}".encode()).hexdigest()
+        key, capacity = f"{tenant}:sub:{caller[:32]}", settings.rate_limit_points
     decision = await limiter.take(
         key, cost, capacity=capacity, window_seconds=settings.rate_limit_window_seconds
     )

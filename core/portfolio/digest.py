@@ -28,6 +28,7 @@ from core.notifications import smtp
 from core.portfolio import service as portfolio
 from core.portfolio.models import StaffDelivery, StaffDeliveryStatus
 from core.settings import Settings
+from core.text import header_value, printable
 
 #: No progress report for this long makes a municipality "silent".
 SILENT_DAYS = 14
@@ -160,9 +161,9 @@ def _send(settings: Settings, delivery: StaffDelivery) -> None:
     message = EmailMessage(policy=SMTP)
     message["From"] = settings.smtp_from
     message["To"] = delivery.recipient
-    message["Subject"] = delivery.subject
+    message["Subject"] = header_value(delivery.subject)
     message["Message-ID"] = f"<{delivery.id}@usina>"  # a re-sent copy is recognisable
-    message.set_content(delivery.text)
+    message.set_content(printable(delivery.text))
     smtp.send(settings, message)
 
 

@@ -80,3 +80,24 @@ async def test_each_principal_and_municipality_has_its_own_bucket(
     other_person = tokens.issue(subject="beto", role="editor", tenant=world.a.slug)
     assert (await _ask(limited, world.a.slug, other_person)).status_code == 200
     assert (await _ask(limited, world.b.slug)).status_code == 200  # anonymous in B: untouched
+
+
+async def test_a_bucket_belongs_to_an_issuer_and_a_subject(settings: Settings) -> None:
+    """A provider's ``sub`` is unique only at that provider: the same subject vouched for by
+    another issuer (a participant's provider) has a bucket of its own, never the admin's."""
+    from core.identity.principal import Principal
+    from core.identity.roles import Role
+    from graphql_schema.ratelimit import Decision, charge
+
+    keys: list[str] = []
+
+    class Recording:
+        async def take(self, key: str, cost: int, *, capacity: int, window_seconds: int) -> Decision:
+            keys.append(key)
+            return Decision(True, capacity, capacity - cost, 0)
+
+    admin = Principal(subject="u-1", role=Role.TENANT_ADMIN, issuer="https://staff.example")
+    participant = Principal(subject="u-1", role=Role.PARTICIPANT, issuer="https://idp.town.example")
+    for principal in (admin, participant, admin):
+        await charge(Recording(), settings, principal, "a", "10.0.0.1", 1)  # type: ignore[arg-type]
+    assert keys[0] == keys[2] and keys[0] != keys[1]
