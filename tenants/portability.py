@@ -33,6 +33,7 @@ import enum
 import hashlib
 import json
 import os
+import re
 import tempfile
 import uuid
 import zipfile
@@ -422,6 +423,46 @@ def _bad_archive(english: str, spanish: str, portuguese: str) -> BadUserInput:
     return BadUserInput(msg(english, spanish, portuguese), field="archive")
 
 
+#: An archive's members are read in chunks of this size, never whole.
+CHUNK_BYTES = 1 << 20
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_TABLE_BYTES = 4 << 30
+MAX_FILE_BYTES = 1 << 30
+#: The names an archive of ours holds: the manifest, one JSON-lines file per table, files.
+_MEMBER = re.compile(r"^(manifest\.json|tables/[a-z_][a-z0-9_]*\.jsonl|files/[A-Za-z0-9._-]+)$")
+
+
+def _check_names(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive with a member named twice (``unzip`` shows the first, Python reads
+    the last) or a name that is not one of ours (a path, ``..``, a drive, a backslash)."""
+    seen: set[str] = set()
+    for name in archive.namelist():
+        if name in seen:
+            raise _bad_archive(
+                f"The archive holds '{name}' twice.",
+                f"El archivo contiene '{name}' dos veces.",
+                f"O arquivo contém '{name}' duas vezes.",
+            )
+        seen.add(name)
+        if not _MEMBER.match(name) or ".." in name:
+            shown = name.encode("unicode_escape").decode("ascii")[:200]
+            raise _bad_archive(
+                f"The archive holds a member named '{shown}', which no municipality archive has.",
+                f"El archivo contiene un miembro llamado '{shown}', que ningún archivo de "
+                "municipio tiene.",
+                f"O arquivo contém um membro chamado '{shown}', que nenhum arquivo de "
+                "município tem.",
+            )
+
+
+def _read_capped(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{name} is larger than {limit} bytes")
+    return data
+
+
 @dataclass
 class Archive:
     """An archive, checked: the manifest is ours and every member matches it."""
@@ -440,8 +481,9 @@ class Archive:
                 f"'{path}' no es un archivo de municipio ({error}).",
                 f"'{path}' não é um arquivo de município ({error}).",
             ) from error
+        _check_names(archive)
         try:
-            manifest = json.loads(archive.read(MANIFEST))
+            manifest = json.loads(_read_capped(archive, MANIFEST, MAX_MANIFEST_BYTES))
         except (KeyError, ValueError) as error:
             raise _bad_archive(
                 "The archive has no readable manifest.json.",
@@ -468,16 +510,29 @@ class Archive:
         found._verify()
         return found
 
-    def _member(self, name: str, expected: str) -> bytes:
+    def _chunks(self, name: str, expected: str, limit: int) -> Iterator[bytes]:
+        """``name``'s bytes in chunks, at most ``limit`` of them (a compressed bomb is cut
+        off, never held in memory), and its checksum checked at its end."""
+        digest, size = hashlib.sha256(), 0
         try:
-            data = self.zip.read(name)
+            with self.zip.open(name) as member:
+                for chunk in iter(lambda: member.read(CHUNK_BYTES), b""):
+                    size += len(chunk)
+                    if size > limit:
+                        raise _bad_archive(
+                            f"{name} is larger than {limit} bytes once unpacked.",
+                            f"{name} ocupa más de {limit} bytes descomprimido.",
+                            f"{name} ocupa mais de {limit} bytes descompactado.",
+                        )
+                    digest.update(chunk)
+                    yield chunk
         except (KeyError, zipfile.BadZipFile, OSError) as error:
             raise _bad_archive(
                 f"The archive lacks {name} or it is damaged.",
                 f"Al archivo le falta {name} o está dañado.",
                 f"Falta {name} no arquivo, ou está danificado.",
             ) from error
-        if _sha256(data) != expected:
+        if digest.hexdigest() != expected:
             raise _bad_archive(
                 f"{name} does not match its checksum in the manifest: the archive was altered "
                 "or damaged.",
@@ -486,25 +541,33 @@ class Archive:
                 f"{name} não coincide com a sua soma de verificação do manifesto: o arquivo foi "
                 "alterado ou está danificado.",
             )
-        return data
 
     def _verify(self) -> None:
         for name, meta in self.manifest.get("tables", {}).items():
-            self._member(f"tables/{name}.jsonl", meta["sha256"])
+            for _ in self._chunks(f"tables/{name}.jsonl", meta["sha256"], MAX_TABLE_BYTES):
+                pass
         for file_id, meta in self.manifest.get("files", {}).items():
-            self._member(f"files/{file_id}", meta["sha256"])
+            for _ in self._chunks(f"files/{file_id}", meta["sha256"], MAX_FILE_BYTES):
+                pass
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """The table's rows, streamed line by line (its checksum checked again at its end)."""
         meta = self.manifest["tables"].get(table)
         if meta is None:
             return
-        data = self._member(f"tables/{table}.jsonl", meta["sha256"])
-        for line in data.decode().splitlines():
-            if line:
-                yield json.loads(line)
+        pending = b""
+        for chunk in self._chunks(f"tables/{table}.jsonl", meta["sha256"], MAX_TABLE_BYTES):
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+        if pending.strip():
+            yield json.loads(pending)
 
     def file(self, file_id: str) -> bytes:
-        return self._member(f"files/{file_id}", self.manifest["files"][file_id]["sha256"])
+        meta = self.manifest["files"][file_id]
+        return b"".join(self._chunks(f"files/{file_id}", meta["sha256"], MAX_FILE_BYTES))
 
     @property
     def municipality_id(self) -> uuid.UUID:
@@ -688,7 +751,56 @@ async def import_municipality(
             )
     except IntegrityError as error:
         _remove(store, written)
-        raise Conflict(
+        raise _violation(error) from error
+    except BaseException:
+        _remove(store, written)
+        raise
+    if versions is not None:
+        await versions.observe(municipality_id, data_version)
+    return summary
+
+
+def _violation(error: IntegrityError) -> BadUserInput | Conflict:
+    """What a refused row of an archive is, said as what it is: a unique value taken here is
+    a clash with this deployment (``CONFLICT``); a missing required value, a reference to a
+    row the archive lacks or a failed check is a damaged archive (``BAD_USER_INPUT``)."""
+    text = str(error.orig)
+    details = {"constraint": text.splitlines()[0][:300]}
+    state = str(getattr(error.orig, "sqlstate", "") or getattr(error.orig, "pgcode", "") or "")
+    kinds = {
+        "23502": "NOT NULL",
+        "23503": "FOREIGN KEY",
+        "23514": "CHECK",
+    }
+    kind = kinds.get(state) or next(
+        (name for name in ("NOT NULL", "FOREIGN KEY", "CHECK") if name in text.upper()), None
+    )
+    if kind == "NOT NULL":
+        texts = msg(
+            "A row of the archive lacks a required value; nothing was imported.",
+            "Una fila del archivo carece de un valor obligatorio; no se importó nada.",
+            "Uma linha do arquivo não tem um valor obrigatório; nada foi importado.",
+        )
+    elif kind == "FOREIGN KEY":
+        texts = msg(
+            "A row of the archive refers to a row the archive does not hold; nothing was "
+            "imported.",
+            "Una fila del archivo se refiere a una fila que el archivo no contiene; no se "
+            "importó nada.",
+            "Uma linha do arquivo se refere a uma linha que o arquivo não contém; nada foi "
+            "importado.",
+        )
+    elif kind == "CHECK":
+        texts = msg(
+            "A row of the archive breaks a rule of the schema (a value out of its range); "
+            "nothing was imported.",
+            "Una fila del archivo no cumple una regla del esquema (un valor fuera de su "
+            "rango); no se importó nada.",
+            "Uma linha do arquivo não cumpre uma regra do esquema (um valor fora da sua "
+            "faixa); nada foi importado.",
+        )
+    else:
+        return Conflict(
             msg(
                 "The archive clashes with this deployment's data (an API client ID, a person "
                 "or another unique value is taken); nothing was imported.",
@@ -698,14 +810,9 @@ async def import_municipality(
                 "uma pessoa ou outro valor único já existe); nada foi importado.",
             ),
             field="archive",
-            details={"constraint": str(error.orig).splitlines()[0][:300]},
-        ) from error
-    except BaseException:
-        _remove(store, written)
-        raise
-    if versions is not None:
-        await versions.observe(municipality_id, data_version)
-    return summary
+            details=details,
+        )
+    return BadUserInput(texts, field="archive", details=details)
 
 
 def _remove(store: FileStore, keys: Iterable[str]) -> list[str]:

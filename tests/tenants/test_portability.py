@@ -383,15 +383,69 @@ def renamed(manifest: dict[str, Any], tables: dict[str, list[dict[str, Any]]]) -
     tables["consultant_grants"] = []
 
 
+def hostile_archives(good: Path, tmp_path: Path) -> dict[str, Path]:
+    """Archives a hostile editor would make: a member named twice (``unzip`` shows the first,
+    Python reads the last), a path that climbs out (zip-slip), and a table that unpacks far
+    past the cap (a 5 MB run of zeros under a cap lowered for the test)."""
+    import hashlib
+    import warnings
+
+    with zipfile.ZipFile(good) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    bomb = b"0" * 5_000_000
+    manifest = json.loads(members["manifest.json"])
+    manifest["tables"]["actors"]["sha256"] = hashlib.sha256(bomb).hexdigest()
+    variants: dict[str, list[tuple[str, bytes]]] = {
+        "duplicate_member": [*members.items(), ("tables/actors.jsonl", b'{"id": "x"}\n')],
+        "zip_slip": [*members.items(), ("../../etc/usina.jsonl", b"{}")],
+        "absolute_path": [*members.items(), ("/tmp/usina.jsonl", b"{}")],
+        "unpacks_past_the_cap": [
+            *((n, d) for n, d in members.items() if n != "manifest.json"),
+            ("manifest.json", json.dumps(manifest).encode()),
+        ],
+    }
+    variants["unpacks_past_the_cap"] = [
+        (n, bomb if n == "tables/actors.jsonl" else d) for n, d in variants["unpacks_past_the_cap"]
+    ]
+    made: dict[str, Path] = {}
+    for name, entries in variants.items():
+        made[name] = tmp_path / f"{name}.zip"
+        with (
+            warnings.catch_warnings(),
+            zipfile.ZipFile(made[name], "w", compression=zipfile.ZIP_DEFLATED) as out,
+        ):
+            warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a duplicate name
+            for member, data in entries:
+                out.writestr(member, data)
+    return made
+
+
+#: Why each hostile archive is refused (its English message).
+HOSTILE_REASONS = {
+    "duplicate_member": "holds 'tables/actors.jsonl' twice",
+    "zip_slip": "a member named '../../etc/usina.jsonl'",
+    "absolute_path": "a member named '/tmp/usina.jsonl'",
+    "unpacks_past_the_cap": "larger than 1000000 bytes once unpacked",
+    "missing_required": "lacks a required value",
+}
+
+
 async def count_municipalities(db: Database) -> int:
     async with db.session(None) as session:
         return int(await session.scalar(text("SELECT count(*) FROM municipalities")) or 0)
 
 
 async def test_a_bad_archive_is_refused_and_writes_nothing(
-    db: Database, engine: AsyncEngine, store: LocalFileStore, tmp_path: Path
+    db: Database,
+    engine: AsyncEngine,
+    store: LocalFileStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from core.errors import BadUserInput, Conflict
+    from tenants import portability
+
+    monkeypatch.setattr(portability, "MAX_TABLE_BYTES", 1_000_000)
 
     tenant = await with_every_kind_of_record(db, store, "bad")
     good = tmp_path / "good.zip"
@@ -438,8 +492,15 @@ async def test_a_bad_archive_is_refused_and_writes_nothing(
     ):
         cases[name] = tmp_path / f"{name}.zip"
         rewrite(good, cases[name], change)
+    def missing_required(manifest: dict[str, Any], tables: Any) -> None:
+        renamed(manifest, tables)
+        tables["actors"][0]["name"] = None  # a NOT NULL violation: damaged, not a clash
+
+    cases["missing_required"] = tmp_path / "missing_required.zip"
+    rewrite(good, cases["missing_required"], missing_required)
     (tmp_path / "not.zip").write_bytes(b"not a zip")
     cases["not_a_zip"] = tmp_path / "not.zip"
+    cases.update(hostile_archives(good, tmp_path))
 
     expected = {"clashing_client": Conflict}
     count = await count_municipalities(db)
@@ -448,6 +509,7 @@ async def test_a_bad_archive_is_refused_and_writes_nothing(
             await load(path)
         assert refused.value.field == "archive", name
         assert refused.value.message.es and refused.value.message.pt, name
+        assert HOSTILE_REASONS.get(name, "") in refused.value.message.en, name
         assert await count_municipalities(db) == count, name
 
 
