@@ -1,8 +1,10 @@
 """Schema-driven fuzzing of the live API: schemathesis (GraphQL mode) generates operations for
 every root query and mutation from the committed SDL, with values for the custom scalars
 (``JSON``, ``Date``, ``DateTime``, ``Base64``) and IDs that point at real objects of the demo municipality,
-and sends them to a live ``usina serve`` as five kinds of caller. No answer may be an HTTP 5xx,
-and every error must carry one of the documented codes (``docs/api.md``).
+and sends them to a live ``usina serve`` as five kinds of caller. Every ``String``, ``ID`` and
+``JSON`` value may be hostile: NUL bytes, lone surrogates, a right-to-left override, formulas,
+markup, line breaks, 10,000 characters. No answer may be an HTTP 5xx, and every error must
+carry one of the documented codes (``docs/api.md``), never ``INTERNAL_SERVER_ERROR``.
 
 Bounded for CI: a few derandomized examples per operation and caller (``USINA_FUZZ_EXAMPLES``
 raises it for a longer run by hand).
@@ -11,6 +13,7 @@ raises it for a longer run by hand).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -99,12 +102,31 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"url": url, "tokens": tokens, "ids": ids}
 
 
+#: Strings a hostile caller sends (issue 32): NUL bytes, lone surrogates (legal JSON escapes
+#: that no encoder can write), a right-to-left override, a formula, markup, and long text.
+HOSTILE = st.sampled_from(
+    [
+        "\x00",
+        "t\x00t",
+        "\ud800",
+        "x\udfff y",
+        "\u202eevil.exe",
+        "=HYPERLINK(\"http://example.invalid\",\"x\")",
+        "<script>alert(1)</script>",
+        "Línea\r\nBcc: x@example.org",
+        "A" * 10_000,
+    ]
+)
+TEXT = st.text(max_size=8) | HOSTILE
+
+
 def _register_scalars(ids: list[str]) -> None:
+    schemathesis.graphql.scalar("String", TEXT.map(nodes.String))
     json_values = st.recursive(
-        st.none() | st.booleans() | st.integers(-10, 10) | st.text(max_size=8),
+        st.none() | st.booleans() | st.integers(-10, 10) | TEXT,
         lambda children: (
             st.lists(children, max_size=3)
-            | st.dictionaries(st.text(max_size=6), children, max_size=3)
+            | st.dictionaries(st.text(max_size=6) | HOSTILE, children, max_size=3)
         ),
         max_leaves=6,
     )
@@ -115,7 +137,7 @@ def _register_scalars(ids: list[str]) -> None:
     )
     # Mostly real objects, sometimes anything: a lookup must refuse a stranger's ID by code.
     schemathesis.graphql.scalar(
-        "ID", (st.sampled_from(ids) | st.text(max_size=12)).map(nodes.String)
+        "ID", (st.sampled_from(ids) | st.text(max_size=12) | HOSTILE).map(nodes.String)
     )
     schemathesis.graphql.scalar("Upload", st.just(nodes.Null))
     schemathesis.graphql.scalar(
@@ -199,7 +221,13 @@ def test_no_generated_operation_gets_a_5xx_or_an_undocumented_error(
 
         for operation in operations:
             for document in _examples(operation):
-                response = http.post(fuzzed["url"], json={"query": document}, headers=headers)
+                # ASCII JSON: a lone surrogate travels as its escape, as a hostile client sends it.
+                body = json.dumps({"query": document}).encode()
+                response = http.post(
+                    fuzzed["url"],
+                    content=body,
+                    headers={**headers, "Content-Type": "application/json"},
+                )
                 sent += 1
                 problems.extend(
                     f"{operation.label}: {p}\n  {document[:400]}" for p in _refusals(response)
