@@ -261,3 +261,26 @@ def test_the_rendered_manifests_are_valid_kubernetes(
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_web_pods_keep_metrics_off_the_ingress_and_trust_only_their_proxies(
+    manifests: list[dict[str, Any]],
+) -> None:
+    """Issue 32: /metrics on a port of its own (the scrape annotations point there, the
+    Service and Ingress route only http), uvicorn told which proxies' X-Forwarded-For to
+    believe (else every visitor shares the proxy's anonymous bucket), and links from the
+    configured public URL (the issuer's when none is given), never from a request's Host."""
+    deployments = by_kind(manifests, "Deployment")
+    web_pod = deployments["usina-web"]["spec"]["template"]
+    (web,) = pod_spec(deployments["usina-web"])["containers"]
+    ports = {p["name"]: p["containerPort"] for p in web["ports"]}
+    assert ports["metrics"] != ports["http"]
+    assert web_pod["metadata"]["annotations"]["prometheus.io/port"] == str(ports["metrics"])
+    args = web["args"]
+    assert args[args.index("--metrics-port") + 1] == str(ports["metrics"])
+    assert args[args.index("--forwarded-allow-ips") + 1]
+    (service,) = by_kind(manifests, "Service").values()
+    routed = {p.get("targetPort") for p in service["spec"]["ports"]}
+    assert "metrics" not in routed and ports["metrics"] not in routed
+    (config,) = by_kind(manifests, "ConfigMap").values()
+    assert config["data"]["USINA_PUBLIC_URL"] == "https://api.usina.example.org"
