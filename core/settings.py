@@ -130,14 +130,14 @@ class Settings(BaseSettings):
         "large, plus its form fields).",
     )
     max_concurrent_per_municipality: int = Field(
-        default=4,
-        description="Operations of one municipality executing at once in one process "
+        default=8,
+        description="Requests of one municipality in hand at once in one process "
         "(graphql_schema/bulkhead.py); more wait their turn.",
     )
-    municipality_queue_seconds: float = Field(
-        default=5.0,
-        description="How long an operation waits for its municipality's turn before it is "
-        "refused with SERVICE_UNAVAILABLE.",
+    municipality_queue_seconds: float | None = Field(
+        default=None,
+        description="How long a request waits for its municipality's turn before it is "
+        "refused with SERVICE_UNAVAILABLE. Unset: as long as its deadline allows.",
     )
     max_batch_operations: int = Field(default=10, description="Operations in one batch request.")
     graphiql: bool = Field(

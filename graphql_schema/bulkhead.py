@@ -3,7 +3,7 @@
 Every GraphQL request takes a slot of its municipality's budget
 (``max_concurrent_per_municipality``) before its body is read, and holds it until it is
 answered: reading, refusing, validating and executing it are all its municipality's cost. A
-municipality whose slots are all taken queues its own callers (up to
+municipality whose slots are all taken queues its own callers (within their deadline, or up to
 ``municipality_queue_seconds``, then ``SERVICE_UNAVAILABLE`` with ``Retry-After``), while the
 others' requests never wait behind it: one municipality's flood, or its expensive documents,
 slow its own callers, not everyone's. Each serving process keeps its own budget.
@@ -37,7 +37,8 @@ def busy(seconds: float) -> ServiceUnavailable:
 @dataclass
 class Bulkhead:
     slots: int
-    queue_seconds: float
+    #: ``None``: a request waits as long as its deadline allows.
+    queue_seconds: float | None
     _budgets: dict[str, asyncio.Semaphore] = field(default_factory=dict)
 
     @asynccontextmanager
@@ -46,10 +47,13 @@ class Bulkhead:
         budget = self._budgets.get(municipality)
         if budget is None:
             budget = self._budgets[municipality] = asyncio.Semaphore(self.slots)
-        try:
-            await asyncio.wait_for(budget.acquire(), self.queue_seconds)
-        except TimeoutError:
-            raise busy(self.queue_seconds) from None
+        if self.queue_seconds is None:
+            await budget.acquire()  # the request's deadline bounds the wait
+        else:
+            try:
+                await asyncio.wait_for(budget.acquire(), self.queue_seconds)
+            except TimeoutError:
+                raise busy(self.queue_seconds) from None
         try:
             yield
         finally:

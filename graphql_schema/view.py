@@ -147,16 +147,15 @@ class UsinaGraphQL(GraphQL[Context, None]):
         identity = identity_of(request.scope)
         municipality = str(identity.tenant.municipality.id) if identity.tenant else "-"
         try:
-            # The municipality's turn (graphql_schema/bulkhead.py) before the body is read:
-            # everything a request costs, reading and refusing it included, is its own.
-            async with self.bulkhead.slot(municipality):
-                await self._read_body(request)
-                deadline = request.scope.get("usina.deadline")
-                if deadline is None:
-                    deadline = (
-                        self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
-                    )
-                async with asyncio.timeout_at(deadline) as timeout:
+            deadline = request.scope.get("usina.deadline")
+            if deadline is None:
+                deadline = self.settings.request_timeout_seconds + asyncio.get_running_loop().time()
+            async with asyncio.timeout_at(deadline) as timeout:
+                # The municipality's turn (graphql_schema/bulkhead.py), within the deadline,
+                # before the body is read: everything a request costs, reading and refusing
+                # it included, is its municipality's.
+                async with self.bulkhead.slot(municipality):
+                    await self._read_body(request)
                     watch = _Deadline(timeout, self.settings.request_timeout_seconds)
                     token = COMMIT_WATCH.set(watch)
                     try:
