@@ -18,7 +18,7 @@ in ``extensions.cost`` either way.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -258,8 +258,7 @@ class Expansion:
         """Measured on demand, once the fields and aliases are known to be within their
         limits (a set then holds few distinct names)."""
         names: dict[str, dict[str, int]] = {}
-        for name in self._tops:
-            _names_of(name, self._tops, names)
+        _names_of(list(self._tops), self._tops, names)
         width = 0
         for level in self._sets:
             merged = dict(level.names)
@@ -298,57 +297,73 @@ def expansion(document: DocumentNode) -> Expansion:
         sets.extend(counter.sets)
         bad = bad or counter.bad_text
     weight: dict[str, tuple[int, int]] = {}
+    _weigh(operations, own, weight)
     for start in operations:
-        _weigh(start, own, weight)
         fields += weight[start][0]
         aliases += weight[start][1]
     return Expansion(fields, aliases, bad, top_names, sets)
 
 
-def _weigh(
-    start: str, own: dict[str, tuple[int, int, list[str]]], weight: dict[str, tuple[int, int]]
+def _post_order(
+    start: str,
+    spreads: dict[str, list[str]],
+    done: dict[str, Any],
+    finish: Callable[[str], None],
 ) -> None:
-    """Post-order over the spread graph without recursion (a chain of fragments may be
-    thousands long); a fragment met again while open is a cycle and weighs nothing."""
+    """``finish`` every fragment reachable from ``start`` after the fragments it spreads
+    (those in ``done`` are finished already), without recursion: a chain of fragments may be
+    thousands long. A fragment met again while open is a cycle: it is not entered twice, and
+    weighs nothing where it closes the cycle (validation refuses the document)."""
     open_: set[str] = set()
     stack: list[tuple[str, bool]] = [(start, False)]
     while stack:
-        name, done = stack.pop()
-        if done:
-            f, a, spreads = own[name]
-            for spread in spreads:
-                sf, sa = weight.get(spread, (0, 0))
-                f, a = f + sf, a + sa
-            weight[name] = (f, a)
+        name, closing = stack.pop()
+        if closing:
+            finish(name)
             open_.discard(name)
             continue
-        if name in weight or name in open_ or name not in own:
+        if name in done or name in open_ or name not in spreads:
             continue
         open_.add(name)
         stack.append((name, True))
-        stack.extend((s, False) for s in own[name][2] if s not in weight and s not in open_)
+        stack.extend((s, False) for s in spreads[name] if s not in done and s not in open_)
 
 
-def _names_of(start: str, sets: dict[str, _Set], names: dict[str, dict[str, int]]) -> None:
-    """The response names of a fragment's top level, its spreads' included (post-order,
-    without recursion; a cycle counts nothing)."""
-    open_: set[str] = set()
-    stack: list[tuple[str, bool]] = [(start, False)]
-    while stack:
-        name, done = stack.pop()
-        if done:
-            merged = dict(sets[name].names)
-            for spread in sets[name].spreads:
-                for key, count in names.get(spread, {}).items():
-                    merged[key] = merged.get(key, 0) + count
-            names[name] = merged
-            open_.discard(name)
-            continue
-        if name in names or name in open_ or name not in sets:
-            continue
-        open_.add(name)
-        stack.append((name, True))
-        stack.extend((s, False) for s in sets[name].spreads if s not in names and s not in open_)
+def _weigh(
+    starts: list[str],
+    own: dict[str, tuple[int, int, list[str]]],
+    weight: dict[str, tuple[int, int]],
+) -> None:
+    """Each fragment's (or operation's) expanded fields and aliases: its own plus its
+    spreads'."""
+
+    def finish(name: str) -> None:
+        fields, aliases, spreads = own[name]
+        for spread in spreads:
+            more_fields, more_aliases = weight.get(spread, (0, 0))
+            fields, aliases = fields + more_fields, aliases + more_aliases
+        weight[name] = (fields, aliases)
+
+    spreads = {name: entry[2] for name, entry in own.items()}
+    for start in starts:
+        _post_order(start, spreads, weight, finish)
+
+
+def _names_of(
+    starts: list[str], sets: dict[str, _Set], names: dict[str, dict[str, int]]
+) -> None:
+    """The response names of each fragment's top level, its spreads' included."""
+
+    def finish(name: str) -> None:
+        merged = dict(sets[name].names)
+        for spread in sets[name].spreads:
+            for key, count in names.get(spread, {}).items():
+                merged[key] = merged.get(key, 0) + count
+        names[name] = merged
+
+    spreads = {name: entry.spreads for name, entry in sets.items()}
+    for start in starts:
+        _post_order(start, spreads, names, finish)
 
 
 @dataclass
