@@ -96,6 +96,8 @@ HTTP_ERROR_TEXTS = {
         "O GraphQL é servido só por GET e POST.",
     ),
 }
+
+
 class UsinaGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
@@ -315,6 +317,7 @@ class UsinaGraphQL(GraphQL[Context, None]):
         then persisted queries: a hash becomes its document."""
         parsed = await super().parse_http_body(request_adapter)
         for data in parsed if isinstance(parsed, list) else [parsed]:
+            self._within_size(data.query)  # before anything else reads it
             refuse_bad_text(data.variables, "variables")
             refuse_bad_text(data.query, "query")
             refuse_bad_text(data.operation_name, "operationName")
