@@ -19,6 +19,7 @@ from core.enums import ActionPlanStatus
 from core.errors import BadUserInput, Forbidden, NotFound, Unauthenticated, UsinaError
 from core.i18n import Message, msg
 from core.identity.roles import Permission
+from core.spreadsheets import append_row, csv_row
 from graphql_schema.authentication import identity_of, locale_of
 from graphql_schema.errors import refusal
 from graphql_schema.portfolio import PortfolioFilter, PortfolioOrder, _Line, portfolio_lines
@@ -135,8 +136,8 @@ def _filter(request: Request) -> tuple[PortfolioFilter, PortfolioOrder, bool]:
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerow(csv_row(header))
+    writer.writerows(csv_row(row) for row in rows)
     return ("\ufeff" + out.getvalue()).encode()  # a BOM, so spreadsheets read it as UTF-8
 
 
@@ -145,9 +146,9 @@ def to_xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Portfolio"
-    sheet.append(header)
+    append_row(sheet, header)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

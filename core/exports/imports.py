@@ -39,6 +39,7 @@ from core.milestones import service as milestones
 from core.milestones.models import Milestone
 from core.plans import lifecycle
 from core.plans.models import ActionPlan
+from core.spreadsheets import from_csv_cell
 
 FORMATS = ("csv", "xlsx")
 #: OGP's value columns -> the value.
@@ -145,7 +146,8 @@ def read(content: bytes, fmt: str) -> list[Sheet]:
                 "O CSV não é texto UTF-8.",
             ) from None
         reader = csv.reader(io.StringIO(text))
-        return [_sheet("Commitments", list(reader))]
+        rows = [[from_csv_cell(value) for value in row] for row in reader]
+        return [_sheet("Commitments", rows)]
     if fmt != "xlsx":
         raise BadUserInput(
             msg("Import CSV or XLSX.", "Importe CSV o XLSX.", "Importe CSV ou XLSX."),

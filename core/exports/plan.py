@@ -38,6 +38,7 @@ from core.plans import versions
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
+from core.spreadsheets import append_row, csv_cell
 from core.words import COMPLETION_LEVELS, MILESTONE_STATUSES, PLAN_STATUSES, capitalized
 
 FORMAT = "usina.plan/1"
@@ -320,10 +321,18 @@ def _report_rows(data: PlanData) -> list[list[Any]]:
                     round(report.percent, 2),
                     capitalized(MILESTONE_STATUSES[report.status].text(data.locale)),
                     report.narrative,
-                    " ".join(e["url"] for e in report.evidence),
+                    " ".join(_evidence_reference(e) for e in report.evidence),
                 ]
             )
     return rows
+
+
+def _evidence_reference(evidence: dict[str, Any]) -> str:
+    """A link's URL; an uploaded file's title and ID (its download link is signed for a
+    time, and a spreadsheet outlives it)."""
+    if "url" in evidence:
+        return str(evidence["url"])
+    return f"{evidence.get('title') or ''} [file:{evidence.get('fileId')}]".strip()
 
 
 def to_xlsx(data: PlanData) -> bytes:
@@ -336,17 +345,17 @@ def to_xlsx(data: PlanData) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = title
-    sheet.append(columns)
+    append_row(sheet, columns)
     for c in data.commitments:
         row = _csv_row(data, c)
-        sheet.append([row[column] for column in columns])
+        append_row(sheet, [row[column] for column in columns])
     for (title, columns), rows in zip(
         sheets, (_milestone_rows(data), _report_rows(data)), strict=True
     ):
         sheet = book.create_sheet(title)
-        sheet.append(columns)
+        append_row(sheet, columns)
         for values in rows:
-            sheet.append(values)
+            append_row(sheet, values)
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
@@ -361,7 +370,7 @@ def to_csv(data: PlanData) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for commitment in data.commitments:
-        writer.writerow(_csv_row(data, commitment))
+        writer.writerow({k: csv_cell(v) for k, v in _csv_row(data, commitment).items()})
     return buffer.getvalue().encode("utf-8-sig")
 
 
