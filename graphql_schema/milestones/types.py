@@ -8,6 +8,7 @@ import strawberry
 
 from core.enums import MilestoneStatus
 from core.files.models import EvidenceFile as EvidenceRow
+from core.identity.roles import Permission
 from core.milestones.models import Milestone as MilestoneRow
 from core.milestones.models import is_delayed
 from core.progress.models import ProgressReport as ReportRow
@@ -75,7 +76,16 @@ class ProgressReport(Node):
     status: MilestoneStatus
     narrative: str
     reported_at: datetime
-    author_subject: str
+
+    @strawberry.field(
+        description="The account that reported it (its issuer's subject), for the "
+        "municipality's staff (read_drafts); null for everyone else: nothing the public reads "
+        "names a staff account, whose subject is often an e-mail address."
+    )
+    def author_subject(self, info: Info) -> str | None:
+        if not info.context.principal.can(Permission.READ_DRAFTS):
+            return None
+        return self.row.author_subject
 
     @strawberry.field
     def evidence(self, info: Info) -> list[Evidence]:

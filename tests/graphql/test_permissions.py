@@ -121,3 +121,28 @@ async def test_a_consultant_sees_the_municipalities_granted_to_them(
     assert (await gql(client, query, token=nobody))["data"]["viewer"]["grantedMunicipalities"] == []
     editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
     assert (await gql(client, query, token=editor))["data"]["viewer"]["grantedMunicipalities"] == []
+
+
+REPORT_AUTHORS = "{ actionPlans(first: 5) { nodes { commitments(first: 5) { nodes { milestones(first: 5) { nodes { reports(first: 5) { nodes { authorSubject } } } } } } } } }"
+
+
+async def test_a_reports_author_account_is_for_the_staff_only(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    """Issue 33: a staff account's subject (often an e-mail address) is never public."""
+
+    def authors(result: dict[str, Any]) -> list[Any]:
+        return [
+            r["authorSubject"]
+            for p in result["data"]["actionPlans"]["nodes"]
+            for c in p["commitments"]["nodes"]
+            for m in c["milestones"]["nodes"]
+            for r in m["reports"]["nodes"]
+        ]
+
+    public = await gql(client, REPORT_AUTHORS, tenant=world.a.slug)
+    assert authors(public) and set(authors(public)) == {None}
+    participant = tokens.issue(subject="p", role="participant", tenant=world.a.slug)
+    assert set(authors(await gql(client, REPORT_AUTHORS, token=participant))) == {None}
+    editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
+    assert None not in authors(await gql(client, REPORT_AUTHORS, token=editor))
