@@ -69,8 +69,9 @@ def format_error(error: GraphQLError, locale: str, *, mask: bool) -> GraphQLErro
             texts = translated(error.message, extensions["code"])
             extensions["message"] = texts.as_dict()
             message = texts.text(locale)
-        else:
-            message = error.message
+        else:  # the three texts came with the error (a limit's, with its numbers)
+            given = extensions["message"]
+            message = given.get(locale, error.message) if isinstance(given, dict) else error.message
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     log.error("unexpected error", exc_info=original)
     text = INTERNAL.text(locale) if mask else f"{INTERNAL.text(locale)} {original}"

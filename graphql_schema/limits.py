@@ -41,6 +41,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from core.i18n import Message, msg
 from core.text import problem
 from graphql_schema.pagination import DEFAULT_PAGE, MAX_PAGE
 
@@ -181,14 +182,63 @@ class _Walk:
                 self.walk(fragment.selection_set, target, depth, multiplier, seen | {name})
 
 
+def _limit_message(limit: str, value: int, maximum: int) -> Message:
+    """What is over which limit, with the same numbers in the three languages."""
+    n, m = value, maximum
+    texts = {
+        "depth": (
+            f"The operation's depth is {n}, over the maximum of {m}.",
+            f"La profundidad de la operación es {n}, más que el máximo de {m}.",
+            f"A profundidade da operação é {n}, mais que o máximo de {m}.",
+        ),
+        "aliases": (
+            f"The operation has {n} aliases, over the maximum of {m}.",
+            f"La operación tiene {n} alias, más que el máximo de {m}.",
+            f"A operação tem {n} aliases, mais que o máximo de {m}.",
+        ),
+        "cost": (
+            f"The operation can return {n} nodes, over the maximum of {m}.",
+            f"La operación puede devolver {n} nodos, más que el máximo de {m}.",
+            f"A operação pode devolver {n} nós, mais que o máximo de {m}.",
+        ),
+        "fields": (
+            f"The document has {n} fields once its fragments are expanded, over the maximum "
+            f"of {m}.",
+            f"El documento tiene {n} campos con sus fragmentos expandidos, más que el máximo "
+            f"de {m}.",
+            f"O documento tem {n} campos com os seus fragmentos expandidos, mais que o máximo "
+            f"de {m}.",
+        ),
+        "width": (
+            f"A selection of the document asks for one field {n} times once its fragments are "
+            f"expanded, over the maximum of {m}.",
+            f"Una selección del documento pide un mismo campo {n} veces con sus fragmentos "
+            f"expandidos, más que el máximo de {m}.",
+            f"Uma seleção do documento pede um mesmo campo {n} vezes com os seus fragmentos "
+            f"expandidos, mais que o máximo de {m}.",
+        ),
+    }
+    en, es, pt = texts.get(
+        limit,
+        (
+            f"The operation's {limit} is {n}, over the maximum of {m}.",
+            f"El límite '{limit}' de la operación es {n}, más que el máximo de {m}.",
+            f"O limite '{limit}' da operação é {n}, mais que o máximo de {m}.",
+        ),
+    )
+    return msg(en, es, pt)
+
+
 def too_complex(limit: str, value: int, maximum: int) -> GraphQLError:
+    texts = _limit_message(limit, value, maximum)
     return GraphQLError(
-        f"The operation's {limit} is {value}, over the maximum of {maximum}.",
+        texts.en,
         extensions={
             "code": "QUERY_TOO_COMPLEX",
             "limit": limit,
             "value": value,
             "maximum": maximum,
+            "message": texts.as_dict(),
         },
     )
 

@@ -76,3 +76,22 @@ async def test_ordinary_documents_pass_the_document_limits(client: Any, world: W
         assert weight.fields < 300 and weight.width <= 2, weight
     result = await gql(client, get_introspection_query(), tenant=world.a.slug)
     assert "errors" not in result, result
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pt"])
+async def test_a_limits_refusal_says_its_numbers_in_every_language(
+    client: Any, world: World, language: str
+) -> None:
+    """Issue 33: Spanish and Portuguese said only "too large"; every language now names the
+    limit's value and maximum, as English does."""
+    for document, numbers in (
+        (EXPENSIVE["100 conflicting fields of one name"][0], ("100", "20")),
+        (BOMB, ("3145726", "1000")),
+    ):
+        result = await gql(client, document, tenant=world.a.slug, headers={"Accept-Language": language})
+        error = result["errors"][0]
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        texts = error["extensions"]["message"]
+        assert error["message"] == texts[language]
+        for number in numbers:
+            assert all(number in texts[lang] for lang in ("en", "es", "pt")), texts
