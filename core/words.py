@@ -4,6 +4,7 @@ prints ``PUBLISHED`` inside a Spanish sentence, a report never prints ``COMPLETE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
 
@@ -65,3 +66,11 @@ def each(names: Mapping[Any, Message], value: Enum) -> tuple[str, str, str]:
 
 def capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def whole_percent(value: float) -> str:
+    """A percentage as a person reads it: a whole number, halves rounded up (22.5 is 23 and
+    47.5 is 48; Python's own rounding makes the first 22 and the second 48). The one rule
+    for every surface that prints a percentage for people (report, e-mails, digest); the
+    data (CSV, JSON) keeps the exact figure."""
+    return str(int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP)))

@@ -15,6 +15,7 @@ from core.milestones.models import Milestone
 from core.notifications import service as notifications
 from core.plans.models import ActionPlan
 from core.progress import rollup
+from core.words import whole_percent
 from plugins.records import JobContext
 
 ACTIVE_PLANS = (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION)
@@ -58,7 +59,7 @@ async def monitor_delays(ctx: JobContext) -> dict[str, Any]:
                     "commitment_code": commitment.code,
                     "plan": plan.title,
                     "end_date": milestone.end_date.isoformat(),
-                    "percent": f"{milestone.progress:g}",
+                    "percent": whole_percent(milestone.progress),
                 },
                 dedupe_key=f"delayed:{milestone.id}:{milestone.end_date}:{email}",
             )
@@ -109,7 +110,8 @@ async def weekly_digest(ctx: JobContext) -> dict[str, Any]:
         completed = sum(m.status is MilestoneStatus.COMPLETED for m in milestones)
         delayed = sum(m.is_delayed_on(today) for m in milestones)
         lines = "\n".join(
-            f"  {c.code} {c.title}: {by_commitment.get(c.id, 0.0):.0f} %" for c in commitments
+            f"  {c.code} {c.title}: {whole_percent(by_commitment.get(c.id, 0.0))} %"
+            for c in commitments
         )
         for email in admins:
             queued = await notifications.queue_email(
@@ -121,7 +123,7 @@ async def weekly_digest(ctx: JobContext) -> dict[str, Any]:
                     "municipality": ctx.municipality.name,
                     "plan": plan.title,
                     "week": week,
-                    "progress": f"{progress.get(plan.id, 0.0):.0f}",
+                    "progress": whole_percent(progress.get(plan.id, 0.0)),
                     "commitments": len(commitments),
                     "completed": completed,
                     "milestones": len(milestones),

@@ -39,7 +39,13 @@ from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
 from core.spreadsheets import append_row, csv_cell
-from core.words import COMPLETION_LEVELS, MILESTONE_STATUSES, PLAN_STATUSES, capitalized
+from core.words import (
+    COMPLETION_LEVELS,
+    MILESTONE_STATUSES,
+    PLAN_STATUSES,
+    capitalized,
+    whole_percent,
+)
 
 FORMAT = "usina.plan/1"
 OGP_COLUMNS = [
@@ -522,7 +528,7 @@ def to_html(data: PlanData) -> bytes:
         f"<h1>{e(p.title)}</h1>",
         f"<p>{e(t['period'])}: {p.start_date} &ndash; {p.end_date} · {e(t['status'])}: "
         f"{e(capitalized(PLAN_STATUSES[p.status].text(m.locale.value)))} · {e(t['progress'])}: "
-        f"{data.plan_progress:.0f} %</p>",
+        f"{whole_percent(data.plan_progress)} %</p>",
     ]
     if p.summary:
         parts.append(f"<p>{e(p.summary)}</p>")
@@ -532,7 +538,7 @@ def to_html(data: PlanData) -> bytes:
         parts.append(f"<h2>{e(t['commitment'])} {e(c.code)}: {e(c.title)}</h2>")
         parts.append(
             f"<p>{e(t['lead'])}: {e(lead.name) if lead else '—'} · {e(t['progress'])}: "
-            f"{data.progress.get(c.id, 0.0):.0f} % · {e(t['status'])}: "
+            f"{whole_percent(data.progress.get(c.id, 0.0))} % · {e(t['status'])}: "
             f"{e(STANDING[data.standing(c)].text(m.locale.value))}</p>"
         )
         if c.objective:
@@ -540,7 +546,7 @@ def to_html(data: PlanData) -> bytes:
         rows = "".join(
             f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td>"
             f"<td>{e(capitalized(MILESTONE_STATUSES[ms.status].text(m.locale.value)))}</td>"
-            f"<td>{ms.progress:.0f} %</td></tr>"
+            f"<td>{whole_percent(ms.progress)} %</td></tr>"
             for ms in data.milestones.get(c.id, [])
         )
         parts.append(
