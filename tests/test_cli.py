@@ -236,3 +236,22 @@ async def _job_statuses(env: dict[str, str]) -> dict[str, set[str]]:
             return out
     finally:
         await db.dispose()
+
+
+def test_tenants_update_edits_a_municipality_and_refuses_bad_values(
+    migrated: dict[str, str],
+) -> None:
+    assert usina(migrated, "tenants", "create", "--slug", "rio-claro", "--name", "Río Claro",
+                 "--country", "AR").returncode == 0  # fmt: skip
+    updated = usina(
+        migrated, "tenants", "update", "rio-claro", "--name", "Municipio de Río Claro",
+        "--locale", "pt", "--timezone", "America/Sao_Paulo", "--website", "https://rioclaro.example",
+    )  # fmt: skip
+    assert updated.returncode == 0, updated.stderr
+    assert updated.stdout.strip() == "updated rio-claro: Municipio de Río Claro, pt, America/Sao_Paulo"
+    assert "rio-claro\tactive\tAR\tMunicipio de Río Claro" in usina(migrated, "tenants", "list").stdout
+    refused = usina(migrated, "tenants", "update", "rio-claro", "--timezone", "Mars/Olympus")
+    assert refused.returncode == 2
+    assert "BAD_USER_INPUT (timezone)" in refused.stderr
+    unknown = usina(migrated, "tenants", "update", "no-such-town", "--name", "X")
+    assert unknown.returncode == 4 and "NOT_FOUND" in unknown.stderr

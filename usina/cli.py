@@ -269,6 +269,35 @@ def tenants_create(**fields: Any) -> None:
     click.echo(f"created {municipality.slug} ({municipality.id})")
 
 
+@tenants.command("update")
+@click.argument("slug")
+@click.option("--name")
+@click.option("--region", help="An empty value clears it.")
+@click.option("--population", type=int)
+@click.option("--website", help="An empty value clears it.")
+@click.option("--locale", type=click.Choice(["es", "en", "pt"]))
+@click.option("--timezone", help="An IANA time zone, e.g. America/Argentina/Buenos_Aires.")
+@_fail_cleanly
+def tenants_update(slug: str, **fields: Any) -> None:
+    """Edit a municipality (what updateMunicipality edits); audited."""
+    from core.municipalities import service as municipalities
+    from tenants.context import TenantBinding
+
+    async def update(uow: Any) -> Any:
+        async with uow.db.session(None) as lookup:
+            found = await municipalities.get_by_slug(lookup, slug)
+        binding = TenantBinding(tenant_id=found.id, slug=found.slug, sees_drafts=True)
+        async with uow.transaction(binding) as session:
+            changes = municipalities.MunicipalityChanges(**fields)
+            return await municipalities.update(session, CLI_PRINCIPAL, found.id, changes)
+
+    municipality = _run(update)
+    click.echo(
+        f"updated {municipality.slug}: {municipality.name}, {municipality.locale.value}, "
+        f"{municipality.timezone}"
+    )
+
+
 @tenants.command("list")
 @_fail_cleanly
 def tenants_list() -> None:

@@ -39,6 +39,8 @@ class Permission(StrEnum):
     MANAGE_JOBS = "manage_jobs"
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_PORTALS = "manage_portals"
+    #: The municipality's own record: name, website, language, time zone, population.
+    EDIT_MUNICIPALITY = "edit_municipality"
     MANAGE_STAFF = "manage_staff"
     MANAGE_MUNICIPALITIES = "manage_municipalities"
     #: The consultancy's view across municipalities: the list of municipalities, and the
@@ -84,6 +86,7 @@ _ADMIN = {
     Permission.MANAGE_JOBS,
     Permission.MANAGE_WEBHOOKS,
     Permission.MANAGE_PORTALS,
+    Permission.EDIT_MUNICIPALITY,
 }
 _PLATFORM_ONLY = {Permission.MANAGE_MUNICIPALITIES, Permission.MANAGE_STAFF}
 

@@ -5,7 +5,8 @@ import strawberry
 from core.enums import Locale, MunicipalityStatus
 from core.identity.roles import Permission
 from core.municipalities import portals
-from core.municipalities.service import MunicipalityData
+from core.municipalities import service as municipalities
+from core.municipalities.service import MunicipalityChanges, MunicipalityData
 from graphql_schema.context import Info
 from graphql_schema.municipalities.types import Municipality
 from graphql_schema.permissions import requires
@@ -36,6 +37,21 @@ class SetPortalOriginsInput:
     origins: list[str] = strawberry.field(
         description="The web origins of the municipality's portals, e.g. "
         "https://gobiernoabierto.villa.gob.ar (no path, no wildcard); replaces the list."
+    )
+
+
+@strawberry.input(
+    description="What changes in the bound municipality: an omitted field stays as it is; an "
+    "empty region or website clears it."
+)
+class UpdateMunicipalityInput:
+    name: str | None = None
+    region: str | None = None
+    population: int | None = None
+    website: str | None = None
+    locale: Locale | None = None
+    timezone: str | None = strawberry.field(
+        default=None, description="An IANA time zone, e.g. America/Argentina/Buenos_Aires."
     )
 
 
@@ -73,6 +89,29 @@ class MunicipalityMutations:
         row = await provisioning.set_status(
             info.context.uow, info.context.principal, input.slug, input.status
         )
+        return MunicipalityPayload(municipality=from_row(Municipality, row))
+
+    @strawberry.mutation(
+        description="Edit the bound municipality's name, region, population, website, "
+        "language and time zone (its slug and country stay). Audited.",
+        permission_classes=[requires(Permission.EDIT_MUNICIPALITY)],
+    )
+    async def update_municipality(
+        self, info: Info, input: UpdateMunicipalityInput
+    ) -> MunicipalityPayload:
+        tenant = info.context.tenant()
+        changes = MunicipalityChanges(
+            name=input.name,
+            region=input.region,
+            population=input.population,
+            website=input.website,
+            locale=input.locale.value if input.locale is not None else None,
+            timezone=input.timezone,
+        )
+        async with info.context.transaction() as session:
+            row = await municipalities.update(
+                session, info.context.principal, tenant.municipality.id, changes
+            )
         return MunicipalityPayload(municipality=from_row(Municipality, row))
 
     @strawberry.mutation(

@@ -342,6 +342,12 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "tenant_admin",
         "persisted_documents.register",
     ),
+    "updateMunicipality": (
+        'mutation { updateMunicipality(input: {name: "Villa Editada", timezone: "America/Sao_Paulo", locale: PT}) { municipality { name } } }',
+        lambda t: {},
+        "tenant_admin",
+        "municipality.update",
+    ),
     "setPortalOrigins": (
         'mutation { setPortalOrigins(input: {origins: ["https://portal.example"]}) { municipality { portalOrigins } } }',
         lambda t: {},

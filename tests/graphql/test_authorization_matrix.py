@@ -87,6 +87,7 @@ MUTATION_ALLOWED: dict[str, set[str]] = {name: EDITORS for name in MUTATIONS} | 
     "registerWebhook": ADMINS,
     "removeWebhook": ADMINS,
     "setPortalOrigins": ADMINS,
+    "updateMunicipality": ADMINS,
     "registerPersistedDocuments": ADMINS,
 }
 

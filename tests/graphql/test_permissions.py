@@ -146,3 +146,41 @@ async def test_a_reports_author_account_is_for_the_staff_only(
     assert set(authors(await gql(client, REPORT_AUTHORS, token=participant))) == {None}
     editor = tokens.issue(subject="e", role="editor", tenant=world.a.slug)
     assert None not in authors(await gql(client, REPORT_AUTHORS, token=editor))
+
+
+UPDATE_MUNICIPALITY = "mutation($in: UpdateMunicipalityInput!) { updateMunicipality(input: $in) { municipality { name locale timezone website } } }"
+
+
+async def test_a_municipality_is_edited_after_its_creation_and_bad_values_change_nothing(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    """Issue 33: name, website, language and time zone, by its tenant admin, audited."""
+    admin = tokens.issue(subject="admin-a", role="tenant_admin", tenant=world.a.slug)
+    changes = {
+        "name": "Municipio de Río Claro",
+        "locale": "PT",
+        "timezone": "America/Sao_Paulo",
+        "website": "https://rioclaro.example",
+    }
+    done = await gql(client, UPDATE_MUNICIPALITY, {"in": changes}, token=admin)
+    assert done["data"]["updateMunicipality"]["municipality"] == {
+        "name": "Municipio de Río Claro",
+        "locale": "PT",
+        "timezone": "America/Sao_Paulo",
+        "website": "https://rioclaro.example",
+    }
+    # Read back anonymously: the directory and the caches see the change at once.
+    read = await gql(client, "{ municipality { name locale } }", tenant=world.a.slug)
+    assert read["data"]["municipality"] == {"name": "Municipio de Río Claro", "locale": "PT"}
+    for bad, field in (({"timezone": "Mars/Olympus"}, "timezone"), ({"name": "  "}, "name")):
+        refused = await gql(client, UPDATE_MUNICIPALITY, {"in": bad}, token=admin)
+        assert error_codes(refused) == ["BAD_USER_INPUT"], refused
+        assert refused["errors"][0]["extensions"]["field"] == field
+    again = await gql(client, "{ municipality { name timezone } }", tenant=world.a.slug)
+    assert again["data"]["municipality"] == {
+        "name": "Municipio de Río Claro",
+        "timezone": "America/Sao_Paulo",
+    }
+    editor = tokens.issue(subject="editor-a", role="editor", tenant=world.a.slug)
+    forbidden = await gql(client, UPDATE_MUNICIPALITY, {"in": {"name": "X"}}, token=editor)
+    assert error_codes(forbidden) == ["FORBIDDEN"]
