@@ -220,7 +220,7 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
-            Route("/portfolio.{fmt}", portfolio_export.endpoint(database)),
+            Route("/portfolio.{fmt}", portfolio_export.endpoint(database, registry)),
             Route("/open-data/{slug}/catalog.jsonld", open_data.endpoint(open_data.catalog)),
             Route(
                 "/open-data/{slug}/plans/{plan_id}.{fmt}",

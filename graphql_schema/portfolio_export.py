@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,14 +16,16 @@ from openpyxl import Workbook
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from core.enums import ActionPlanStatus
+from core.enums import ActionPlanStatus, CompletionLevel
 from core.errors import BadUserInput, Forbidden, NotFound, Unauthenticated, UsinaError
 from core.i18n import Message, msg
 from core.identity.roles import Permission
 from core.spreadsheets import append_row, csv_row
+from core.words import COMPLETION_LEVELS, PLAN_STATUSES, capitalized
 from graphql_schema.authentication import identity_of, locale_of
 from graphql_schema.errors import refusal
 from graphql_schema.portfolio import PortfolioFilter, PortfolioOrder, _Line, portfolio_lines
+from plugins.manager import PluginRegistry
 from tenants.database import Database
 
 MEDIA_TYPES = {
@@ -30,20 +33,45 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-#: The columns, in order: (header, value of a line).
+@dataclass(frozen=True)
+class _Reader:
+    """What a line's codes read as for this reader: words in their language, never codes."""
+
+    locale: str
+    instruments: dict[str, Message]
+
+    def status(self, code: str | None) -> str | None:
+        if code is None:
+            return None
+        return capitalized(PLAN_STATUSES[ActionPlanStatus(code)].text(self.locale))
+
+    def level(self, level: CompletionLevel | None) -> str | None:
+        if level is None:
+            return None
+        return capitalized(COMPLETION_LEVELS[level].text(self.locale))
+
+    def instrument(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        title = self.instruments.get(name)
+        return title.text(self.locale) if title is not None else name
+
+
+#: The columns, in order: (header, value of a line for a reader).
 COLUMNS: list[tuple[Message, Any]] = [
-    (msg("Municipality", "Municipio", "Município"), lambda ln: ln.row.name),
-    (msg("Slug", "Identificador", "Identificador"), lambda ln: ln.row.slug),
-    (msg("Country", "País", "País"), lambda ln: ln.row.country),
-    (msg("Current plan", "Plan vigente", "Plano vigente"), lambda ln: _s(ln, "plan_title")),
-    (msg("Plan status", "Estado del plan", "Estado do plano"), lambda ln: ln.figure("plan_status")),
+    (msg("Municipality", "Municipio", "Município"), lambda ln, r: ln.row.name),
+    (msg("Slug", "Identificador", "Identificador"), lambda ln, r: ln.row.slug),
+    (msg("Country", "País", "País"), lambda ln, r: ln.row.country),
+    (msg("Current plan", "Plan vigente", "Plano vigente"), lambda ln, r: _s(ln, "plan_title")),
+    (msg("Plan status", "Estado del plan", "Estado do plano"),
+     lambda ln, r: r.status(ln.figure("plan_status"))),
     (msg("Plan progress (%)", "Avance del plan (%)", "Avanço do plano (%)"),
-     lambda ln: ln.figure("plan_progress")),
+     lambda ln, r: ln.figure("plan_progress")),
     (msg("Completion level", "Nivel de cumplimiento", "Nível de cumprimento"),
-     lambda ln: _level(ln)),
+     lambda ln, r: r.level(_s(ln, "plan_completion"))),
     *[
         (msg(f"Commitments: {en}", f"Compromisos: {es}", f"Compromissos: {pt}"),
-         lambda ln, code=code: _by_level(ln, code))
+         lambda ln, r, code=code: _by_level(ln, code))
         for code, en, es, pt in (
             ("NOT_STARTED", "not started", "no iniciados", "não iniciados"),
             ("LIMITED", "limited", "limitados", "limitados"),
@@ -52,34 +80,30 @@ COLUMNS: list[tuple[Message, Any]] = [
         )
     ],
     (msg("Delayed milestones", "Hitos demorados", "Marcos atrasados"),
-     lambda ln: ln.figure("delayed")),
-    (msg("Next milestone due", "Próximo hito", "Próximo marco"), lambda ln: ln.figure("next_due")),
+     lambda ln, r: ln.figure("delayed")),
+    (msg("Next milestone due", "Próximo hito", "Próximo marco"),
+     lambda ln, r: ln.figure("next_due")),
     (msg("Days since the last report", "Días desde el último reporte",
-         "Dias desde o último relatório"), lambda ln: ln.figure("silent_days")),
+         "Dias desde o último relatório"), lambda ln, r: ln.figure("silent_days")),
     (msg("Diagnostic instrument", "Instrumento de diagnóstico", "Instrumento de diagnóstico"),
-     lambda ln: _s(ln, "diagnostic_instrument")),
+     lambda ln, r: r.instrument(_s(ln, "diagnostic_instrument"))),
     (msg("Baseline score", "Puntaje de línea de base", "Pontuação de linha de base"),
-     lambda ln: _s(ln, "diagnostic_first_score")),
+     lambda ln, r: _s(ln, "diagnostic_first_score")),
     (msg("Latest score", "Último puntaje", "Última pontuação"),
-     lambda ln: ln.figure("diagnostic_score")),
+     lambda ln, r: ln.figure("diagnostic_score")),
     (msg("Change in score", "Cambio de puntaje", "Mudança de pontuação"),
-     lambda ln: ln.figure("diagnostic_change")),
+     lambda ln, r: ln.figure("diagnostic_change")),
     (msg("Co-creation checklist met", "Lista de cocreación cumplida",
-         "Lista de cocriação cumprida"), lambda ln: _checklist(ln)),
+         "Lista de cocriação cumprida"), lambda ln, r: _checklist(ln)),
     (msg("Open channels", "Canales abiertos", "Canais abertos"),
-     lambda ln: ln.figure("open_channels")),
+     lambda ln, r: ln.figure("open_channels")),
     (msg("Unanswered contributions", "Aportes sin respuesta", "Contribuições sem resposta"),
-     lambda ln: ln.figure("unanswered")),
+     lambda ln, r: ln.figure("unanswered")),
 ]  # fmt: skip
 
 
 def _s(line: _Line, name: str) -> Any:
     return getattr(line.summary, name) if line.summary is not None else None
-
-
-def _level(line: _Line) -> str | None:
-    level = _s(line, "plan_completion")
-    return level.value if level is not None else None
 
 
 def _by_level(line: _Line, code: str) -> int:
@@ -155,7 +179,9 @@ def to_xlsx(header: list[str], rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def endpoint(db: Database) -> Any:
+def endpoint(db: Database, registry: PluginRegistry) -> Any:
+    instruments = {name: spec.title for name, (_, spec) in registry.instruments.items()}
+
     async def export(request: Request) -> Response:
         locale = locale_of(request.scope, request.headers.get("accept-language"))
         try:
@@ -190,7 +216,8 @@ def endpoint(db: Database) -> Any:
             async with db.session(None) as session:
                 lines = await portfolio_lines(session, principal, where, order, descending)
             header = [getattr(title, locale) for title, _ in COLUMNS]
-            rows = [[value(line) for _, value in COLUMNS] for line in lines]
+            reader = _Reader(locale, instruments)
+            rows = [[value(line, reader) for _, value in COLUMNS] for line in lines]
             content = (to_csv if fmt == "csv" else to_xlsx)(header, rows)
             stamp = datetime.now(UTC).strftime("%Y%m%d")
             return Response(

@@ -11,8 +11,10 @@ the same file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -137,15 +139,8 @@ def _cell(value: Any) -> str:
 def read(content: bytes, fmt: str) -> list[Sheet]:
     """The file's sheets: the commitments (a CSV has only those), then the milestones."""
     if fmt == "csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise _bad_file(
-                "The CSV is not UTF-8 text.",
-                "El CSV no es texto UTF-8.",
-                "O CSV não é texto UTF-8.",
-            ) from None
-        reader = csv.reader(io.StringIO(text))
+        text = _csv_text(content)
+        reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
         rows = [[from_csv_cell(value) for value in row] for row in reader]
         return [_sheet("Commitments", rows)]
     if fmt != "xlsx":
@@ -173,6 +168,38 @@ def read(content: bytes, fmt: str) -> list[Sheet]:
             rows = [[_cell(v) for v in row] for row in book[name].iter_rows(values_only=True)]
             sheets.append(_sheet(name, rows))
     return sheets
+
+
+def _csv_text(content: bytes) -> str:
+    """UTF-8 (with or without the byte-order mark Excel's "CSV UTF-8" writes), UTF-16 with
+    its byte-order mark (Excel's "Unicode text"), else Windows-1252: what Excel in Spanish or
+    Portuguese writes for plain "CSV". Binary content (a NUL byte) is no CSV."""
+    refused = _bad_file(
+        "The file is not CSV text (UTF-8, UTF-16 or Windows-1252).",
+        "El archivo no es texto CSV (UTF-8, UTF-16 o Windows-1252).",
+        "O arquivo não é texto CSV (UTF-8, UTF-16 ou Windows-1252).",
+    )
+    try:
+        if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = content.decode("utf-16")
+        else:
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252")
+    except UnicodeDecodeError:
+        raise refused from None
+    if "\x00" in text:
+        raise refused
+    return text
+
+
+def _delimiter(text: str) -> str:
+    """The header line's separator: a comma, a semicolon (Excel where the decimal mark is a
+    comma: Spanish, Portuguese) or a tab, whichever it holds most of outside quotes."""
+    header = text.split("\n", 1)[0]
+    outside = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    return max((",", ";", "\t"), key=outside.count)
 
 
 def _sheet(name: str, rows: list[list[str]]) -> Sheet:
@@ -233,20 +260,37 @@ class _RowRefused(Exception):
         self.column, self.error = column, error
 
 
+#: A day-first date as Spanish and Portuguese spreadsheets write it: 31/03/2026, 31-03-2026.
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
 def _date(row: dict[str, str], column: str) -> date:
+    value = row.get(column, "").strip()
     try:
-        return date.fromisoformat(row.get(column, ""))
+        day_first = _DAY_FIRST.match(value)
+        if day_first is not None:
+            day, month, year = (int(part) for part in day_first.groups())
+            return date(year, month, day)
+        return date.fromisoformat(value)
     except ValueError:
         raise _RowRefused(
             column,
             BadUserInput(
                 msg(
-                    "A date like 2026-03-31 is needed.",
-                    "Se necesita una fecha como 2026-03-31.",
-                    "É preciso uma data como 2026-03-31.",
+                    "A date like 2026-03-31 or 31/03/2026 is needed.",
+                    "Se necesita una fecha como 2026-03-31 o 31/03/2026.",
+                    "É preciso uma data como 2026-03-31 ou 31/03/2026.",
                 )
             ),
         ) from None
+
+
+def _number(value: str) -> float:
+    """A number with a decimal point or, as Spanish and Portuguese write it, a comma."""
+    text = value.strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return float(text)
 
 
 def _list(value: str) -> list[str]:
@@ -412,7 +456,7 @@ class Importer:
                 ),
             )
         try:
-            weight = float(row.get("Weight") or 1)
+            weight = _number(row.get("Weight") or "1")
         except ValueError:
             raise _RowRefused(
                 "Weight",

@@ -159,3 +159,45 @@ async def test_exports_of_a_report_citing_an_uploaded_file_work(
     cited = reports[1][-1]
     assert f"file:{uploaded.id}" in cited and "https://rioclaro.example/acta" in cited
     assert exports.to_csv(data) and exports.to_json(data) and exports.to_html(data)
+
+
+async def test_a_csv_saved_by_a_spanish_excel_imports(db: Database, world: World) -> None:
+    """Issue 33: Excel in Spanish or Portuguese saves "CSV" with semicolons, decimal commas,
+    day-first dates and Windows-1252; the import reads it as it reads its own export."""
+    import re
+
+    data = await hostile_plan(db, world)
+    ours = list(csv.reader(io.StringIO(exports.to_csv(data).decode("utf-8-sig"))))
+
+    def as_excel_es(cell: str) -> str:
+        iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", cell)
+        if iso:
+            return f"{iso[3]}/{iso[2]}/{iso[1]}"
+        if re.fullmatch(r"\d+\.\d+", cell):
+            return cell.replace(".", ",")
+        return cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(ours[0])
+    writer.writerows([as_excel_es(cell) for cell in row] for row in ours[1:])
+    content = buffer.getvalue().encode("cp1252")
+    assert b";" in content.splitlines()[0] and b"\xed" in content  # "í" in Windows-1252
+
+    async with db.session(world.a.binding) as session:
+        target = await plans.create(
+            session, SYSTEM, plans.PlanData(title="Desde Excel", start_date=START, end_date=END)
+        )
+        report = await imports.import_plan(session, SYSTEM, target.id, content, "csv")
+        assert report.errors == [], report.as_dict()
+        await session.commit()
+        imported = await exports.load(
+            session,
+            await session.get(Municipality, world.a.municipality.id),  # type: ignore[arg-type]
+            target.id,
+            measuring=REGISTRY.measuring_frameworks(),
+            scales=rating_words(REGISTRY),
+        )
+    assert {(c.title, c.start_date, c.end_date) for c in imported.commitments} == {
+        (c.title, c.start_date, c.end_date) for c in data.commitments
+    }

@@ -273,6 +273,11 @@ async def test_the_portfolio_exports_as_csv_and_xlsx_in_the_callers_language(
     assert lines[a.slug]["Hitos demorados"] == "1"
     assert lines[a.slug]["Avance del plan (%)"] == "15.0"
     assert lines[a.slug]["Compromisos: limitados"] == "1"
+    # Words in the reader's language, never codes (issue 33).
+    assert lines[a.slug]["Estado del plan"] == "En implementación", lines[a.slug]
+    assert lines[a.slug]["Nivel de cumplimiento"] == "Limitado"
+    codes = {"IMPLEMENTATION", "PUBLISHED", "LIMITED", "NOT_STARTED", "transparency_index"}
+    assert not codes & {cell for row in rows[1:] for cell in row}
 
     book = await client.get("/portfolio.xlsx", headers=auth(consultant, "pt"))
     assert book.status_code == 200, book.text
@@ -282,6 +287,7 @@ async def test_the_portfolio_exports_as_csv_and_xlsx_in_the_callers_language(
     assert values[0][:3] == ("Município", "Identificador", "País")
     slugs = {row[1] for row in values[1:]}
     assert {a.slug, b.slug} <= slugs and c.slug not in slugs  # granted ones only
+    assert not codes & {cell for row in values[1:] for cell in row}
 
     editor = tokens.issue(subject="ed", role="tenant_admin", tenant=a.slug)
     for headers, status, code in (

@@ -132,7 +132,7 @@ async def test_one_bad_row_and_nothing_changes(
 ) -> None:
     columns, rows = csv_rows(await exported(db, world, "csv"))
     good = rows[0] | {"Commitment Title": "Cambiado"}
-    bad_date = rows[0] | {"Commitment Number": "7", "Start Date": "31/12/2026"}
+    bad_date = rows[0] | {"Commitment Number": "7", "Start Date": "31/02/2026"}  # no such day
     no_actor = rows[0] | {"Commitment Number": "8", "Lead Institution": "Ministerio Inexistente"}
     before = await snapshot(db, world.a)
     result = await imported(
