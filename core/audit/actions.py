@@ -47,6 +47,7 @@ ACTIONS: frozenset[str] = frozenset(
         "milestone.update",
         "municipality.create",
         "municipality.portal_origins",
+        "municipality.update",
         *(f"municipality.{status.value}" for status in MunicipalityStatus),
         "participant.confirm_email",
         "participant.preferences",
