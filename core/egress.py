@@ -10,7 +10,8 @@ without it they would aim the platform at its own network (SSRF).
 - The request then connects to the address that was checked (the URL's host replaced by it,
   the ``Host`` header and TLS's server name kept): no second resolution, so a DNS answer that
   changes between the check and the connection (rebinding) reaches nothing new.
-- Redirects are not followed; a timeout and a response-size cap bound every call.
+- Redirects are not followed; a timeout (per read, and twice it for the whole call) and a
+  response-size cap bound every call.
 - An operator allowlist (``USINA_EGRESS_ALLOW``: networks such as ``10.20.0.0/16``) lets an
   on-premises identity provider or receiver through; ``webhook_allow_private_networks``
   (development) lets everything through.
@@ -135,15 +136,23 @@ class Egress:
         request = client.build_request(
             method, target, headers=headers, extensions=extensions, **kwargs
         )
-        response = await client.send(request, stream=True, follow_redirects=False)
+        # httpx's timeout bounds each read; a receiver trickling a byte at a time is bounded
+        # by this one, over the whole call.
         try:
-            body = bytearray()
-            async for chunk in response.aiter_bytes():  # decoded: a compressed bomb counts too
-                body.extend(chunk)
-                if len(body) > self.max_bytes:
-                    raise EgressRefused(f"the answer of {url} is over {self.max_bytes} bytes")
-        finally:
-            await response.aclose()
+            async with asyncio.timeout(self.timeout * 2):
+                response = await client.send(request, stream=True, follow_redirects=False)
+                try:
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():  # decoded: bombs count too
+                        body.extend(chunk)
+                        if len(body) > self.max_bytes:
+                            raise EgressRefused(
+                                f"the answer of {url} is over {self.max_bytes} bytes"
+                            )
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise EgressRefused(f"{url} took longer than {self.timeout * 2:g} s") from None
         kept = httpx.Headers(
             [
                 (k, v)

@@ -220,3 +220,28 @@ async def test_a_failed_fetch_is_remembered_per_issuer(
             )
             assert error_codes(result) == ["UNAUTHENTICATED"], result
     assert handler.hits == 1
+
+
+async def test_a_receiver_that_trickles_its_answer_is_cut_off() -> None:
+    """httpx's timeout bounds each read; the whole call is bounded too."""
+
+    async def trickle() -> Any:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            yield b"x"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=trickle())
+
+    egress = Egress(
+        timeout=0.2,
+        transport=httpx.MockTransport(handler),
+        allowed=(ipaddress.ip_network("8.8.8.8/32"),),
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(EgressRefused, match=r"took longer than 0\.4 s"):
+            await egress.request("GET", "http://8.8.8.8/slow")
+    finally:
+        await egress.close()
+    assert time.monotonic() - started < 2
