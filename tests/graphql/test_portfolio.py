@@ -274,7 +274,7 @@ async def test_the_portfolio_exports_as_csv_and_xlsx_in_the_callers_language(
     assert lines[a.slug]["Avance del plan (%)"] == "15.0"
     assert lines[a.slug]["Compromisos: limitados"] == "1"
     # Words in the reader's language, never codes (issue 33).
-    assert lines[a.slug]["Estado del plan"] == "En implementación", lines[a.slug]
+    assert lines[a.slug]["Estado del plan"] == "Publicado", lines[a.slug]
     assert lines[a.slug]["Nivel de cumplimiento"] == "Limitado"
     codes = {"IMPLEMENTATION", "PUBLISHED", "LIMITED", "NOT_STARTED", "transparency_index"}
     assert not codes & {cell for row in rows[1:] for cell in row}
