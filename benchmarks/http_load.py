@@ -87,6 +87,19 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[str]
         process.wait(timeout=30)
 
 
+def server_env(url: str) -> dict[str, str]:
+    """``usina serve``'s environment for a benchmark: the database at ``url``, every request
+    executed (no response cache), no rate limit, no embedded worker, quiet logs."""
+    return os.environ | {
+        "USINA_DATABASE_URL": url,
+        "USINA_RESPONSE_CACHE": "off",
+        "USINA_EMBEDDED_WORKER": "false",
+        "USINA_RATE_LIMIT": "false",
+        "USINA_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def _uvicorn(factory: str, port: int) -> list[str]:
     return [
         PYTHON, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
@@ -130,14 +143,7 @@ def main(seconds: float, connections: int, threads: int) -> None:
     with bench_database(f"usina_http_{os.getpid()}") as url:
         db = Database.from_settings(Settings(database_url=url))  # the deployed pool
         asyncio.run(_seed_and_dispose(db))
-        env = os.environ | {
-            "USINA_DATABASE_URL": url,
-            "USINA_RESPONSE_CACHE": "off",
-            "USINA_EMBEDDED_WORKER": "false",
-            "USINA_RATE_LIMIT": "false",
-            "USINA_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = server_env(url)
         payload = json.dumps({"query": PORTAL_QUERY})
         ports = [_free_port() for _ in range(3)]
         graphql_command = [PYTHON, "-m", "usina", "serve", "--port", str(ports[0])]

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._pg import bench_database  # noqa: E402
-from benchmarks.http_load import PYTHON, _free_port, serving  # noqa: E402
+from benchmarks.http_load import PYTHON, _free_port, server_env, serving  # noqa: E402
 from benchmarks.portal_query import SLUG, seed  # noqa: E402
 from core.identity.principal import SYSTEM  # noqa: E402
 from core.municipalities.service import MunicipalityData  # noqa: E402
@@ -158,14 +158,7 @@ async def _measure(url: str, seconds: float, pid: int, only: str) -> None:
 def main(seconds: float, only: str) -> None:
     with bench_database(f"usina_noisy_{os.getpid()}") as url:
         asyncio.run(_prepare(url))
-        env = os.environ | {
-            "USINA_DATABASE_URL": url,
-            "USINA_RESPONSE_CACHE": "off",
-            "USINA_EMBEDDED_WORKER": "false",
-            "USINA_RATE_LIMIT": "false",
-            "USINA_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = server_env(url)
         port = _free_port()
         command = [PYTHON, "-m", "usina", "serve", "--port", str(port)]
         with serving(command, env, port) as base:

@@ -71,6 +71,29 @@ async def hostile_plan(db: Database, world: World) -> exports.PlanData:
         )
 
 
+async def imported_into_a_new_plan(
+    db: Database, world: World, content: bytes, title: str
+) -> exports.PlanData:
+    """``content`` (a CSV) imported into a new draft plan of A, with no row refused, and that
+    plan loaded as its export sees it."""
+    async with db.session(world.a.binding) as session:
+        target = await plans.create(
+            session, SYSTEM, plans.PlanData(title=title, start_date=START, end_date=END)
+        )
+        report = await imports.import_plan(session, SYSTEM, target.id, content, "csv")
+        assert report.errors == [], report.as_dict()
+        await session.commit()
+        municipality = await session.get(Municipality, world.a.municipality.id)
+        assert municipality is not None
+        return await exports.load(
+            session,
+            municipality,
+            target.id,
+            measuring=REGISTRY.measuring_frameworks(),
+            scales=rating_words(REGISTRY),
+        )
+
+
 async def test_no_exported_cell_is_a_formula_and_import_gives_the_titles_back(
     db: Database, world: World
 ) -> None:
@@ -88,22 +111,7 @@ async def test_no_exported_cell_is_a_formula_and_import_gives_the_titles_back(
     titles = {c.title for c in data.commitments}
     assert titles == set(TITLES)
 
-    async with db.session(world.a.binding) as session:
-        target = await plans.create(
-            session,
-            SYSTEM,
-            plans.PlanData(title="Plan importado", start_date=START, end_date=END),
-        )
-        report = await imports.import_plan(session, SYSTEM, target.id, content, "csv")
-        assert report.errors == [], report.as_dict()
-        await session.commit()
-        imported = await exports.load(
-            session,
-            await session.get(Municipality, world.a.municipality.id),  # type: ignore[arg-type]
-            target.id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
+    imported = await imported_into_a_new_plan(db, world, content, "Plan importado")
     assert {c.title for c in imported.commitments} == set(TITLES)
 
 
@@ -184,20 +192,7 @@ async def test_a_csv_saved_by_a_spanish_excel_imports(db: Database, world: World
     content = buffer.getvalue().encode("cp1252")
     assert b";" in content.splitlines()[0] and b"\xed" in content  # "í" in Windows-1252
 
-    async with db.session(world.a.binding) as session:
-        target = await plans.create(
-            session, SYSTEM, plans.PlanData(title="Desde Excel", start_date=START, end_date=END)
-        )
-        report = await imports.import_plan(session, SYSTEM, target.id, content, "csv")
-        assert report.errors == [], report.as_dict()
-        await session.commit()
-        imported = await exports.load(
-            session,
-            await session.get(Municipality, world.a.municipality.id),  # type: ignore[arg-type]
-            target.id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
+    imported = await imported_into_a_new_plan(db, world, content, "Desde Excel")
     assert {(c.title, c.start_date, c.end_date) for c in imported.commitments} == {
         (c.title, c.start_date, c.end_date) for c in data.commitments
     }
