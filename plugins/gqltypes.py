@@ -35,6 +35,8 @@ def requires(permission: Permission) -> type[BasePermission]:
 
     class Requires(BasePermission):
         message = f"Requires {permission.value}"
+        #: What the field needs; read by the tests that walk the permission table.
+        needs = permission
 
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             principal = info.context.principal
