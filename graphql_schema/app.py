@@ -138,6 +138,9 @@ def create_app(
     async def file(request: Request) -> Response:
         return await files.download(request, db=database, tokens=tokens, store=view.files)
 
+    async def public_evidence(request: Request) -> Response:
+        return await files.public_evidence(request, db=database, store=view.files)
+
     async def token(request: Request) -> Response:
         return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)
 
@@ -220,6 +223,9 @@ def create_app(
             Route("/.well-known/oauth-authorization-server", openid_configuration),
             Route(oauth.TOKEN_PATH, token, methods=["GET", "POST"]),
             Route("/files/{file_id}", file),
+            Route(
+                files.evidence_path("{slug}", "{sha256}"), public_evidence, methods=["GET", "HEAD"]
+            ),
             Route("/portfolio.{fmt}", portfolio_export.endpoint(database, registry)),
             Route("/open-data/{slug}/catalog.jsonld", open_data.endpoint(open_data.catalog)),
             Route(

@@ -239,9 +239,7 @@ class HttpCache:
         if (
             not isinstance(document, str)
             or len(document) > self.settings.max_query_chars  # refused by the view
-            or not is_query(
-                document, operation_name, self.settings.max_query_tokens
-            )
+            or not is_query(document, operation_name, self.settings.max_query_tokens)
         ):
             return None
         material = json.dumps(

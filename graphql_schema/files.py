@@ -1,11 +1,21 @@
-"""``/files/{id}?token=…``: downloading what an export job produced, through the signed,
-expiring link its ``downloadUrl`` gives (a browser can follow it; no header needed)."""
+"""Downloads.
+
+- ``/files/{id}?token=…``: what an export job produced, or a file of evidence read by the
+  municipality's staff, through the signed, expiring link a ``downloadUrl`` gives (a browser
+  can follow it; no header needed).
+- ``/evidence/{slug}/{sha256}``: a file of evidence the public may read, at a stable,
+  content-addressed address: the same bytes for ever, so an answer carrying it can be cached
+  (by the response cache, a CDN, a browser) for as long as anyone likes and the link still
+  works. Only what is public is served: the file belongs to a published plan (the public's
+  visibility rules apply to the read), and nothing else.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -17,7 +27,8 @@ from core.identity.oidc import unverified_header_and_claims
 from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService, invalid_token
 from core.jobs.models import ExportFile
-from graphql_schema.errors import refusal
+from core.milestones.models import Milestone
+from graphql_schema.errors import address_refusal, refusal
 from tenants.access import binding_for, find_municipality, fresh_keys
 from tenants.database import Database
 from tenants.directory import MunicipalityDirectory
@@ -82,6 +93,66 @@ async def _download(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+#: A public evidence file never changes at its address (the address is its hash).
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def evidence_path(slug: str, sha256: str) -> str:
+    return f"/evidence/{slug}/{sha256}"
+
+
+async def public_evidence(request: Request, *, db: Database, store: FileStore) -> Response:
+    locale = pick_locale(request.headers.get("accept-language"))
+    try:
+        return await _public_evidence(request, db, store)
+    except UsinaError as error:
+        body, status = address_refusal(error, locale)
+        return JSONResponse(body, status_code=status)
+
+
+async def _public_evidence(request: Request, db: Database, store: FileStore) -> Response:
+    digest = request.path_params["sha256"]
+    if len(digest) != 64 or digest.strip("0123456789abcdef"):
+        raise _no_such_file()
+    municipality = await find_municipality(
+        MunicipalityDirectory(db), request.path_params["slug"], ANONYMOUS
+    )
+    async with db.session(binding_for(ANONYMOUS, municipality)) as session:
+        # The public's binding: files of drafts are not there.
+        evidence = (
+            await session.execute(
+                select(EvidenceFile).where(EvidenceFile.sha256 == digest).limit(1)
+            )
+        ).scalar_one_or_none()
+        if (
+            evidence is None
+            or await session.get(Milestone, (municipality.id, evidence.milestone_id)) is None
+        ):
+            raise _no_such_file()
+    headers = {
+        "ETag": f'"{digest}"',
+        "Cache-Control": IMMUTABLE,
+        "Content-Disposition": f'inline; filename="{_ascii(evidence.filename)}"',
+        # Only PDF and images are accepted, and they are shown as such, never run.
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(
+            media_type=evidence.media_type,
+            headers=headers | {"Content-Length": str(evidence.size)},
+        )
+    content = await asyncio.to_thread(store.get, evidence.storage_key)
+    return Response(content, media_type=evidence.media_type, headers=headers)
+
+
+def _no_such_file() -> NotFound:
+    return NotFound(msg("No such file.", "No existe ese archivo.", "Esse arquivo não existe."))
 
 
 def _ascii(name: str) -> str:

@@ -159,10 +159,8 @@ def scoped_key(given: str, tenant: str | None, caller: str) -> str:
         raise BadUserInput(
             msg(
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-                f"Idempotency-Key debe tener de 1 a {MAX_KEY_LENGTH} caracteres ASCII "
-                "imprimibles.",
-                f"Idempotency-Key deve ter de 1 a {MAX_KEY_LENGTH} caracteres ASCII "
-                "imprimíveis.",
+                f"Idempotency-Key debe tener de 1 a {MAX_KEY_LENGTH} caracteres ASCII imprimibles.",
+                f"Idempotency-Key deve ter de 1 a {MAX_KEY_LENGTH} caracteres ASCII imprimíveis.",
             ),
             field="Idempotency-Key",
         )

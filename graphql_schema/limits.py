@@ -399,9 +399,7 @@ def _weigh(
         _post_order(start, spreads, weight, finish)
 
 
-def _names_of(
-    starts: list[str], sets: dict[str, _Set], names: dict[str, dict[str, int]]
-) -> None:
+def _names_of(starts: list[str], sets: dict[str, _Set], names: dict[str, dict[str, int]]) -> None:
     """The response names of each fragment's top level, its spreads' included."""
 
     def finish(name: str) -> None:

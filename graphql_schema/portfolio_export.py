@@ -33,6 +33,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+
 @dataclass(frozen=True)
 class _Reader:
     """What a line's codes read as for this reader: words in their language, never codes."""

@@ -14,6 +14,7 @@ from core.milestones.models import is_delayed
 from core.progress.models import ProgressReport as ReportRow
 from graphql_schema.connections import nested_connection
 from graphql_schema.context import Info
+from graphql_schema.files import evidence_path
 from graphql_schema.jobs.types import FILE_LINK_SECONDS
 from graphql_schema.loaders import REPORTS
 from graphql_schema.plans.versions import FieldChange, pending_changes
@@ -36,10 +37,16 @@ class EvidenceFile:
     created_at: datetime
 
     @strawberry.field(
-        description="A link to the file, valid for an hour, bound to its municipality."
+        description="A link to the file. For the public, its stable address (the file's hash: "
+        "it never expires, and caches may keep it for ever); for the municipality's staff, who "
+        "also read drafts' files, a signed link valid for an hour."
     )
     async def download_url(self, info: Info) -> str:
         context = info.context
+        base = context.settings.link_base(str(context.request.base_url))
+        if not context.principal.can(Permission.READ_DRAFTS):
+            # What the public reads is public: the file is under a published plan.
+            return base + evidence_path(context.tenant().binding.slug, self.row.sha256)
         await fresh_keys(context.db, context.tokens)
         token = context.tokens.sign(
             {
@@ -50,7 +57,6 @@ class EvidenceFile:
             },
             ttl_seconds=FILE_LINK_SECONDS,
         )
-        base = context.settings.link_base(str(context.request.base_url))
         return f"{base}/files/{self.row.id}?token={token}"
 
 

@@ -5,15 +5,23 @@ by the public only for published content; the wrong type or size refused and not
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import func, select
 
 from core.files.models import EvidenceFile
+from core.identity.principal import SYSTEM
 from core.identity.tokens import TokenService
+from core.milestones import service as milestones
+from graphql_schema.jobs.types import FILE_LINK_SECONDS
+from graphql_schema.relay import to_global_id
 from tenants.database import Database
-from tests.factories import UploadFile, World, error_codes, gql
+from tests.factories import END, START, UploadFile, World, error_codes, gql
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 UPLOAD = (
@@ -78,9 +86,78 @@ async def test_a_pdf_is_uploaded_cited_and_downloaded_by_the_public(
     assert downloaded.headers["content-type"] == "application/pdf"
     assert downloaded.headers["x-content-type-options"] == "nosniff"
 
-    # Bound to its municipality: the link names A's file; B's token, or a tampered link, fail.
-    tampered = await client.get(path_of(cited["url"])[:-4] + "AAAA")
-    assert tampered.status_code == 401
+    # The public's link is the file's stable address, in its municipality: the hash of its
+    # bytes. Another hash, or the same hash under another municipality, is no file.
+    assert path_of(cited["url"]) == f"/evidence/{a.slug}/{hashlib.sha256(PDF).hexdigest()}"
+    assert downloaded.headers["cache-control"] == "public, max-age=31536000, immutable"
+    tampered = await client.get(path_of(cited["url"])[:-4] + "0000")
+    assert tampered.status_code == 404, tampered.text
+    elsewhere = await client.get(path_of(cited["url"]).replace(a.slug, world.b.slug))
+    assert elsewhere.status_code == 404
+    revalidated = await client.get(
+        path_of(cited["url"]), headers={"If-None-Match": downloaded.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
+
+
+async def test_a_cached_public_answer_keeps_working_links_after_the_signing_lifetime(
+    client: httpx.AsyncClient, world: World, tokens: TokenService, monkeypatch: Any
+) -> None:
+    """The response cache may serve an answer for hours; its evidence links must outlive it.
+    Staff links are signed for an hour and do expire: the clock really moved."""
+    a = world.a
+    editor = tokens.issue(subject="ed", role="editor", tenant=a.slug)
+    uploaded = await gql(
+        client, UPLOAD, {"m": a.gid("Milestone"), "f": UploadFile("acta.pdf", PDF)}, token=editor
+    )
+    file = uploaded["data"]["uploadEvidence"]["evidenceFile"]
+    reported = await gql(client, REPORT, {"m": a.gid("Milestone"), "f": file["id"]}, token=editor)
+    assert error_codes(reported) == [], reported
+    report = reported["data"]["reportProgress"]["report"]["id"]
+    query = "/graphql?" + urlencode({"query": EVIDENCE, "variables": json.dumps({"r": report})})
+    first = await client.get(query, headers={"X-Tenant": a.slug})
+    staff_link = file["downloadUrl"]
+    assert (await client.get(path_of(staff_link))).status_code == 200
+
+    later = time.time() + FILE_LINK_SECONDS + 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    again = await client.get(query, headers={"X-Tenant": a.slug})
+    assert again.headers["X-Usina-Cache"] == "hit"
+    assert again.json() == first.json()
+    public_link = again.json()["data"]["node"]["evidence"][0]["url"]
+    downloaded = await client.get(path_of(public_link))
+    assert (downloaded.status_code, downloaded.content) == (200, PDF)
+    assert (await client.get(path_of(staff_link))).status_code == 401  # expired
+
+
+async def test_files_of_unpublished_content_have_no_public_address(
+    client: httpx.AsyncClient, db: Database, world: World, tokens: TokenService
+) -> None:
+    """A milestone added to a published plan is a draft until its changes are published: a
+    file of its progress stays with the staff."""
+    a = world.a
+    async with db.session(a.binding) as session:
+        draft_milestone = await milestones.create(
+            session,
+            SYSTEM,
+            milestones.MilestoneData(
+                commitment_id=a.commitment_id, title="H", start_date=START, end_date=END
+            ),
+        )
+    editor = tokens.issue(subject="ed", role="editor", tenant=a.slug)
+    content = PDF + b"% draft\n"
+    uploaded = await gql(
+        client,
+        UPLOAD,
+        {"m": to_global_id("Milestone", draft_milestone.id), "f": UploadFile("b.pdf", content)},
+        token=editor,
+    )
+    assert error_codes(uploaded) == [], uploaded
+    staff_link = uploaded["data"]["uploadEvidence"]["evidenceFile"]["downloadUrl"]
+    assert "token=" in staff_link  # staff read drafts' files through signed links only
+    address = f"/evidence/{a.slug}/{hashlib.sha256(content).hexdigest()}"
+    assert (await client.get(address)).status_code == 404
+    assert (await client.head(address)).status_code == 404
 
 
 async def test_the_link_of_one_municipalitys_file_opens_no_other(
