@@ -232,6 +232,10 @@ def create_app(
                 "/open-data/{slug}/plans/{plan_id}.{fmt}",
                 open_data.endpoint(open_data.plan_file),
             ),
+            Route(
+                "/open-data/{slug}/channels/{channel_id}.{fmt}",
+                open_data.endpoint(open_data.channel_file),
+            ),
             *(
                 Route(
                     path + "{slug}/{token}",

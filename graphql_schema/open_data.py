@@ -1,7 +1,10 @@
 """Open data a portal of open data can harvest: ``/open-data/{slug}/catalog.jsonld``, a DCAT
 catalogue (JSON-LD, DCAT-AP's vocabulary, as CKAN's ``ckanext-dcat`` and the datos.gob.*
-harvesters read) of the municipality's public plans, and ``/open-data/{slug}/plans/{id}.{fmt}``,
-each plan's CSV, XLSX, JSON or HTML, built from what the public sees, at a stable address.
+harvesters read) of the municipality's public plans and of their consultations' records;
+``/open-data/{slug}/plans/{id}.{fmt}``, each plan's CSV, XLSX, JSON or HTML; and
+``/open-data/{slug}/channels/{id}.{fmt}``, each channel's record of contributions and responses
+(CSV, XLSX, JSON; ``core/exports/consultation.py``). All built from what the public sees, at
+stable addresses.
 
 Nothing here is behind a token: it is what the municipality already publishes. A draft plan is
 neither listed nor served (``NOT_FOUND``, as to any anonymous reader).
@@ -19,12 +22,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from core.commitments.models import Commitment
+from core.db.base import utcnow
 from core.errors import NotFound, UsinaError
+from core.exports import consultation as record
 from core.exports import plan as exports
 from core.i18n import msg, pick_locale
 from core.identity.principal import ANONYMOUS
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
+from core.participation.models import Channel, Contribution
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
 from core.settings import Settings
@@ -43,12 +49,40 @@ FORMATS = {
     "json": ("JSON", "application/json"),
     "html": ("HTML", "text/html"),
 }
+#: A consultation's record: the formats of ``core/exports/consultation.py``.
+RECORD_FORMATS = {fmt: FORMATS[fmt] for fmt in record.BUILDERS}
+RECORD_TITLE = msg(
+    "{title}: record of contributions and responses",
+    "{title}: registro de aportes y respuestas",
+    "{title}: registro de contribuições e respostas",
+)
+
+
+def plan_path(slug: str, plan_id: uuid.UUID, fmt: str) -> str:
+    return f"/open-data/{slug}/plans/{plan_id}.{fmt}"
+
+
+def channel_path(slug: str, channel_id: uuid.UUID, fmt: str) -> str:
+    return f"/open-data/{slug}/channels/{channel_id}.{fmt}"
+
+
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
+
+
+def _no_such_channel() -> NotFound:
+    return NotFound(
+        msg(
+            "No such public consultation.",
+            "No existe esa consulta pública.",
+            "Essa consulta pública não existe.",
+        ),
+        field="id",
+    )
 
 
 def _no_such_plan() -> NotFound:
@@ -101,6 +135,7 @@ class OpenData:
             )
             modified = await _modified(session, [p.id for p in plans])
             tags = await _keywords(session, [p.id for p in plans])
+            channels = await _public_channels(session, [p.id for p in plans])
         publisher = {
             "@type": "foaf:Organization",
             "foaf:name": municipality.name,
@@ -136,8 +171,8 @@ class OpenData:
                             "dct:title": f"{plan.title} ({label})",
                             "dct:format": label,
                             "dcat:mediaType": media_type,
-                            "dcat:downloadURL": f"{home}/plans/{plan.id}.{fmt}",
-                            "dcat:accessURL": f"{home}/plans/{plan.id}.{fmt}",
+                            "dcat:downloadURL": base + plan_path(municipality.slug, plan.id, fmt),
+                            "dcat:accessURL": base + plan_path(municipality.slug, plan.id, fmt),
                             "dct:license": LICENSE,
                             "dct:modified": modified.get(plan.id, issued).isoformat(),
                         }
@@ -145,6 +180,48 @@ class OpenData:
                     ],
                 }
             )
+            for channel, changed in channels.get(plan.id, []):
+                title = RECORD_TITLE.text(language).format(title=channel.title)
+                datasets.append(
+                    {
+                        "@type": "dcat:Dataset",
+                        "@id": f"{home}/channels/{channel.id}",
+                        "dct:identifier": str(channel.id),
+                        "dct:title": title,
+                        "dct:description": channel.description or title,
+                        "dct:publisher": publisher,
+                        "dct:issued": channel.opens_at.isoformat(),
+                        "dct:modified": changed.isoformat(),
+                        "dct:language": language,
+                        "dct:license": LICENSE,
+                        "dct:isPartOf": f"{home}/plans/{plan.id}",
+                        "dct:temporal": {
+                            "@type": "dct:PeriodOfTime",
+                            "dcat:startDate": channel.opens_at.date().isoformat(),
+                            "dcat:endDate": channel.closes_at.date().isoformat(),
+                        },
+                        "dct:spatial": f"{municipality.name} ({municipality.country})",
+                        "dcat:keyword": ["participación ciudadana", "citizen participation"],
+                        "dcat:theme": (
+                            "http://publications.europa.eu/resource/authority/data-theme/GOVE"
+                        ),
+                        "dcat:distribution": [
+                            {
+                                "@type": "dcat:Distribution",
+                                "dct:title": f"{title} ({label})",
+                                "dct:format": label,
+                                "dcat:mediaType": media_type,
+                                "dcat:downloadURL": base
+                                + channel_path(municipality.slug, channel.id, fmt),
+                                "dcat:accessURL": base
+                                + channel_path(municipality.slug, channel.id, fmt),
+                                "dct:license": LICENSE,
+                                "dct:modified": changed.isoformat(),
+                            }
+                            for fmt, (label, media_type) in RECORD_FORMATS.items()
+                        ],
+                    }
+                )
         document = {
             "@context": CONTEXT,
             "@type": "dcat:Catalog",
@@ -194,6 +271,63 @@ class OpenData:
                 "Cache-Control": "public, max-age=300",
             },
         )
+
+    async def channel_file(self, request: Request, municipality: Municipality) -> Response:
+        fmt = request.path_params["fmt"]
+        if fmt not in record.BUILDERS:
+            raise _no_such_channel()
+        try:
+            channel_id = uuid.UUID(request.path_params["channel_id"])
+        except ValueError:
+            raise _no_such_channel() from None
+        async with self.db.session(binding_for(ANONYMOUS, municipality)) as session:
+            try:
+                data = await record.load(session, municipality, channel_id)
+            except NotFound:
+                raise _no_such_channel() from None
+            if data.channel.opens_at > utcnow():
+                raise _no_such_channel()  # announced, not yet taking part: no record yet
+        return Response(
+            record.BUILDERS[fmt](data),
+            media_type=record.MEDIA_TYPES[fmt],
+            headers={
+                "Content-Disposition": f'attachment; filename="{record.filename(data, fmt)}"',
+                "Cache-Control": "public, max-age=300",
+            },
+        )
+
+
+async def _public_channels(
+    session: Any, plan_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[Channel, datetime]]]:
+    """Each public plan's channels that have opened, with when their record last changed."""
+    out: dict[uuid.UUID, list[tuple[Channel, datetime]]] = {}
+    if not plan_ids:
+        return out
+    channels = list(
+        (
+            await session.execute(
+                select(Channel)
+                .where(Channel.plan_id.in_(plan_ids), Channel.opens_at <= utcnow())
+                .order_by(Channel.opens_at, Channel.id)
+            )
+        ).scalars()
+    )
+    if not channels:
+        return out
+    latest = dict(
+        (
+            await session.execute(
+                select(Contribution.channel_id, func.max(Contribution.updated_at))
+                .where(Contribution.channel_id.in_([c.id for c in channels]))
+                .group_by(Contribution.channel_id)
+            )
+        ).all()
+    )
+    for channel in channels:
+        changed = max(channel.updated_at, latest.get(channel.id) or channel.updated_at)
+        out.setdefault(channel.plan_id, []).append((channel, changed))
+    return out
 
 
 async def _modified(session: Any, plan_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:

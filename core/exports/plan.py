@@ -240,9 +240,9 @@ async def load(
     )
 
 
-def _ogp_row(data: PlanData, c: Commitment, *, words: bool = True) -> dict[str, Any]:
-    """OGP's dataset row; ``words``: ratings as the scale's words in the export's language
-    (and completion known from progress when unrated), else as codes as rated."""
+def _ogp_row(data: PlanData, c: Commitment) -> dict[str, Any]:
+    """OGP's dataset row: ratings as the scale's words in the export's language, completion
+    known from progress when no evaluation rated it (the codes are the JSON's ``ratings``)."""
     m, p = data.municipality, data.plan
     lead = data.actors.get(c.lead_agency_id) if c.lead_agency_id else None
     values = set(c.ogp_values)
@@ -271,9 +271,6 @@ def _ogp_row(data: PlanData, c: Commitment, *, words: bool = True) -> dict[str, 
     level = rollup.completion_level(data.progress.get(c.id, 0.0))
     for column, criterion in RATING_COLUMNS.items():
         value = rated.get(criterion)
-        if not words:
-            row[column] = value or ""
-            continue
         if value is None and criterion == "COMPLETION":  # known without an evaluation
             value = level.value
         row[column] = data.rating_words(criterion, value)
@@ -425,7 +422,9 @@ def to_json(data: PlanData) -> bytes:
                     }
                     for ms in data.milestones.get(c.id, [])
                 ],
-                "ogpDataset": _ogp_row(data, c, words=False),
+                "completionLevel": rollup.completion_level(data.progress.get(c.id, 0.0)).value,
+                # The CSV's row, word for word: one export does not contradict another.
+                "ogpDataset": _ogp_row(data, c),
             }
             for c in data.commitments
         ],

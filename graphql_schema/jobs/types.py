@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -24,6 +27,29 @@ class ExportFormat(StrEnum):
     JSON = "json"
     HTML = "html"
     XLSX = "xlsx"
+
+
+@strawberry.type(
+    description="A file of the municipality's open data at its stable public address, as its "
+    "DCAT catalogue lists it (/open-data/{slug}/catalog.jsonld): no token, no expiry."
+)
+class OpenDataFile:
+    format: ExportFormat
+    media_type: str
+    url: str
+
+
+def open_data_files(
+    info: Info, path: Callable[[str, uuid.UUID, str], str], key: uuid.UUID, formats: dict[str, Any]
+) -> list[OpenDataFile]:
+    """The files at ``path(slug, key, fmt)`` for each of ``formats`` (format -> (label, type))."""
+    context = info.context
+    base = context.settings.link_base(str(context.request.base_url))
+    slug = context.tenant().binding.slug
+    return [
+        OpenDataFile(format=ExportFormat(fmt), media_type=media, url=base + path(slug, key, fmt))
+        for fmt, (_, media) in formats.items()
+    ]
 
 
 @strawberry.type(description="A background job: an export, a recompute, a notification, ...")

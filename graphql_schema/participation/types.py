@@ -19,7 +19,9 @@ from core.participation.models import Contribution as ContributionRow
 from graphql_schema.actors.types import Actor
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
+from graphql_schema.jobs.types import OpenDataFile, open_data_files
 from graphql_schema.loaders import CONTRIBUTIONS
+from graphql_schema.open_data import RECORD_FORMATS, channel_path
 from graphql_schema.pagination import NULL
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row, from_rows
@@ -51,6 +53,20 @@ class Channel(Node):
     @strawberry.field(description="Upcoming, open, or closed (on its date or by hand).")
     def state(self) -> ChannelState:
         return participation.state(self.row, utcnow())
+
+    @strawberry.field(
+        description="The record of the channel (every published contribution, its supports, "
+        "the reasoned response and the commitments it led to; authors anonymised) as open "
+        "data, one file per format. Empty until the channel opens, and while its plan is a "
+        "draft."
+    )
+    async def open_data(self, info: Info) -> list[OpenDataFile]:
+        from core.plans.models import ActionPlan as PlanRow
+
+        plan = await info.context.loaders.get(PlanRow).load(self.row.plan_id)
+        if plan is None or not plan.is_public or self.row.opens_at > utcnow():
+            return []
+        return open_data_files(info, channel_path, self.row.id, RECORD_FORMATS)
 
     @strawberry.field
     async def members(self, info: Info) -> list[ChannelMember]:

@@ -12,8 +12,10 @@ from graphql_schema.commitments.filters import CommitmentFilter, filtered_commit
 from graphql_schema.commitments.types import Commitment
 from graphql_schema.connections import connection, nested_connection
 from graphql_schema.context import Info
+from graphql_schema.jobs.types import OpenDataFile, open_data_files
 from graphql_schema.loaders import COMMITMENTS, DELAYED_IN_PLAN, DELAYED_ON
 from graphql_schema.milestones.types import Milestone
+from graphql_schema.open_data import FORMATS, plan_path
 from graphql_schema.plans.versions import FieldChange, PlanVersion, pending_changes, versions_of
 from graphql_schema.prefetch import now_or_later
 from graphql_schema.relay import Connection, Node, decode_id
@@ -59,6 +61,15 @@ class ActionPlan(Node):
     )
     def pending_changes(self, info: Info) -> list[FieldChange]:
         return pending_changes(info, self.row)
+
+    @strawberry.field(
+        description="The plan as open data (CSV, XLSX, JSON, HTML report), at stable public "
+        "addresses; empty while the plan is a draft."
+    )
+    def open_data(self, info: Info) -> list[OpenDataFile]:
+        if not self.row.is_public:
+            return []
+        return open_data_files(info, plan_path, self.row.id, FORMATS)
 
     @strawberry.field(description="Mean of its commitments' progress, 0..100.")
     def progress(self, info: Info) -> float:

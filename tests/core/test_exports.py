@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -67,10 +68,10 @@ async def test_the_csv_has_ogps_columns_then_ours_with_ratings_in_words(
         "Modesto",
         "Completo",
     )
-    # JSON keeps the codes it always had.
-    assert exports._ogp_row(rated, rated.commitments[0], words=False)["Specificity"] == (
-        "VERIFIABLE"
-    )
+    # The JSON keeps the codes in its ratings, and its OGP row says what the CSV says.
+    (commitment,) = json.loads(exports.to_json(rated))["commitments"]
+    assert commitment["ratings"]["VERIFIABILITY"] == "VERIFIABLE"
+    assert commitment["ogpDataset"]["Specificity"] == "Verificable"
 
 
 async def test_a_delayed_commitment_says_so(db: Database, world: World) -> None:

@@ -23,7 +23,8 @@ async def test_the_catalogue_lists_public_plans_with_their_distributions(
     catalog = answer.json()
     assert catalog["@type"] == "dcat:Catalog"
     assert catalog["dct:publisher"]["foaf:name"] == a.municipality.name
-    (dataset,) = catalog["dcat:dataset"]  # the public plan; not the draft
+    plans = [d for d in catalog["dcat:dataset"] if "/plans/" in d["@id"]]
+    (dataset,) = plans  # the public plan; not the draft
     assert dataset["dct:identifier"] == str(a.plan_id)
     assert dataset["dct:title"] == "Plan a"
     assert dataset["dct:license"].startswith("https://creativecommons.org/licenses/by/")
@@ -40,6 +41,12 @@ async def test_the_catalogue_lists_public_plans_with_their_distributions(
         (await client.get(formats["JSON"].removeprefix("http://testserver"))).content
     )
     assert document["actionPlan"]["id"] == str(a.plan_id)
+    # The JSON says what the CSV says, in the same words (completion known from progress).
+    (commitment,) = document["commitments"]
+    ogp = {k: str(v) for k, v in commitment["ogpDataset"].items()}
+    assert ogp == {k: rows[0][k] for k in exports.OGP_COLUMNS}
+    assert ogp["Completion"] == rows[0]["Completion"] != ""
+    assert commitment["completionLevel"] == "LIMITED"
 
 
 async def test_drafts_and_other_municipalities_plans_are_not_served(
