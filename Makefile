@@ -39,11 +39,13 @@ test: $(STAMP) $(NODE_TOOLS) $(HELM)
 	bash tests/install_chromium.sh
 	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 schema: $(STAMP)

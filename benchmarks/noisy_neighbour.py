@@ -145,10 +145,7 @@ async def _measure(url: str, seconds: float, pid: int, only: str) -> None:
     attack = {"bombs": "4 bombs", "large": "4 x 1 MB documents"}.get(
         only, "4 bombs + 4 x 1 MB documents"
     )
-    print(
-        f"  {'A under ' + attack:<38} {len(noisy):8d} "
-        f"{noisy_p50:8.2f} {noisy_p99:8.2f}"
-    )
+    print(f"  {'A under ' + attack:<38} {len(noisy):8d} {noisy_p50:8.2f} {noisy_p99:8.2f}")
     print(f"  p50 ratio {noisy_p50 / quiet_p50:.2f}, p99 ratio {noisy_p99 / quiet_p99:.2f}")
     print(f"  hostile documents refused during the attack: {refusals}")
     for name, milliseconds in cpu.items():

@@ -107,7 +107,8 @@ class Egress:
         except ValueError:
             try:
                 infos = await asyncio.get_running_loop().getaddrinfo(
-                    host, parsed.port or (443 if parsed.scheme == "https" else 80),
+                    host,
+                    parsed.port or (443 if parsed.scheme == "https" else 80),
                     type=socket.SOCK_STREAM,
                 )
             except OSError as error:

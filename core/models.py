@@ -22,7 +22,7 @@ from core.identity.models import (
 )
 from core.jobs.models import ExportFile, Job
 from core.milestones.models import Milestone
-from core.municipalities.models import Municipality
+from core.municipalities.models import Municipality, MunicipalityLogo
 from core.notifications.models import Delivery, ParticipantContact, WebhookEndpoint
 from core.participation.models import Channel, ChannelMember, Contribution
 from core.plans.models import ActionPlan, PlanVersion
@@ -54,6 +54,7 @@ __all__ = [
     "Membership",
     "Milestone",
     "Municipality",
+    "MunicipalityLogo",
     "MunicipalitySummary",
     "ParticipantContact",
     "Person",

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     )
     allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="Host names the API answers for (\"*.example.org\" for a domain's "
+        description='Host names the API answers for ("*.example.org" for a domain\'s '
         "subdomains). Empty: in production, the public URL's and the issuer's hosts, the base "
         "domain and its subdomains; in development, any host.",
     )
@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     egress_allow: list[str] = Field(
         default_factory=list,
         description="Networks that calls made for a municipality (webhooks, identity "
-        "providers) may reach although they are not public, e.g. [\"10.20.0.0/16\"] for an "
+        'providers) may reach although they are not public, e.g. ["10.20.0.0/16"] for an '
         "on-premises identity provider (core/egress.py).",
     )
     egress_max_bytes: int = Field(

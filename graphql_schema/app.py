@@ -141,6 +141,9 @@ def create_app(
     async def public_evidence(request: Request) -> Response:
         return await files.public_evidence(request, db=database, store=view.files)
 
+    async def logo(request: Request) -> Response:
+        return await files.logo(request, db=database)
+
     async def token(request: Request) -> Response:
         return await oauth.token_endpoint(request, db=database, tokens=tokens, settings=settings)
 
@@ -226,6 +229,7 @@ def create_app(
             Route(
                 files.evidence_path("{slug}", "{sha256}"), public_evidence, methods=["GET", "HEAD"]
             ),
+            Route(files.logo_path("{slug}", "{sha256}"), logo, methods=["GET", "HEAD"]),
             Route("/portfolio.{fmt}", portfolio_export.endpoint(database, registry)),
             Route("/open-data/{slug}/catalog.jsonld", open_data.endpoint(open_data.catalog)),
             Route(

@@ -3,6 +3,7 @@
 - ``/files/{id}?token=…``: what an export job produced, or a file of evidence read by the
   municipality's staff, through the signed, expiring link a ``downloadUrl`` gives (a browser
   can follow it; no header needed).
+- ``/branding/{slug}/logo/{sha256}``: the municipality's logo, public and immutable likewise.
 - ``/evidence/{slug}/{sha256}``: a file of evidence the public may read, at a stable,
   content-addressed address: the same bytes for ever, so an answer carrying it can be cached
   (by the response cache, a CDN, a browser) for as long as anyone likes and the link still
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -28,6 +30,7 @@ from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService, invalid_token
 from core.jobs.models import ExportFile
 from core.milestones.models import Milestone
+from core.municipalities.models import MunicipalityLogo
 from graphql_schema.errors import address_refusal, refusal
 from tenants.access import binding_for, find_municipality, fresh_keys
 from tenants.database import Database
@@ -103,6 +106,63 @@ def evidence_path(slug: str, sha256: str) -> str:
     return f"/evidence/{slug}/{sha256}"
 
 
+def logo_path(slug: str, sha256: str) -> str:
+    return f"/branding/{slug}/logo/{sha256}"
+
+
+async def logo(request: Request, *, db: Database) -> Response:
+    locale = pick_locale(request.headers.get("accept-language"))
+    try:
+        digest = _digest(request)
+        municipality = await find_municipality(
+            MunicipalityDirectory(db), request.path_params["slug"], ANONYMOUS
+        )
+        async with db.session(binding_for(ANONYMOUS, municipality)) as session:
+            found = (
+                await session.execute(
+                    select(MunicipalityLogo).where(MunicipalityLogo.sha256 == digest).limit(1)
+                )
+            ).scalar_one_or_none()
+        if found is None:
+            raise _no_such_file()
+        return _immutable(request, digest, found.media_type, found.size, lambda: found.content)
+    except UsinaError as error:
+        body, status = address_refusal(error, locale)
+        return JSONResponse(body, status_code=status)
+
+
+def _digest(request: Request) -> str:
+    digest = str(request.path_params["sha256"])
+    if len(digest) != 64 or digest.strip("0123456789abcdef"):
+        raise _no_such_file()
+    return digest
+
+
+def _immutable(
+    request: Request,
+    digest: str,
+    media_type: str,
+    size: int,
+    content: Callable[[], bytes],
+    extra: dict[str, str] | None = None,
+) -> Response:
+    """A public file at an address named by its hash: cached for ever, revalidated by ETag."""
+    headers = {
+        "ETag": f'"{digest}"',
+        "Cache-Control": IMMUTABLE,
+        # Only images and PDF are accepted, and they are shown as such, never run.
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox",
+        "Access-Control-Allow-Origin": "*",
+        **(extra or {}),
+    }
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(media_type=media_type, headers=headers | {"Content-Length": str(size)})
+    return Response(content(), media_type=media_type, headers=headers)
+
+
 async def public_evidence(request: Request, *, db: Database, store: FileStore) -> Response:
     locale = pick_locale(request.headers.get("accept-language"))
     try:
@@ -113,9 +173,7 @@ async def public_evidence(request: Request, *, db: Database, store: FileStore) -
 
 
 async def _public_evidence(request: Request, db: Database, store: FileStore) -> Response:
-    digest = request.path_params["sha256"]
-    if len(digest) != 64 or digest.strip("0123456789abcdef"):
-        raise _no_such_file()
+    digest = _digest(request)
     municipality = await find_municipality(
         MunicipalityDirectory(db), request.path_params["slug"], ANONYMOUS
     )
@@ -131,24 +189,17 @@ async def _public_evidence(request: Request, db: Database, store: FileStore) -> 
             or await session.get(Milestone, (municipality.id, evidence.milestone_id)) is None
         ):
             raise _no_such_file()
-    headers = {
-        "ETag": f'"{digest}"',
-        "Cache-Control": IMMUTABLE,
-        "Content-Disposition": f'inline; filename="{_ascii(evidence.filename)}"',
-        # Only PDF and images are accepted, and they are shown as such, never run.
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox",
-        "Access-Control-Allow-Origin": "*",
-    }
-    if request.headers.get("if-none-match") == headers["ETag"]:
-        return Response(status_code=304, headers=headers)
-    if request.method == "HEAD":
-        return Response(
-            media_type=evidence.media_type,
-            headers=headers | {"Content-Length": str(evidence.size)},
-        )
-    content = await asyncio.to_thread(store.get, evidence.storage_key)
-    return Response(content, media_type=evidence.media_type, headers=headers)
+    content = b""
+    if request.method == "GET" and request.headers.get("if-none-match") != f'"{digest}"':
+        content = await asyncio.to_thread(store.get, evidence.storage_key)
+    return _immutable(
+        request,
+        digest,
+        evidence.media_type,
+        evidence.size,
+        lambda: content,
+        {"Content-Disposition": f'inline; filename="{_ascii(evidence.filename)}"'},
+    )
 
 
 def _no_such_file() -> NotFound:

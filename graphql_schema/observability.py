@@ -32,6 +32,10 @@ def route_of(path: str) -> str:
         return _ROUTES[path]
     if path.startswith("/files/"):
         return "/files/{id}"
+    if path.startswith("/evidence/"):
+        return "/evidence/{slug}/{sha256}"
+    if path.startswith("/branding/"):
+        return "/branding/{slug}/logo/{sha256}"
     if path.startswith("/open-data/"):
         return "/open-data/{slug}/catalog" if path.endswith(".jsonld") else "/open-data/{file}"
     if path.startswith("/notifications/unsubscribe/"):

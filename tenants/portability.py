@@ -783,8 +783,7 @@ def _violation(error: IntegrityError) -> BadUserInput | Conflict:
         )
     elif kind == "FOREIGN KEY":
         texts = msg(
-            "A row of the archive refers to a row the archive does not hold; nothing was "
-            "imported.",
+            "A row of the archive refers to a row the archive does not hold; nothing was imported.",
             "Una fila del archivo se refiere a una fila que el archivo no contiene; no se "
             "importó nada.",
             "Uma linha do arquivo se refere a uma linha que o arquivo não contém; nada foi "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -248,10 +249,36 @@ def test_tenants_update_edits_a_municipality_and_refuses_bad_values(
         "--locale", "pt", "--timezone", "America/Sao_Paulo", "--website", "https://rioclaro.example",
     )  # fmt: skip
     assert updated.returncode == 0, updated.stderr
-    assert updated.stdout.strip() == "updated rio-claro: Municipio de Río Claro, pt, America/Sao_Paulo"
-    assert "rio-claro\tactive\tAR\tMunicipio de Río Claro" in usina(migrated, "tenants", "list").stdout
+    assert (
+        updated.stdout.strip() == "updated rio-claro: Municipio de Río Claro, pt, America/Sao_Paulo"
+    )
+    assert (
+        "rio-claro\tactive\tAR\tMunicipio de Río Claro" in usina(migrated, "tenants", "list").stdout
+    )
     refused = usina(migrated, "tenants", "update", "rio-claro", "--timezone", "Mars/Olympus")
     assert refused.returncode == 2
     assert "BAD_USER_INPUT (timezone)" in refused.stderr
     unknown = usina(migrated, "tenants", "update", "no-such-town", "--name", "X")
     assert unknown.returncode == 4 and "NOT_FOUND" in unknown.stderr
+
+
+def test_tenants_update_sets_the_branding(migrated: dict[str, str], tmp_path: Path) -> None:
+    from tests.graphql.test_branding import png
+
+    assert usina(migrated, "tenants", "create", "--slug", "villa", "--name", "Villa",
+                 "--country", "AR").returncode == 0  # fmt: skip
+    logo = tmp_path / "escudo.png"
+    logo.write_bytes(png())
+    branded = usina(
+        migrated, "tenants", "update", "villa", "--primary-color", "#0B5394", "--logo", str(logo)
+    )
+    assert branded.returncode == 0, branded.stderr
+    digest = hashlib.sha256(png()).hexdigest()
+    assert branded.stdout.strip().endswith(f"; colour #0b5394, logo {digest[:12]}")
+    illegible = usina(migrated, "tenants", "update", "villa", "--primary-color", "#ffff00")
+    assert illegible.returncode == 2
+    assert "BAD_USER_INPUT (primaryColor)" in illegible.stderr
+    both = usina(migrated, "tenants", "update", "villa", "--logo", str(logo), "--remove-logo")
+    assert both.returncode == 2 and "not both" in both.stderr
+    removed = usina(migrated, "tenants", "update", "villa", "--remove-logo")
+    assert removed.returncode == 0 and "logo" not in removed.stdout

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -277,11 +278,24 @@ def tenants_create(**fields: Any) -> None:
 @click.option("--website", help="An empty value clears it.")
 @click.option("--locale", type=click.Choice(["es", "en", "pt"]))
 @click.option("--timezone", help="An IANA time zone, e.g. America/Argentina/Buenos_Aires.")
+@click.option(
+    "--primary-color", help="#rrggbb, legible under white text; an empty value clears it."
+)
+@click.option(
+    "--logo",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A PNG, JPEG or WebP image (at most 512 KB).",
+)
+@click.option("--remove-logo", is_flag=True, help="Remove the logo.")
 @_fail_cleanly
-def tenants_update(slug: str, **fields: Any) -> None:
+def tenants_update(slug: str, logo: Path | None, remove_logo: bool, **fields: Any) -> None:
     """Edit a municipality (what updateMunicipality edits); audited."""
     from core.municipalities import service as municipalities
     from tenants.context import TenantBinding
+
+    if logo is not None and remove_logo:
+        raise click.UsageError("--logo or --remove-logo, not both")
+    fields["logo"] = b"" if remove_logo else (logo.read_bytes() if logo else None)
 
     async def update(uow: Any) -> Any:
         async with uow.db.session(None) as lookup:
@@ -292,9 +306,17 @@ def tenants_update(slug: str, **fields: Any) -> None:
             return await municipalities.update(session, CLI_PRINCIPAL, found.id, changes)
 
     municipality = _run(update)
+    branding = ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("colour", municipality.primary_color),
+            ("logo", municipality.logo_sha256 and municipality.logo_sha256[:12]),
+        )
+        if value
+    )
     click.echo(
         f"updated {municipality.slug}: {municipality.name}, {municipality.locale.value}, "
-        f"{municipality.timezone}"
+        f"{municipality.timezone}" + (f"; {branding}" if branding else "")
     )
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, String
+from sqlalchemy import BigInteger, CheckConstraint, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import Base, Timestamped
+from core.db.base import Base, TenantOwned, Timestamped
 from core.enums import Locale, MunicipalityStatus, db_enum
 from core.ids import new_id
 
@@ -40,3 +40,22 @@ class Municipality(Timestamped, Base):
     #: municipality is imported, so that the people of one it replaces (deleted, then
     #: restored from an archive) must sign in again.
     tokens_not_before: Mapped[datetime | None] = mapped_column()
+    #: Branding for its portals and e-mails: a primary colour (``#rrggbb``, legible under white
+    #: text) and the hash of its logo (``MunicipalityLogo``), or ``None``.
+    primary_color: Mapped[str | None] = mapped_column(String(7))
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class MunicipalityLogo(Timestamped, TenantOwned, Base):
+    """The municipality's logo, for its portals: a small image kept in the database (so it
+    travels with the municipality's archive and goes with it), served at a stable address
+    named by its hash. One at a time: a new logo replaces the old."""
+
+    __tablename__ = "municipality_logos"
+    __deletable__ = True
+
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(255))

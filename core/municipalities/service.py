@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import validation as v
@@ -15,7 +16,7 @@ from core.enums import Locale
 from core.errors import BadUserInput, NotFound
 from core.i18n import msg
 from core.identity.principal import Principal
-from core.municipalities.models import Municipality
+from core.municipalities.models import Municipality, MunicipalityLogo
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,95 @@ class MunicipalityChanges:
     website: str | None = None
     locale: str | None = None
     timezone: str | None = None
+    #: ``#rrggbb``; an empty string clears it.
+    primary_color: str | None = None
+    #: A new logo's bytes (PNG, JPEG or WebP); ``b""`` removes the logo.
+    logo: bytes | None = None
+
+
+#: A logo is small: portals show it in a header, e-mails at the top.
+MAX_LOGO_BYTES = 512 * 1024
+#: WCAG 2's contrast for normal text (AA): portals write white text on the primary colour.
+MIN_CONTRAST = 4.5
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2's relative luminance of ``#rrggbb``."""
+
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(color[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_with_white(color: str) -> float:
+    return 1.05 / (_luminance(color) + 0.05)
+
+
+def primary_color(value: str) -> str | None:
+    """A primary colour: ``#rrggbb`` (lower case), dark enough for white text on it."""
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) != 7 or value[0] != "#" or value[1:].strip("0123456789abcdefABCDEF"):
+        raise BadUserInput(
+            msg(
+                f"The primary colour is written #rrggbb (e.g. #1d4ed8), not '{value[:20]}'.",
+                f"El color principal se escribe #rrggbb (p. ej. #1d4ed8), no '{value[:20]}'.",
+                f"A cor principal se escreve #rrggbb (p. ex. #1d4ed8), não '{value[:20]}'.",
+            ),
+            field="primaryColor",
+        )
+    value = value.lower()
+    ratio = contrast_with_white(value)
+    if ratio < MIN_CONTRAST:
+        raise BadUserInput(
+            msg(
+                f"White text on {value} has a contrast of {ratio:.2f}:1, under the "
+                f"{MIN_CONTRAST}:1 that legible text needs (WCAG AA); choose a darker colour.",
+                f"El texto blanco sobre {value} tiene un contraste de {ratio:.2f}:1, menor "
+                f"que el {MIN_CONTRAST}:1 que necesita un texto legible (WCAG AA); elija un "
+                "color más oscuro.",
+                f"O texto branco sobre {value} tem um contraste de {ratio:.2f}:1, menor que "
+                f"o {MIN_CONTRAST}:1 que um texto legível precisa (WCAG AA); escolha uma cor "
+                "mais escura.",
+            ),
+            field="primaryColor",
+        )
+    return value
+
+
+def _logo(content: bytes, by: Principal) -> MunicipalityLogo:
+    from core.files.service import sniff
+
+    if len(content) > MAX_LOGO_BYTES:
+        raise BadUserInput(
+            msg(
+                f"A logo has at most {MAX_LOGO_BYTES:,} bytes; this one has {len(content):,}.",
+                f"Un logo tiene como máximo {MAX_LOGO_BYTES:,} bytes; este tiene {len(content):,}.",
+                f"Um logotipo tem no máximo {MAX_LOGO_BYTES:,} bytes; este tem {len(content):,}.",
+            ),
+            field="logo",
+        )
+    media_type = sniff(content)
+    if media_type not in ("image/png", "image/jpeg", "image/webp"):
+        raise BadUserInput(
+            msg(
+                "A logo is a PNG, JPEG or WebP image.",
+                "Un logo es una imagen PNG, JPEG o WebP.",
+                "Um logotipo é uma imagem PNG, JPEG ou WebP.",
+            ),
+            field="logo",
+        )
+    return MunicipalityLogo(
+        sha256=hashlib.sha256(content).hexdigest(),
+        media_type=media_type,
+        size=len(content),
+        content=content,
+        uploaded_by=by.subject,
+    )
 
 
 def _locale(value: str) -> Locale:
@@ -85,9 +175,21 @@ async def update(
         values["locale"] = _locale(changes.locale)
     if changes.timezone is not None:
         values["timezone"] = v.timezone("timezone", changes.timezone)
+    if changes.primary_color is not None:
+        values["primary_color"] = primary_color(changes.primary_color)
+    logo = _logo(changes.logo, by) if changes.logo else None
+    if changes.logo is not None:
+        values["logo_sha256"] = logo.sha256 if logo else None
     if not values:
         return municipality
     before = audit.snapshot(municipality)
+    if changes.logo is not None:
+        # One logo at a time, in the municipality's own rows (the session is bound to it).
+        await session.execute(
+            delete(MunicipalityLogo).where(MunicipalityLogo.tenant_id == municipality.id)
+        )
+        if logo is not None:
+            session.add(logo)
     for name, value in values.items():
         setattr(municipality, name, value)
     await session.flush()

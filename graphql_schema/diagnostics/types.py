@@ -7,8 +7,8 @@ import strawberry
 from core.diagnostics.models import Assessment as AssessmentRow
 from core.diagnostics.models import AssessmentAnswer as AnswerRow
 from core.enums import AssessmentStatus
-from core.identity.roles import Permission
 from graphql_schema.context import Info
+from graphql_schema.permissions import ACCOUNT_FOR_STAFF, account
 from graphql_schema.relay import Node
 from plugins import records
 from plugins.gqltypes import Text, optional_text, text
@@ -109,9 +109,7 @@ class AssessmentAnswer:
     evidence_url: str | None
     comment: str
     answered_by: str | None = strawberry.field(
-        description="The account that answered it (its issuer's subject), for the municipality's "
-        "staff (read_drafts); null for everyone else: nothing the public reads names a staff "
-        "account."
+        description="The account that answered it " + ACCOUNT_FOR_STAFF
     )
     updated_at: datetime
 
@@ -134,15 +132,9 @@ class Assessment(Node):
     submitted_at: datetime | None
     validated_at: datetime | None
 
-    @strawberry.field(
-        description="The account that started it (its issuer's subject), for the municipality's "
-        "staff (read_drafts); null for everyone else: nothing the public reads names a staff "
-        "account."
-    )
+    @strawberry.field(description="The account that started it " + ACCOUNT_FOR_STAFF)
     def created_by(self, info: Info) -> str | None:
-        if not info.context.principal.can(Permission.READ_DRAFTS):
-            return None
-        return self.row.created_by
+        return account(info, self.row.created_by)
 
     def _spec(self, info: Info) -> records.InstrumentSpec | None:
         found = info.context.plugins.instrument(self.row.instrument)
@@ -181,7 +173,6 @@ class Assessment(Node):
         rows: list[AnswerRow] = await info.context.loaders.assessment_answers.load(self.row.id)
         if spec is None:
             return []
-        staff = info.context.principal.can(Permission.READ_DRAFTS)
         out = []
         for row in rows:
             indicator, option = spec.indicator(row.indicator), spec.answer(row.answer)
@@ -193,7 +184,7 @@ class Assessment(Node):
                     answer=answer_option(option),
                     evidence_url=row.evidence_url,
                     comment=row.comment,
-                    answered_by=row.answered_by if staff else None,
+                    answered_by=account(info, row.answered_by),
                     updated_at=row.updated_at,
                 )
             )

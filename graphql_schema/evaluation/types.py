@@ -8,6 +8,7 @@ from core.enums import EvaluationStatus, EvaluationTarget
 from core.evaluation.models import Evaluation as EvaluationRow
 from core.evaluation.models import Rating as RatingRow
 from graphql_schema.context import Info
+from graphql_schema.permissions import ACCOUNT_FOR_STAFF, account
 from graphql_schema.relay import Node, to_global_id
 from plugins import records
 from plugins.gqltypes import Text, optional_text, text
@@ -84,8 +85,11 @@ class Evaluation(Node):
     framework_version: str
     target: EvaluationTarget
     status: EvaluationStatus
-    reviewer: str
     published_at: datetime | None
+
+    @strawberry.field(description="The account that started it " + ACCOUNT_FOR_STAFF)
+    def reviewer(self, info: Info) -> str | None:
+        return account(info, self.row.reviewer)
 
     @strawberry.field
     def commitment_id(self) -> strawberry.ID | None:

@@ -17,6 +17,7 @@ from graphql_schema.context import Info
 from graphql_schema.files import evidence_path
 from graphql_schema.jobs.types import FILE_LINK_SECONDS
 from graphql_schema.loaders import REPORTS
+from graphql_schema.permissions import ACCOUNT_FOR_STAFF, account
 from graphql_schema.plans.versions import FieldChange, pending_changes
 from graphql_schema.relay import Connection, Node
 from graphql_schema.rows import from_row
@@ -83,15 +84,9 @@ class ProgressReport(Node):
     narrative: str
     reported_at: datetime
 
-    @strawberry.field(
-        description="The account that reported it (its issuer's subject), for the "
-        "municipality's staff (read_drafts); null for everyone else: nothing the public reads "
-        "names a staff account, whose subject is often an e-mail address."
-    )
+    @strawberry.field(description="The account that reported it " + ACCOUNT_FOR_STAFF)
     def author_subject(self, info: Info) -> str | None:
-        if not info.context.principal.can(Permission.READ_DRAFTS):
-            return None
-        return self.row.author_subject
+        return account(info, self.row.author_subject)
 
     @strawberry.field
     def evidence(self, info: Info) -> list[Evidence]:

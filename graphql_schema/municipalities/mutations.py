@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from core.enums import Locale, MunicipalityStatus
+from core.errors import BadUserInput
+from core.i18n import msg
 from core.identity.roles import Permission
 from core.municipalities import portals
 from core.municipalities import service as municipalities
@@ -53,6 +56,17 @@ class UpdateMunicipalityInput:
     timezone: str | None = strawberry.field(
         default=None, description="An IANA time zone, e.g. America/Argentina/Buenos_Aires."
     )
+    primary_color: str | None = strawberry.field(
+        default=None,
+        description="Its portals' primary colour, #rrggbb, dark enough for white text on it "
+        "(contrast of 4.5:1, WCAG AA); empty clears it.",
+    )
+    logo: Upload | None = strawberry.field(
+        default=None,
+        description="A new logo (PNG, JPEG or WebP, at most 512 KB), sent as a GraphQL "
+        "multipart request; it replaces the old one.",
+    )
+    remove_logo: bool = strawberry.field(default=False, description="Remove the logo.")
 
 
 @strawberry.type
@@ -100,6 +114,19 @@ class MunicipalityMutations:
         self, info: Info, input: UpdateMunicipalityInput
     ) -> MunicipalityPayload:
         tenant = info.context.tenant()
+        logo: bytes | None = b"" if input.remove_logo else None
+        if input.logo is not None:
+            if input.remove_logo or not hasattr(input.logo, "read"):
+                raise BadUserInput(
+                    msg(
+                        "Send a logo as a GraphQL multipart request, or removeLogo, not both.",
+                        "Envíe un logo como solicitud GraphQL multipart, o removeLogo, no ambos.",
+                        "Envie um logotipo como solicitação GraphQL multipart, ou removeLogo, "
+                        "não ambos.",
+                    ),
+                    field="logo",
+                )
+            logo = await input.logo.read()
         changes = MunicipalityChanges(
             name=input.name,
             region=input.region,
@@ -107,6 +134,8 @@ class MunicipalityMutations:
             website=input.website,
             locale=input.locale.value if input.locale is not None else None,
             timezone=input.timezone,
+            primary_color=input.primary_color,
+            logo=logo,
         )
         async with info.context.transaction() as session:
             row = await municipalities.update(

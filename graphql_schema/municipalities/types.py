@@ -13,6 +13,7 @@ from core.municipalities.models import Municipality as MunicipalityRow
 from core.portfolio import series
 from graphql_schema.connections import connection
 from graphql_schema.context import Info
+from graphql_schema.files import logo_path
 from graphql_schema.loaders import PLANS
 from graphql_schema.plans.types import ActionPlan
 from graphql_schema.relay import Connection, Node
@@ -77,6 +78,20 @@ class Municipality(Node):
     portal_origins: list[str] = strawberry.field(
         description="Web origins of its portals, allowed to call the API from a browser."
     )
+    primary_color: str | None = strawberry.field(
+        description="Its portals' primary colour (#rrggbb), legible under white text."
+    )
+
+    @strawberry.field(
+        description="Its logo at a stable address (named by the image's hash: caches may "
+        "keep it for ever), or null."
+    )
+    def logo_url(self, info: Info) -> str | None:
+        if self.row.logo_sha256 is None:
+            return None
+        context = info.context
+        base = context.settings.link_base(str(context.request.base_url))
+        return base + logo_path(self.row.slug, self.row.logo_sha256)
 
     @strawberry.field(
         description="Action plans, newest first. The public sees no drafts. For a "

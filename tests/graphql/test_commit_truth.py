@@ -20,7 +20,9 @@ from tenants.unit_of_work import Committed
 from tests.factories import World
 from tests.graphql.test_hardening import app_client
 
-REPORT = "mutation($in: ReportProgressInput!) { reportProgress(input: $in) { report { id percent } } }"
+REPORT = (
+    "mutation($in: ReportProgressInput!) { reportProgress(input: $in) { report { id percent } } }"
+)
 #: Long enough that, on a loaded machine, the deadline passes only in the sleeps these tests
 #: add (a cancellation inside a statement is another test's subject: test_hardening.py).
 DEADLINE = 2.0
@@ -45,7 +47,10 @@ async def reports(db: Database, w: World) -> int:
 
 
 def report(w: World, percent: int) -> dict[str, Any]:
-    return {"query": REPORT, "variables": {"in": {"milestoneId": w.a.gid("Milestone"), "percent": percent}}}
+    return {
+        "query": REPORT,
+        "variables": {"in": {"milestoneId": w.a.gid("Milestone"), "percent": percent}},
+    }
 
 
 async def test_committed_writes_answer_success_past_the_deadline_and_retries_write_nothing(

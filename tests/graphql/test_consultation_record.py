@@ -14,8 +14,8 @@ import httpx
 from openpyxl import load_workbook
 
 from core.exports import consultation as record
-from core.ids import from_global_id
 from core.identity.tokens import TokenService
+from core.ids import from_global_id
 from graphql_schema.relay import to_global_id
 from tests.factories import World, error_codes, gql
 

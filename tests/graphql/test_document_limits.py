@@ -14,7 +14,10 @@ from tests.factories import World, error_codes, gql
 
 BOMB = (
     "query{...F0} "
-    + " ".join(f"fragment F{i} on Query{{a:__typename ...F{i + 1} b:__typename ...F{i + 1}}}" for i in range(20))
+    + " ".join(
+        f"fragment F{i} on Query{{a:__typename ...F{i + 1} b:__typename ...F{i + 1}}}"
+        for i in range(20)
+    )
     + " fragment F20 on Query{__typename}"
 )
 
@@ -36,7 +39,9 @@ EXPENSIVE: dict[str, tuple[str, str]] = {
         "width",
     ),
     "aliases hidden in fragments": (
-        "query{...A ...A} fragment A on Query{" + " ".join(f"a{i}:__typename" for i in range(20)) + "}",
+        "query{...A ...A} fragment A on Query{"
+        + " ".join(f"a{i}:__typename" for i in range(20))
+        + "}",
         "aliases",
     ),
     "a document of 100,000 characters": ("{__typename}" + " " * 100_000, "chars"),
@@ -88,7 +93,9 @@ async def test_a_limits_refusal_says_its_numbers_in_every_language(
         (EXPENSIVE["100 conflicting fields of one name"][0], ("100", "20")),
         (BOMB, ("3145726", "1000")),
     ):
-        result = await gql(client, document, tenant=world.a.slug, headers={"Accept-Language": language})
+        result = await gql(
+            client, document, tenant=world.a.slug, headers={"Accept-Language": language}
+        )
         error = result["errors"][0]
         assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         texts = error["extensions"]["message"]

@@ -145,7 +145,7 @@ HOSTILE = st.sampled_from(
         "\ud800",
         "x\udfff y",
         "\u202eevil.exe",
-        "=HYPERLINK(\"http://example.invalid\",\"x\")",
+        '=HYPERLINK("http://example.invalid","x")',
         "<script>alert(1)</script>",
         "Línea\r\nBcc: x@example.org",
         "A" * 10_000,

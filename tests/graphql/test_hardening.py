@@ -38,9 +38,7 @@ async def hasty(db: Database) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
 
 @pytest.fixture
 async def production(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    async for _, http in app_client(
-        db, environment="production", public_url="http://testserver"
-    ):
+    async for _, http in app_client(db, environment="production", public_url="http://testserver"):
         yield http
 
 
@@ -234,8 +232,12 @@ async def test_production_answers_only_for_the_platforms_hosts(db: Database, wor
         assert refused.status_code == 400
         assert refused.json()["errors"][0]["extensions"]["code"] == "HOST_NOT_ALLOWED"
         for host in ("api.usina-platform.example", f"{world.a.slug}.usina.example"):
-            ok = await http.post("/graphql", json=query, headers={"Host": host, "X-Tenant": world.a.slug})
-            assert ok.json().get("data", {}).get("municipality", {}).get("slug") == world.a.slug, ok.text
+            ok = await http.post(
+                "/graphql", json=query, headers={"Host": host, "X-Tenant": world.a.slug}
+            )
+            assert ok.json().get("data", {}).get("municipality", {}).get("slug") == world.a.slug, (
+                ok.text
+            )
         probe = await http.get("/healthz", headers={"Host": "10.0.0.7:8000"})
         assert probe.status_code == 200
 

@@ -205,9 +205,7 @@ async def test_after_every_mutation_the_next_anonymous_read_is_current(
     assert after_read.headers["etag"] != before_read.headers["etag"]
 
 
-async def test_an_answer_built_for_another_host_is_never_served(
-    client: Any, world: World
-) -> None:
+async def test_an_answer_built_for_another_host_is_never_served(client: Any, world: World) -> None:
     """With no public URL configured, links are built from the request's host: an anonymous
     request with a forged Host is answered (and cached) on its own, never to the next normal
     reader."""

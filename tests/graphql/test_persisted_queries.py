@@ -144,7 +144,9 @@ async def test_the_store_keeps_only_documents_that_validated_and_were_charged(
     store = app.state.persisted.store
     assert await store.get(digest) is None
     kept, kept_digest = unique(QUERY)
-    await client.post("/graphql", json=hashed(kept_digest, kept), headers={"X-Tenant": world.a.slug})
+    await client.post(
+        "/graphql", json=hashed(kept_digest, kept), headers={"X-Tenant": world.a.slug}
+    )
     assert await store.get(kept_digest) is not None
 
 
@@ -156,7 +158,9 @@ async def test_a_municipality_has_a_quota_of_automatic_documents(
     store = app.state.persisted.store
     monkeypatch.setattr(persisted, "QUOTA", 0)
     document, digest = unique(QUERY)
-    answer = await client.post("/graphql", json=hashed(digest, document), headers={"X-Tenant": world.b.slug})
+    answer = await client.post(
+        "/graphql", json=hashed(digest, document), headers={"X-Tenant": world.b.slug}
+    )
     assert "errors" not in answer.json()  # it runs; it is only not kept
     assert await store.get(digest) is None
     monkeypatch.setattr(persisted, "QUOTA", 1_000)

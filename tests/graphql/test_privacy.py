@@ -257,6 +257,17 @@ async def staff_at_work(client: httpx.AsyncClient, world: World, tokens: TokenSe
         "mutation($e: ID!) { publishEvaluation(input: {id: $e}) { evaluation { id } } }",
         {"e": a.gid("DraftEvaluation")},
     )
+    started = await ok(
+        reviewer,
+        'mutation($p: ID!) { startEvaluation(input: {framework: "ogp_irm", actionPlanId: $p}) '
+        "{ evaluation { id } } }",
+        {"p": a.gid("ActionPlan")},
+    )
+    await ok(
+        reviewer,
+        "mutation($e: ID!) { publishEvaluation(input: {id: $e}) { evaluation { id } } }",
+        {"e": started["startEvaluation"]["evaluation"]["id"]},
+    )
 
 
 async def walk_as(

@@ -92,7 +92,9 @@ async def test_a_bucket_belongs_to_an_issuer_and_a_subject(settings: Settings) -
     keys: list[str] = []
 
     class Recording:
-        async def take(self, key: str, cost: int, *, capacity: int, window_seconds: int) -> Decision:
+        async def take(
+            self, key: str, cost: int, *, capacity: int, window_seconds: int
+        ) -> Decision:
             keys.append(key)
             return Decision(True, capacity, capacity - cost, 0)
 

@@ -18,7 +18,9 @@ from tenants.database import Database
 from tests.factories import World, error_codes
 
 REPORT = "mutation($in: ReportProgressInput!) { reportProgress(input: $in) { report { id } } }"
-PLAN = "mutation($in: CreateActionPlanInput!) { createActionPlan(input: $in) { actionPlan { id } } }"
+PLAN = (
+    "mutation($in: CreateActionPlanInput!) { createActionPlan(input: $in) { actionPlan { id } } }"
+)
 REPORTS = "{ actionPlans(first: 5) { nodes { commitments(first: 5) { nodes { milestones(first: 5) { nodes { reports(first: 5) { nodes { evidence { title url } } } } } } } } } }"
 
 

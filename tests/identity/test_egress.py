@@ -196,7 +196,9 @@ async def test_tokens_naming_an_internal_issuer_make_no_request_to_it(
         await session.commit()
     _, http = strict
     for _ in range(5):
-        result = await gql(http, "{ municipality { slug } }", token=forged_token(url), tenant=world.a.slug)
+        result = await gql(
+            http, "{ municipality { slug } }", token=forged_token(url), tenant=world.a.slug
+        )
         assert error_codes(result) == ["UNAUTHENTICATED"], result
     assert handler.hits == 0
 

@@ -239,5 +239,5 @@ def test_an_operator_moves_the_demo_out_and_back_while_portals_read_it(
         assert portal.audit(fresh) == before["audit"]
         assert portal.download(fresh, job) == exported  # the export kept
         assert portal.export(fresh, plan["id"])[1] == exported  # and made again
-        (link,) = re.findall(r'"(http[^"]+/files/[^"]+)"', json.dumps(portal.ask(PORTAL)))
+        (link,) = re.findall(r'"(http[^"]+/evidence/[^"]+)"', json.dumps(portal.ask(PORTAL)))
         assert portal.http.get(link).content == PDF  # the evidence file, back in the store

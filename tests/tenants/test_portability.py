@@ -33,6 +33,7 @@ from core.identity.principal import Principal
 from core.identity.roles import Role
 from core.identity.tokens import TokenService
 from core.jobs.models import ExportFile, Job, JobStatus
+from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
 from core.notifications import participants
 from core.notifications.models import Delivery, DeliveryChannel, DeliveryStatus
@@ -50,6 +51,7 @@ from tenants.portability import (
 )
 from tests.conftest import REPO
 from tests.factories import SYSTEM, Tenant, build_tenant, error_codes, gql
+from tests.graphql.test_branding import png
 from usina.migrate import revisions
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -117,6 +119,12 @@ async def with_every_kind_of_record(db: Database, store: LocalFileStore, prefix:
         await participants.remember(session, participant)
         await files.upload_evidence(
             session, SYSTEM, store, tenant.milestone_id, "acta.pdf", PDF, max_bytes=1 << 20
+        )
+        await municipalities.update(
+            session,
+            SYSTEM,
+            tenant.municipality.id,
+            municipalities.MunicipalityChanges(primary_color="#0b5394", logo=png()),
         )
         job = Job(kind="exports.plan", status=JobStatus.SUCCEEDED, created_by="system")
         session.add(job)
@@ -492,6 +500,7 @@ async def test_a_bad_archive_is_refused_and_writes_nothing(
     ):
         cases[name] = tmp_path / f"{name}.zip"
         rewrite(good, cases[name], change)
+
     def missing_required(manifest: dict[str, Any], tables: Any) -> None:
         renamed(manifest, tables)
         tables["actors"][0]["name"] = None  # a NOT NULL violation: damaged, not a clash
