@@ -27,6 +27,7 @@ from core.milestones import service as milestones
 from core.municipalities import service as municipalities
 from core.municipalities.models import Municipality
 from core.participation import service as participation
+from core.plans import publishing
 from core.plans import service as plans
 from core.progress import service as progress
 from plugins import activation
@@ -449,6 +450,29 @@ async def seed(
                     ),
                 )
         await _evaluate(session, registry, plan.id, created["1"])
+        # A change after publication, published with its note: the plan's second version.
+        await commitments.update(
+            session,
+            SYSTEM,
+            created["3"],
+            {
+                "objective": "Un tablero público con el avance de cada hito, su evidencia y "
+                "los datos de cada informe en formatos abiertos."
+            },
+        )
+        await publishing.publish_changes(
+            session,
+            SYSTEM,
+            plan.id,
+            note="Se amplió el objetivo del compromiso 3 a pedido del Foro Multiactor.",
+        )
+        # Its portals' colour (dark enough for white text on it).
+        await municipalities.update(
+            session,
+            SYSTEM,
+            municipality.id,
+            municipalities.MunicipalityChanges(primary_color="#1f5f8b"),
+        )
         await plans.create(
             session,
             SYSTEM,

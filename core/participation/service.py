@@ -361,6 +361,8 @@ async def contribute(
         moderation=Moderation.PENDING
         if premoderated and kind not in staff_kinds
         else Moderation.PUBLISHED,
+        # When it was made: now, or the original time of an imported consultation.
+        created_at=at,
     )
     session.add(contribution)
     await session.flush()

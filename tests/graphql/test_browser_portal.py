@@ -21,7 +21,8 @@ SET = "mutation($o: [String!]!) { setPortalOrigins(input: {origins: $o}) { munic
 
 
 def test_the_reference_portal_renders_in_chromium_only_where_allowed(tmp_path: Path) -> None:
-    node = node_or_skip("playwright-core")
+    node = node_or_skip("axe-core")
+    node_or_skip("playwright-core")
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("Debian's chromium is needed (make test installs it)")
@@ -48,8 +49,8 @@ def test_the_reference_portal_renders_in_chromium_only_where_allowed(tmp_path: P
         timeout=60,
     ).stdout.strip()
     allowed, other = _free_port(), _free_port()
-    # USINA_PORTAL_SCREENSHOT=docs/img/portal.png refreshes the picture in docs/portals.md.
-    screenshot = Path(os.environ.get("USINA_PORTAL_SCREENSHOT") or tmp_path / "portal.png")
+    # USINA_PORTAL_SCREENSHOTS=docs/img refreshes the pictures in docs/portals.md.
+    screenshots = Path(os.environ.get("USINA_PORTAL_SCREENSHOTS") or tmp_path).resolve()
     with serving(env) as api:
         granted = httpx.post(
             api,
@@ -66,22 +67,56 @@ def test_the_reference_portal_renders_in_chromium_only_where_allowed(tmp_path: P
                 "demo",
                 str(allowed),
                 str(other),
-                str(screenshot),
+                str(screenshots),
             ],
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=300,
             cwd=NODE_TOOLS,
         )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     result = json.loads(ran.stdout)
-    page = result["allowed"]
-    assert page["state"] == "ready" and page["municipality"] == "Villa Usina (demo)"
-    assert len(page["plans"]) == 1 and page["commitments"] == 3 and page["bars"] == 3
-    assert page["ratings"] >= 1  # the published IRM-style evaluation
-    assert set(page["requests"]) == {"GET"}  # persisted queries over GET
-    assert result["english"] == "Open Government Action Plan"
-    assert screenshot.stat().st_size > 10_000
+    expected = {
+        "es": ("Plan de Acción de Gobierno Abierto", "Incorporada al plan", "Versión 2", " de "),
+        "en": ("Open Government Action Plan", "Taken into the plan", "Version 2", " 20"),
+        "pt": ("Plano de Ação de Governo Aberto", "Incorporada ao plano", "Versão 2", " de "),
+    }
+    for lang, (eyebrow, accepted, version, date_words) in expected.items():
+        page = result["languages"][lang]
+        assert page["state"] == "ready" and page["lang"] == lang, (lang, page)
+        assert page["eyebrow"] == eyebrow and page["municipality"] == "Villa Usina (demo)"
+        assert page["brand"] == "rgb(31, 95, 139)"  # the demo's primary colour, #1f5f8b
+        assert len(page["plans"]) == 1 and page["commitments"] == 3 and page["bars"] == 3
+        assert page["ratings"] >= 1  # the published IRM-style evaluation
+        # One completion level per commitment: the evaluator's where published, else derived.
+        assert len(page["completion"]) == 3
+        assert sum("(" in level for level in page["completion"]) == 3
+        assert page["diagnostic"] == ["Diagnóstico inicial"]
+        assert len(page["proposals"]) == 3  # what became of each proposal
+        assert sum(answer.endswith(accepted) for answer in page["answers"]) == 2
+        assert any(led.endswith("1. Portal de datos abiertos municipal") for led in page["ledTo"])
+        assert page["record"] == 3 and page["downloads"] == 4  # open data, linked
+        assert len(page["kpis"]) == 1
+        assert page["changelog"][0].startswith(version) and len(page["changelog"]) == 2
+        assert date_words in page["changelog"][0]
+        assert page["isoDates"] == [], page["isoDates"]  # dates for people, not ISO
+        assert page["emptyHeadings"] == []  # empty sections are hidden
+        assert set(page["requests"]) == {"GET"}  # persisted queries over GET
+        serious = [v for v in page["axe"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], (lang, serious)
+    assert result["switched"] == "Open Government Action Plan"
+    phone = result["phone"]
+    assert phone["state"] == "ready" and not phone["horizontalScroll"]
+    assert [v for v in phone["axe"] if v["impact"] in ("serious", "critical")] == []
+    for picture in ("portal.png", "portal-phone.png"):
+        assert (screenshots / picture).stat().st_size > 10_000
     blocked = result["other"]
     assert blocked["state"] == "failed" and blocked["commitments"] == 0
     assert blocked["corsBlocked"]
+    down = result["down"]  # the API unreachable: a sentence for people, in their language
+    assert down["state"] == "failed"
+    assert down["error"] == [
+        "Não foi possível conectar ao servidor de dados do município. Verifique a sua conexão "
+        "e tente novamente."
+    ]
+    assert [v for v in down["axe"] if v["impact"] in ("serious", "critical")] == []
