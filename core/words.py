@@ -4,9 +4,15 @@ prints ``PUBLISHED`` inside a Spanish sentence, a report never prints ``COMPLETE
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from core.enums import (
     ActionPlanStatus,
@@ -74,3 +80,38 @@ def whole_percent(value: float) -> str:
     for every surface that prints a percentage for people (report, e-mails, digest); the
     data (CSV, JSON) keeps the exact figure."""
     return str(int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+
+
+# -- dates, numbers and plurals as a person reads them (Babel: CLDR's data) -------------------
+
+#: The CLDR locale of each of the product's languages (Portuguese as Brazil writes it).
+CLDR = {"es": "es", "en": "en", "pt": "pt_BR"}
+
+
+def day(value: date, locale: str) -> str:
+    """A date in words: "30 de noviembre de 2026", "November 30, 2026", "30 de novembro de
+    2026". Data (CSV, JSON, the API) keeps ISO dates; people read these."""
+    return format_date(value, format="long", locale=CLDR.get(locale, "en"))
+
+
+def number(value: float, locale: str) -> str:
+    """A number with the language's separators: 524.288 and 22,5 in Spanish, 524,288 and
+    22.5 in English."""
+    return format_decimal(value, locale=CLDR.get(locale, "en"))
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A phrase with a count, in each language's plural forms (CLDR's ``one`` and ``other``;
+    ``{n}`` is the count). ``Plural.text(1, "es")`` is "1 municipio", never "1 municipios"."""
+
+    one: Message
+    other: Message
+
+    def text(self, n: int, locale: str) -> str:
+        form = Locale.parse(CLDR.get(locale, "en")).plural_form(n)
+        chosen = self.one if form == "one" else self.other
+        return chosen.text(locale).format(n=number(n, locale))
+
+    def message(self, n: int) -> Message:
+        return Message(en=self.text(n, "en"), es=self.text(n, "es"), pt=self.text(n, "pt"))

@@ -15,7 +15,7 @@ from core.milestones.models import Milestone
 from core.notifications import service as notifications
 from core.plans.models import ActionPlan
 from core.progress import rollup
-from core.words import whole_percent
+from core.words import day, whole_percent
 from plugins.records import JobContext
 
 ACTIVE_PLANS = (ActionPlanStatus.PUBLISHED, ActionPlanStatus.IMPLEMENTATION)
@@ -58,7 +58,7 @@ async def monitor_delays(ctx: JobContext) -> dict[str, Any]:
                     "commitment": commitment.title,
                     "commitment_code": commitment.code,
                     "plan": plan.title,
-                    "end_date": milestone.end_date.isoformat(),
+                    "end_date": day(milestone.end_date, ctx.municipality.locale.value),
                     "percent": whole_percent(milestone.progress),
                 },
                 dedupe_key=f"delayed:{milestone.id}:{milestone.end_date}:{email}",

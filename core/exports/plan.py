@@ -44,6 +44,8 @@ from core.words import (
     MILESTONE_STATUSES,
     PLAN_STATUSES,
     capitalized,
+    day,
+    number,
     whole_percent,
 )
 
@@ -484,13 +486,13 @@ LABELS = {
 }
 
 
-def _measure(value: Any, unit: str) -> str:
+def _measure(value: Any, unit: str, locale: str) -> str:
     if not isinstance(value, int | float):
         return "—"
-    return f"{value:g} {unit}".strip()
+    return f"{number(value, locale)} {unit}".strip()
 
 
-def _indicator_table(indicators: list[dict[str, Any]], t: dict[str, str]) -> str:
+def _indicator_table(indicators: list[dict[str, Any]], t: dict[str, str], locale: str) -> str:
     """A commitment's measured indicators (KPIs): baseline, target, latest measurement."""
     e = html.escape
     rows = []
@@ -498,12 +500,14 @@ def _indicator_table(indicators: list[dict[str, Any]], t: dict[str, str]) -> str
         unit = str(item.get("unit") or "")
         measured = sorted(item.get("measurements") or [], key=lambda m: str(m.get("on", "")))
         latest = measured[-1] if measured else None
-        when = f" ({e(str(latest.get('on', '')))})" if latest else ""
+        on = str(latest.get("on", "")) if latest else ""
+        when = f" ({e(day(date.fromisoformat(on), locale))})" if on else ""
         rows.append(
             f"<tr><td>{e(str(item.get('code', '')))} {e(str(item.get('name', '')))}</td>"
-            f"<td>{e(_measure(item.get('baseline'), unit))}</td>"
-            f"<td>{e(_measure(item.get('target'), unit))}</td>"
-            f"<td>{e(_measure(latest.get('value') if latest else None, unit))}{when}</td></tr>"
+            f"<td>{e(_measure(item.get('baseline'), unit, locale))}</td>"
+            f"<td>{e(_measure(item.get('target'), unit, locale))}</td>"
+            f"<td>{e(_measure(latest.get('value') if latest else None, unit, locale))}{when}"
+            "</td></tr>"
         )
     return (
         f"<h3>{e(t['indicators'])}</h3><table><tr><th>{e(t['indicator'])}</th>"
@@ -525,7 +529,8 @@ def to_html(data: PlanData) -> bytes:
         "@media print{section{page-break-inside:avoid}}</style></head><body>",
         f"<p>{e(t['report'])} · {e(m.name)}</p>",
         f"<h1>{e(p.title)}</h1>",
-        f"<p>{e(t['period'])}: {p.start_date} &ndash; {p.end_date} · {e(t['status'])}: "
+        f"<p>{e(t['period'])}: {e(day(p.start_date, m.locale.value))} &ndash; "
+        f"{e(day(p.end_date, m.locale.value))} · {e(t['status'])}: "
         f"{e(capitalized(PLAN_STATUSES[p.status].text(m.locale.value)))} · {e(t['progress'])}: "
         f"{whole_percent(data.plan_progress)} %</p>",
     ]
@@ -543,7 +548,7 @@ def to_html(data: PlanData) -> bytes:
         if c.objective:
             parts.append(f"<p>{e(c.objective)}</p>")
         rows = "".join(
-            f"<tr><td>{e(ms.title)}</td><td>{ms.end_date}</td>"
+            f"<tr><td>{e(ms.title)}</td><td>{e(day(ms.end_date, m.locale.value))}</td>"
             f"<td>{e(capitalized(MILESTONE_STATUSES[ms.status].text(m.locale.value)))}</td>"
             f"<td>{whole_percent(ms.progress)} %</td></tr>"
             for ms in data.milestones.get(c.id, [])
@@ -555,7 +560,7 @@ def to_html(data: PlanData) -> bytes:
         )
         indicators = data.indicators.get(c.id, [])
         if indicators:
-            parts.append(_indicator_table(indicators, t))
+            parts.append(_indicator_table(indicators, t, m.locale.value))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts).encode("utf-8")

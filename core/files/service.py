@@ -19,6 +19,7 @@ from core.identity.principal import Principal
 from core.milestones.models import Milestone
 from core.plans import lifecycle
 from core.plans.models import ActionPlan
+from core.words import number
 
 #: What evidence may be (an ordinance, signed minutes, a photograph), known by its first bytes,
 #: never by the name or type the sender claims.
@@ -55,9 +56,9 @@ async def upload_evidence(
     if not content or len(content) > max_bytes:
         raise BadUserInput(
             msg(
-                f"An evidence file has 1 byte to {max_bytes:,} bytes.",
-                f"Un archivo de evidencia tiene de 1 byte a {max_bytes:,} bytes.",
-                f"Um arquivo de evidência tem de 1 byte a {max_bytes:,} bytes.",
+                f"An evidence file has 1 byte to {number(max_bytes, 'en')} bytes.",
+                f"Un archivo de evidencia tiene de 1 byte a {number(max_bytes, 'es')} bytes.",
+                f"Um arquivo de evidência tem de 1 byte a {number(max_bytes, 'pt')} bytes.",
             ),
             field="file",
         )

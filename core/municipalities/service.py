@@ -17,6 +17,7 @@ from core.errors import BadUserInput, NotFound
 from core.i18n import msg
 from core.identity.principal import Principal
 from core.municipalities.models import Municipality, MunicipalityLogo
+from core.words import number
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,23 @@ def primary_color(value: str) -> str | None:
     value = value.lower()
     ratio = contrast_with_white(value)
     if ratio < MIN_CONTRAST:
+
+        def contrast(locale: str) -> str:
+            return number(round(ratio, 2), locale)
+
+        def minimum(locale: str) -> str:
+            return number(MIN_CONTRAST, locale)
+
         raise BadUserInput(
             msg(
-                f"White text on {value} has a contrast of {ratio:.2f}:1, under the "
-                f"{MIN_CONTRAST}:1 that legible text needs (WCAG AA); choose a darker colour.",
-                f"El texto blanco sobre {value} tiene un contraste de {ratio:.2f}:1, menor "
-                f"que el {MIN_CONTRAST}:1 que necesita un texto legible (WCAG AA); elija un "
+                f"White text on {value} has a contrast of {contrast('en')}:1, under the "
+                f"{minimum('en')}:1 that legible text needs (WCAG AA); choose a darker colour.",
+                f"El texto blanco sobre {value} tiene un contraste de {contrast('es')}:1, menor "
+                f"que el {minimum('es')}:1 que necesita un texto legible (WCAG AA); elija un "
                 "color más oscuro.",
-                f"O texto branco sobre {value} tem um contraste de {ratio:.2f}:1, menor que "
-                f"o {MIN_CONTRAST}:1 que um texto legível precisa (WCAG AA); escolha uma cor "
-                "mais escura.",
+                f"O texto branco sobre {value} tem um contraste de {contrast('pt')}:1, menor "
+                f"que o {minimum('pt')}:1 que um texto legível precisa (WCAG AA); escolha uma "
+                "cor mais escura.",
             ),
             field="primaryColor",
         )
@@ -122,9 +130,12 @@ def _logo(content: bytes, by: Principal) -> MunicipalityLogo:
     if len(content) > MAX_LOGO_BYTES:
         raise BadUserInput(
             msg(
-                f"A logo has at most {MAX_LOGO_BYTES:,} bytes; this one has {len(content):,}.",
-                f"Un logo tiene como máximo {MAX_LOGO_BYTES:,} bytes; este tiene {len(content):,}.",
-                f"Um logotipo tem no máximo {MAX_LOGO_BYTES:,} bytes; este tem {len(content):,}.",
+                f"A logo has at most {number(MAX_LOGO_BYTES, 'en')} bytes; this one has "
+                f"{number(len(content), 'en')}.",
+                f"Un logo tiene como máximo {number(MAX_LOGO_BYTES, 'es')} bytes; este tiene "
+                f"{number(len(content), 'es')}.",
+                f"Um logotipo tem no máximo {number(MAX_LOGO_BYTES, 'pt')} bytes; este tem "
+                f"{number(len(content), 'pt')}.",
             ),
             field="logo",
         )

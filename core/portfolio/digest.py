@@ -29,7 +29,36 @@ from core.portfolio import service as portfolio
 from core.portfolio.models import StaffDelivery, StaffDeliveryStatus
 from core.settings import Settings
 from core.text import header_value, printable
+from core.words import Plural
 
+OVERDUE = Plural(
+    msg("{n} overdue milestone", "{n} hito demorado", "{n} marco atrasado"),
+    msg("{n} overdue milestones", "{n} hitos demorados", "{n} marcos atrasados"),
+)
+SILENT = Plural(
+    msg(
+        "no progress report for {n} day",
+        "sin reportes de avance hace {n} día",
+        "sem relatórios de avanço há {n} dia",
+    ),
+    msg(
+        "no progress report for {n} days",
+        "sin reportes de avance hace {n} días",
+        "sem relatórios de avanço há {n} dias",
+    ),
+)
+OPENING = Plural(
+    msg(
+        "Hello,\n\nWhat needs attention this week in the municipality you accompany:",
+        "Hola:\n\nLo que requiere atención esta semana en el municipio que acompaña:",
+        "Olá,\n\nO que requer atenção esta semana no município que acompanha:",
+    ),
+    msg(
+        "Hello,\n\nWhat needs attention this week in the {n} municipalities you accompany:",
+        "Hola:\n\nLo que requiere atención esta semana en los {n} municipios que acompaña:",
+        "Olá,\n\nO que requer atenção esta semana nos {n} municípios que acompanha:",
+    ),
+)
 #: No progress report for this long makes a municipality "silent".
 SILENT_DAYS = 14
 MAX_ATTEMPTS = 5
@@ -48,22 +77,12 @@ def _line(row: Any, summary: Any, today: date, week_start: date) -> Message | No
     ]
     parts = []
     if delayed:
-        parts.append(
-            msg(
-                f"{delayed} overdue milestone(s)",
-                f"{delayed} hito(s) demorado(s)",
-                f"{delayed} marco(s) atrasado(s)",
-            )
-        )
+        parts.append(OVERDUE.message(delayed))
     if silent is None or silent >= SILENT_DAYS:
         parts.append(
             msg("no progress report yet", "sin reportes de avance", "sem relatórios de avanço")
             if silent is None
-            else msg(
-                f"no progress report for {silent} days",
-                f"sin reportes de avance hace {silent} días",
-                f"sem relatórios de avanço há {silent} dias",
-            )
+            else SILENT.message(silent)
         )
     if completed:
         titles = "; ".join(completed)
@@ -97,13 +116,7 @@ def compose(rows: list[tuple[Any, Any]], locale: str, today: date) -> tuple[str,
         f"Usina: sus municipios, semana {week}",
         f"Usina: os seus municípios, semana {week}",
     )
-    opening = msg(
-        f"Hello,\n\nWhat needs attention this week in the {len(rows)} municipalities you "
-        "accompany:",
-        f"Hola:\n\nLo que requiere atención esta semana en los {len(rows)} municipios que "
-        "acompaña:",
-        f"Olá,\n\nO que requer atenção esta semana nos {len(rows)} municípios que acompanha:",
-    )
+    opening = OPENING.message(len(rows))
     closing = msg(
         "The whole portfolio is in Usina (the portfolio query, or /portfolio.xlsx).",
         "La cartera completa está en Usina (la consulta portfolio, o /portfolio.xlsx).",

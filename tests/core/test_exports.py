@@ -15,9 +15,10 @@ from core.enums import Locale
 from core.exports import plan as exports
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
+from core.words import day
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
-from tests.factories import TODAY, World
+from tests.factories import END, START, TODAY, World
 from workers.exports import rating_words
 
 REGISTRY = make_plugin_manager()
@@ -92,6 +93,9 @@ async def test_the_html_report_speaks_the_municipalitys_language(
     assert "Estado: Publicado" in report
     assert "<th>Hito</th>" in report and "<th></th>" not in report
     assert "<td>En curso</td>" in report  # the milestone's status, in words
+    # Dates as people read them ("7 de octubre de 2027"), never ISO.
+    assert f"<td>{day(END, 'es')}</td>" in report and " de " in day(END, "es")
+    assert END.isoformat() not in report and START.isoformat() not in report
     for code in ("PUBLISHED", "IN_PROGRESS", "NOT_STARTED", "COMPLETED"):
         assert code not in report
 

@@ -63,7 +63,8 @@ async def test_each_consultant_gets_their_municipalities_news_and_nothing_else(
     (body,) = to(mine)
     assert overdue.slug in body and completed.slug in body
     assert elsewhere.slug not in body  # not granted to her
-    assert "1 hito(s) demorado(s)" in body  # in Spanish, her municipalities' language
+    assert "1 hito demorado" in body and "(s)" not in body  # Spanish, singular
+    assert "en los 2 municipios que acompaña" in body
     assert "completados esta semana: Hito" in body
     (other,) = to(theirs)
     assert elsewhere.slug in other and overdue.slug not in other

@@ -33,6 +33,7 @@ from core.jobs.models import ExportFile, Job, JobStatus
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
 from core.settings import Settings
+from core.words import day
 from graphql_schema.app import create_app
 from graphql_schema.relay import to_global_id
 from plugins.manager import make_plugin_manager
@@ -292,6 +293,11 @@ async def test_an_admin_runs_monitoring_now(
     await asyncio.sleep(0.5)
     delayed = [m for m in mailbox.messages if "Hito demorado" in str(m["Subject"])]
     assert [m["To"] for m in delayed] == [f"editor@{a.slug}.example"]
+    # The date as a person reads it in the municipality's language, not ISO.
+    body = delayed[0].get_payload(decode=True).decode()
+    due = datetime.now(UTC).date() - timedelta(days=2)
+    assert f"debía terminar el {day(due, 'es')} y" in body, body
+    assert due.isoformat() not in body
 
 
 WORKER_WITH_A_SLOW_EXPORT = """
