@@ -24,6 +24,7 @@ from core.identity.principal import ANONYMOUS, Principal
 from core.identity.tokens import TokenService
 from core.notifications.participants import Sender
 from core.settings import Settings
+from graphql_schema.authentication import locale_of
 from graphql_schema.loaders import Loaders
 from graphql_schema.persisted import PersistedQueries
 from plugins import activation
@@ -98,6 +99,11 @@ class Context:
         # The loaders refer back to their context weakly: a strong reference would make the
         # request's context (its session, its rows) a reference cycle, freed only by the GC.
         self.loaders = Loaders(cast(Context, weakref.proxy(self)))
+
+    @property
+    def locale(self) -> str:
+        """The answer's language (``Accept-Language``, else the municipality's, else English)."""
+        return locale_of(self.request.scope, self.request.headers.get("accept-language"))
 
     @property
     def binding(self) -> TenantBinding | None:

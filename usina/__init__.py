@@ -43,6 +43,7 @@ from plugins.scoring import (
     message,
     weighted_scores,
 )
+from plugins.settings import setting
 
 __all__ = [
     "SYSTEM",
@@ -85,6 +86,7 @@ __all__ = [
     "msg",
     "optional_text",
     "requires",
+    "setting",
     "text",
     "to_global_id",
     "weighted_scores",

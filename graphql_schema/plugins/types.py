@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import strawberry
+from pydantic import BaseModel
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 
@@ -13,6 +14,7 @@ from graphql_schema.context import Info
 from graphql_schema.permissions import requires
 from plugins.gqltypes import Text, text
 from plugins.records import PluginInfo
+from plugins.settings import localized_schema
 from tenants.plugin_activations import PluginActivation
 
 
@@ -24,8 +26,17 @@ class Plugin:
     version: str
     enabled: bool
     settings_version: int = strawberry.field(description="Incremented on every change.")
-    settings_schema: JSON | None = strawberry.field(description="JSON Schema of the settings.")
+    settings_model: strawberry.Private[type[BaseModel] | None]
     current_settings: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field(
+        description="JSON Schema of the settings, with each field's title and description in "
+        "the caller's language (all three under x-usina-i18n): a form can be generated from it."
+    )
+    def settings_schema(self, info: Info) -> JSON | None:
+        if self.settings_model is None:
+            return None
+        return cast(JSON, localized_schema(self.settings_model, info.context.locale))
 
     @strawberry.field(
         description="The municipality's settings (municipal and platform admins).",
@@ -43,7 +54,7 @@ def plugin_status(info: PluginInfo, row: PluginActivation | None) -> Plugin:
         version=info.version,
         enabled=bool(row and row.enabled),
         settings_version=row.version if row else 0,
-        settings_schema=cast(JSON, info.settings.model_json_schema()) if info.settings else None,
+        settings_model=info.settings,
         current_settings=dict(row.settings) if row else {},
     )
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import Any
 
 import usina
 import usina.models
 import usina.services
 from plugins import hookspecs
+from plugins.manager import make_plugin_manager
+from plugins.settings import untitled
 from tests.conftest import REPO
+from tests.factories import World, gql
 
 HOOKS = sorted(
     n for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(f, "usina_spec")
@@ -85,6 +89,7 @@ def test_the_plugin_author_api_is_pinned() -> None:
         "msg",
         "optional_text",
         "requires",
+        "setting",
         "text",
         "to_global_id",
         "weighted_scores",
@@ -194,3 +199,31 @@ def test_the_import_check_catches_an_internal_import(tmp_path: Path) -> None:
     assert _offending(sneaky, "plugins.builtin.kpi", tmp_path) == [
         "plugins/builtin/kpi/sneaky.py:1 imports core.lookups"
     ]
+
+
+def test_every_built_in_setting_has_its_words_in_three_languages() -> None:
+    """A form generated from a plugin's settings (the console's) shows each field's title in
+    the reader's language: built-in settings and channel rules declare them all."""
+    registry = make_plugin_manager(entrypoints=False)
+    models = [info.settings for info in registry.infos.values() if info.settings]
+    models += [spec.rules for _, spec in registry.channel_kinds.values() if spec.rules]
+    assert len(models) >= 2
+    for model in models:
+        assert untitled(model) == [], model
+
+
+async def test_the_settings_schema_speaks_the_callers_language(client: Any, world: World) -> None:
+    query = "{ plugins { name settingsSchema } }"
+    titles = {}
+    for locale in ("es", "en", "pt"):
+        answer = await gql(client, query, tenant=world.a.slug, headers={"Accept-Language": locale})
+        (irm,) = [p for p in answer["data"]["plugins"] if p["name"] == "ogp_irm"]
+        field = irm["settingsSchema"]["properties"]["min_consultation_days"]
+        titles[locale] = field["title"]
+        assert field["x-usina-i18n"]["title"][locale] == field["title"]
+        assert (field["minimum"], field["maximum"], field["default"]) == (1, 365, 14)
+    assert titles == {
+        "es": "Consulta más corta (días)",
+        "en": "Shortest consultation (days)",
+        "pt": "Consulta mais curta (dias)",
+    }

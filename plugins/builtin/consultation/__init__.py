@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from usina import ChannelKindSpec, Objection, ObjectionItem, PluginInfo, hookimpl, msg
+from usina import ChannelKindSpec, Objection, ObjectionItem, PluginInfo, hookimpl, msg, setting
 from usina.models import ActionPlanStatus, ContributionKind, utcnow
 from usina.services import participation
 
@@ -20,7 +20,17 @@ KIND = "consultation"
 class ConsultationRules(BaseModel):
     """A consultation's rules, set when it opens."""
 
-    premoderated: bool = False
+    premoderated: bool = setting(
+        False,
+        title=msg(
+            "Moderate before publishing", "Moderar antes de publicar", "Moderar antes de publicar"
+        ),
+        description=msg(
+            "Contributions and supports wait for a moderator before the public sees them.",
+            "Los aportes y apoyos esperan a un moderador antes de que el público los vea.",
+            "As contribuições e os apoios esperam um moderador antes que o público os veja.",
+        ),
+    )
 
 
 @hookimpl

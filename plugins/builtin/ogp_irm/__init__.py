@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from plugins.builtin.ogp_irm.checklist import ChecklistQuery, checks
 from usina import (
@@ -27,12 +27,44 @@ from usina import (
     ScaleOption,
     hookimpl,
     msg,
+    setting,
 )
 
 
 class IrmSettings(BaseModel):
-    min_consultation_days: int = Field(default=14, ge=1, le=365)
-    forum_meetings_per_year: int = Field(default=2, ge=1, le=52)
+    min_consultation_days: int = setting(
+        14,
+        title=msg(
+            "Shortest consultation (days)",
+            "Consulta más corta (días)",
+            "Consulta mais curta (dias)",
+        ),
+        description=msg(
+            "The co-creation checklist asks a public consultation to stay open at least this "
+            "many days.",
+            "La lista de cocreación pide que una consulta pública quede abierta al menos esta "
+            "cantidad de días.",
+            "A lista de cocriação pede que uma consulta pública fique aberta pelo menos esta "
+            "quantidade de dias.",
+        ),
+        ge=1,
+        le=365,
+    )
+    forum_meetings_per_year: int = setting(
+        2,
+        title=msg(
+            "Forum meetings a year",
+            "Reuniones del foro por año",
+            "Reuniões do fórum por ano",
+        ),
+        description=msg(
+            "How often the multi-stakeholder forum must meet for the checklist to hold.",
+            "Con qué frecuencia debe reunirse el foro multiactor para cumplir la lista.",
+            "Com que frequência o fórum multissetorial deve se reunir para cumprir a lista.",
+        ),
+        ge=1,
+        le=52,
+    )
 
 
 def _scale(*options: tuple[str, str, str, str]) -> tuple[ScaleOption, ...]:
