@@ -8,6 +8,7 @@ Settings are validated against the plugin's pydantic model, versioned and audite
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from collections.abc import Iterable
 from functools import lru_cache
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import service as audit
 from core.errors import BadUserInput, NotFound, PluginDisabled
-from core.i18n import msg
+from core.i18n import Message, msg
 from core.identity.principal import Principal
 from plugins.manager import PluginRegistry
 from plugins.records import DomainEvent, Objection, PluginInfo
@@ -79,50 +80,105 @@ def require_enabled(registry: PluginRegistry, enabled: frozenset[str], plugin: s
         )
 
 
-#: pydantic's error types, in Spanish and Portuguese (pydantic speaks English only); ``ctx``
-#: values are not repeated, the English message (``extensions.reason``) carries them.
-EXPECTED = {
-    "bool_parsing": "se espera verdadero o falso",
-    "bool_type": "se espera verdadero o falso",
-    "int_parsing": "se espera un número entero",
-    "int_type": "se espera un número entero",
-    "int_from_float": "se espera un número entero",
-    "float_parsing": "se espera un número",
-    "float_type": "se espera un número",
-    "string_type": "se espera un texto",
-    "greater_than_equal": "el valor es demasiado pequeño",
-    "greater_than": "el valor es demasiado pequeño",
-    "less_than_equal": "el valor es demasiado grande",
-    "less_than": "el valor es demasiado grande",
-    "string_too_short": "el texto es demasiado corto",
-    "string_too_long": "el texto es demasiado largo",
-    "list_type": "se espera una lista",
-    "dict_type": "se espera un objeto",
-    "literal_error": "el valor no es uno de los permitidos",
-    "enum": "el valor no es uno de los permitidos",
-    "missing": "falta el valor",
+#: pydantic's error types in the three languages (pydantic speaks English only), with the
+#: constraint and the value given: ``{ge}``, ``{le}``, ``{max_length}``... from the error's
+#: ``ctx``, ``{input}`` the value refused.
+PYDANTIC: dict[str, Message] = {
+    **dict.fromkeys(
+        ("bool_parsing", "bool_type"),
+        msg(
+            "true or false is expected, not {input}",
+            "se espera verdadero o falso, no {input}",
+            "espera-se verdadeiro ou falso, não {input}",
+        ),
+    ),
+    **dict.fromkeys(
+        ("int_parsing", "int_type", "int_from_float"),
+        msg(
+            "a whole number is expected, not {input}",
+            "se espera un número entero, no {input}",
+            "espera-se um número inteiro, não {input}",
+        ),
+    ),
+    **dict.fromkeys(
+        ("float_parsing", "float_type"),
+        msg(
+            "a number is expected, not {input}",
+            "se espera un número, no {input}",
+            "espera-se um número, não {input}",
+        ),
+    ),
+    "string_type": msg(
+        "a text is expected, not {input}",
+        "se espera un texto, no {input}",
+        "espera-se um texto, não {input}",
+    ),
+    "greater_than_equal": msg(
+        "it must be at least {ge}, not {input}",
+        "debe ser al menos {ge}, no {input}",
+        "deve ser no mínimo {ge}, não {input}",
+    ),
+    "greater_than": msg(
+        "it must be more than {gt}, not {input}",
+        "debe ser mayor que {gt}, no {input}",
+        "deve ser maior que {gt}, não {input}",
+    ),
+    "less_than_equal": msg(
+        "it must be at most {le}, not {input}",
+        "debe ser como máximo {le}, no {input}",
+        "deve ser no máximo {le}, não {input}",
+    ),
+    "less_than": msg(
+        "it must be less than {lt}, not {input}",
+        "debe ser menor que {lt}, no {input}",
+        "deve ser menor que {lt}, não {input}",
+    ),
+    "string_too_short": msg(
+        "it needs at least {min_length} characters",
+        "necesita al menos {min_length} caracteres",
+        "precisa de pelo menos {min_length} caracteres",
+    ),
+    "string_too_long": msg(
+        "it takes at most {max_length} characters",
+        "admite como máximo {max_length} caracteres",
+        "admite no máximo {max_length} caracteres",
+    ),
+    "list_type": msg("a list is expected", "se espera una lista", "espera-se uma lista"),
+    "dict_type": msg("an object is expected", "se espera un objeto", "espera-se um objeto"),
+    **dict.fromkeys(
+        ("literal_error", "enum"),
+        msg(
+            "it must be one of {expected}, not {input}",
+            "debe ser uno de {expected}, no {input}",
+            "deve ser um de {expected}, não {input}",
+        ),
+    ),
+    "missing": msg("a value is required", "falta el valor", "falta o valor"),
 }
-EXPECTED_PT = {
-    "bool_parsing": "espera-se verdadeiro ou falso",
-    "bool_type": "espera-se verdadeiro ou falso",
-    "int_parsing": "espera-se um número inteiro",
-    "int_type": "espera-se um número inteiro",
-    "int_from_float": "espera-se um número inteiro",
-    "float_parsing": "espera-se um número",
-    "float_type": "espera-se um número",
-    "string_type": "espera-se um texto",
-    "greater_than_equal": "o valor é pequeno demais",
-    "greater_than": "o valor é pequeno demais",
-    "less_than_equal": "o valor é grande demais",
-    "less_than": "o valor é grande demais",
-    "string_too_short": "o texto é curto demais",
-    "string_too_long": "o texto é longo demais",
-    "list_type": "espera-se uma lista",
-    "dict_type": "espera-se um objeto",
-    "literal_error": "o valor não é um dos permitidos",
-    "enum": "o valor não é um dos permitidos",
-    "missing": "falta o valor",
-}
+
+
+def _shown(value: Any) -> str:
+    """A value inside a sentence: text quoted, anything else as JSON writes it."""
+    if isinstance(value, str):
+        return f"'{value[:80]}'"
+    return json.dumps(value, ensure_ascii=False, default=str)[:80]
+
+
+def _pydantic_message(where: str, error: Any) -> Message:
+    template = PYDANTIC.get(error["type"])
+    if template is None:
+        return msg(
+            f"Invalid value for '{where}': {error['msg']}.",
+            f"Valor inválido para '{where}'.",
+            f"Valor inválido para '{where}'.",
+        )
+    values = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    values["input"] = _shown(error.get("input"))
+    return msg(
+        f"Invalid value for '{where}': {template.en.format_map(values)}.",
+        f"Valor inválido para '{where}': {template.es.format_map(values)}.",
+        f"Valor inválido para '{where}': {template.pt.format_map(values)}.",
+    )
 
 
 def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, Any]:
@@ -147,18 +203,8 @@ def validate_model(model: type[BaseModel], data: Any, field: str) -> dict[str, A
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        expected = EXPECTED.get(first["type"])
-        expected_pt = EXPECTED_PT.get(first["type"])
         raise BadUserInput(
-            msg(
-                f"Invalid value for '{where or field}': {first['msg']}.",
-                f"Valor inválido para '{where or field}': {expected}."
-                if expected
-                else f"Valor inválido para '{where or field}'.",
-                f"Valor inválido para '{where or field}': {expected_pt}."
-                if expected_pt
-                else f"Valor inválido para '{where or field}'.",
-            ),
+            _pydantic_message(where or field, first),
             field=f"{field}.{where}" if where else field,
             details={"reason": first["msg"]},
         ) from None

@@ -24,7 +24,7 @@ from core.identity.tokens import REASONS_ES, REASONS_PT
 from core.notifications.participants import RELATION
 from core.notifications.templates import TEMPLATES
 from graphql_schema.graphql_messages import GENERIC_ES, GENERIC_PT, SHAPES
-from plugins.activation import EXPECTED, EXPECTED_PT
+from plugins.activation import PYDANTIC
 from plugins.manager import make_plugin_manager
 from tests.conftest import REPO
 
@@ -219,7 +219,11 @@ def test_every_e_mail_and_report_label_exists_in_each_language() -> None:
 
 @pytest.mark.parametrize(
     "spanish, portuguese",
-    [(REASONS_ES, REASONS_PT), (EXPECTED, EXPECTED_PT), (GENERIC_ES, GENERIC_PT)],
+    [
+        (REASONS_ES, REASONS_PT),
+        ({k: m.es for k, m in PYDANTIC.items()}, {k: m.pt for k, m in PYDANTIC.items()}),
+        (GENERIC_ES, GENERIC_PT),
+    ],
     ids=["token reasons", "pydantic's errors", "GraphQL's errors"],
 )
 def test_the_translation_tables_have_the_same_keys(
@@ -229,6 +233,15 @@ def test_the_translation_tables_have_the_same_keys(
     for key in spanish:
         assert not foreign_words("es", spanish[key]), spanish[key]
         assert not foreign_words("pt", portuguese[key]), portuguese[key]
+
+
+def test_pydantic_s_messages_keep_their_constraint_in_each_language() -> None:
+    for key, message in PYDANTIC.items():
+        fields = {
+            language: sorted(re.findall(r"{(\w+)}", getattr(message, language)))
+            for language in ("en", "es", "pt")
+        }
+        assert fields["es"] == fields["pt"] == fields["en"], (key, fields)
 
 
 def test_graphql_s_own_messages_have_a_shape_in_each_language() -> None:

@@ -4,9 +4,11 @@ messages, enum codes)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+import pytest
 
 from core.enums import Locale
 from core.identity.tokens import TokenService
@@ -71,7 +73,9 @@ async def test_spanish_sentences_hold_no_english(
         {"p": a.gid("ActionPlan")},
         token=editor,
     )
-    assert rule["message"] == "Valor inválido para 'premoderated': se espera verdadero o falso."
+    assert rule["message"] == (
+        "Valor inválido para 'premoderated': se espera verdadero o falso, no 'quizás'."
+    )
     assert "Input should be" in rule["extensions"]["reason"]
     closed = await message(
         client,
@@ -102,7 +106,7 @@ async def test_graphql_validation_and_variable_errors_speak_spanish_too(
         "query($id: ID!) { node(id: $id) { id } }": (
             "Falta la variable '$id', de tipo obligatorio 'ID!'."
         ),
-        "{ municipality ": "Error de sintaxis en el documento GraphQL.",
+        "{ municipality ": "Error de sintaxis: se esperaba Name y se encontró <EOF>.",
         "{ actionPlans(nope: 1) { totalCount } }": (
             "El campo 'Query.actionPlans' no tiene el argumento 'nope'."
         ),
@@ -140,7 +144,7 @@ async def test_a_portuguese_speaking_municipality_is_answered_in_portuguese(
         "query($id: ID!) { node(id: $id) { id } }": (
             "Falta a variável '$id', de tipo obrigatório 'ID!'."
         ),
-        "{ municipality ": "Erro de sintaxe no documento GraphQL.",
+        "{ municipality ": "Erro de sintaxe: esperava-se Name e foi encontrado <EOF>.",
     }
     for document, portuguese in cases.items():
         result = await gql(client, document, {}, tenant=town.slug)
@@ -150,3 +154,105 @@ async def test_a_portuguese_speaking_municipality_is_answered_in_portuguese(
         client, RESPOND, {"id": ghost}, token=editor, headers={"Accept-Language": "es"}
     )
     assert spanish["message"] == "No existe esa contribución."
+
+
+#: What a message says that must survive translation: quoted names and values, numbers
+#: (compared without their separators: 524,288 and 524.288, 22.5 and 22,5 are one figure),
+#: variables and grammar tokens (<EOF>).
+VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|«[^»]*»|\$\w+|<\w+>|\d[\d.,]*\d|\d")
+
+
+def values(text: str) -> list[str]:
+    found = []
+    for value in VALUES.findall(text):
+        if value[0].isdigit():
+            value = value.replace(",", "").replace(".", "")
+        elif value[0] in '"«':
+            value = "'" + value[1:-1] + "'"
+        found.append(value)
+    return sorted(found)
+
+
+PLAN = (
+    "mutation($in: CreateActionPlanInput!) { createActionPlan(input: $in) { actionPlan { id } } }"
+)
+CONFIGURE = (
+    'mutation($s: JSON) { configurePlugin(input: {plugin: "ogp_irm", enabled: true, '
+    "settings: $s}) { plugin { name } } }"
+)
+ERROR_CASES: dict[str, tuple[str, dict[str, Any], str]] = {
+    "a day-first date in a variable": (
+        PLAN,
+        {"in": {"title": "P", "startDate": "31/12/2026", "endDate": "2027-01-01"}},
+        "editor",
+    ),
+    "a day-first date in the document": (
+        'mutation { createActionPlan(input: {title: "P", startDate: "31/12/2026", '
+        'endDate: "2027-01-01"}) { actionPlan { id } } }',
+        {},
+        "editor",
+    ),
+    "an integer too large": (
+        "query($n: Int) { actionPlans(first: $n) { totalCount } }",
+        {"n": 3_000_000_000},
+        "anonymous",
+    ),
+    "a decimal where an integer goes": (
+        "query($n: Int) { actionPlans(first: $n) { totalCount } }",
+        {"n": 1.5},
+        "anonymous",
+    ),
+    "an unknown enum value": (
+        "query($s: [ActionPlanStatus!]) { actionPlans(status: $s) { totalCount } }",
+        {"s": ["BORRADOR"]},
+        "anonymous",
+    ),
+    "a required input field left out": (
+        'mutation { createActionPlan(input: {title: "P", endDate: "2027-01-01"}) '
+        "{ actionPlan { id } } }",
+        {},
+        "editor",
+    ),
+    "a syntax error": ("{ municipality { name }", {}, "anonymous"),
+    "a document too deep": (
+        "{ actionPlans { nodes { commitments { nodes { milestones { nodes { commitment { "
+        "actionPlan { commitments { nodes { milestones { nodes { commitment { actionPlan { "
+        "id } } } } } } } } } } } } } } }",
+        {},
+        "anonymous",
+    ),
+    "an unexpected token": ("{ municipality { name } } }", {}, "anonymous"),
+    "a setting below its minimum": (CONFIGURE, {"s": {"min_consultation_days": 0}}, "consultant"),
+    "a setting above its maximum": (
+        CONFIGURE,
+        {"s": {"forum_meetings_per_year": 400}},
+        "consultant",
+    ),
+    "a setting of the wrong type": (
+        CONFIGURE,
+        {"s": {"forum_meetings_per_year": "dos"}},
+        "consultant",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+async def test_an_error_says_the_same_in_three_languages(
+    client: httpx.AsyncClient, world: World, tokens: TokenService, case: str
+) -> None:
+    """The i18n rule for errors: the Spanish and Portuguese sentences carry every name, value
+    and number the English one does (and not just "the document is not valid")."""
+    document, variables, role = ERROR_CASES[case]
+    a = world.a
+    token = None
+    if role == "editor":
+        token = tokens.issue(subject="ed", role="editor", tenant=a.slug)
+    elif role == "consultant":
+        token = tokens.issue(subject="root", role="platform_admin", tenant=None)
+    error = await message(client, document, variables, tenant=a.slug, token=token)
+    texts = error["extensions"]["message"]
+    assert values(texts["en"]), texts  # the case says something to carry
+    assert values(texts["es"]) == values(texts["en"]), texts
+    assert values(texts["pt"]) == values(texts["en"]), texts
+    for locale in ("es", "pt"):
+        assert texts[locale] != texts["en"], texts
