@@ -11,13 +11,20 @@ there (OWASP: CSV injection). So, in every CSV and XLSX the product writes:
   that begins with ``=``), and characters XML cannot hold are left out;
 - an imported CSV cell loses one leading apostrophe, so export then import gives back the
   same text.
+
+A CSV is written in one of two dialects: RFC 4180's (``,`` and a decimal point: what harvesters
+and programs read, the default) or the one Excel uses in the reader's language (``Dialect.excel``:
+in Spanish and Portuguese, where the decimal mark is a comma, the separator is ``;``), so that a
+double click opens it in columns with numbers as numbers. The import reads both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -27,17 +34,45 @@ from core.text import printable
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
-def csv_cell(value: Any) -> Any:
-    """``value`` as a CSV cell: text that a spreadsheet would evaluate is marked as text."""
+@dataclass(frozen=True)
+class Dialect:
+    delimiter: str = ","
+    decimal: str = "."
+
+    @classmethod
+    def excel(cls, locale: str) -> Dialect:
+        """The CSV Excel writes and opens in ``locale``'s language (es, pt: ``;`` and ``,``)."""
+        from core.words import CLDR
+
+        decimal = get_decimal_symbol(CLDR.get(locale, "en"))
+        return cls(delimiter=";" if decimal == "," else ",", decimal=decimal)
+
+
+RFC4180 = Dialect()
+
+
+def dialect_named(name: str | None, locale: str) -> Dialect | None:
+    """``?dialect=`` of an export's address: ``excel`` (the reader's language's), ``rfc4180``
+    or nothing (the default); ``None`` for anything else."""
+    if name in (None, "", "rfc4180"):
+        return RFC4180
+    return Dialect.excel(locale) if name == "excel" else None
+
+
+def csv_cell(value: Any, dialect: Dialect = RFC4180) -> Any:
+    """``value`` as a CSV cell: text that a spreadsheet would evaluate is marked as text; a
+    fraction takes the dialect's decimal mark."""
     if isinstance(value, str):
         value = printable(value)
         if value.startswith(FORMULA_STARTS):
             return "'" + value
+    elif isinstance(value, float) and dialect.decimal != ".":
+        return repr(value).replace(".", dialect.decimal)
     return value
 
 
-def csv_row(values: Iterable[Any]) -> list[Any]:
-    return ["" if value is None else csv_cell(value) for value in values]
+def csv_row(values: Iterable[Any], dialect: Dialect = RFC4180) -> list[Any]:
+    return ["" if value is None else csv_cell(value, dialect) for value in values]
 
 
 def from_csv_cell(value: str) -> str:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.commitments.models import Commitment
 from core.db.base import utcnow
-from core.errors import NotFound, UsinaError
+from core.errors import BadUserInput, NotFound, UsinaError
 from core.exports import consultation as record
 from core.exports import plan as exports
 from core.i18n import msg, pick_locale
@@ -34,6 +34,7 @@ from core.participation.models import Channel, Contribution
 from core.plans.models import ActionPlan
 from core.progress.models import ProgressReport
 from core.settings import Settings
+from core.spreadsheets import Dialect, dialect_named
 from graphql_schema.errors import address_refusal
 from plugins.manager import PluginRegistry
 from tenants.access import binding_for, find_municipality
@@ -72,6 +73,36 @@ CONTEXT = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
+
+
+def _excel(title: str, csv_url: str, modified: str) -> dict[str, Any]:
+    """A CSV's distribution as Excel opens it in the municipality's language."""
+    return {
+        "@type": "dcat:Distribution",
+        "dct:title": title,
+        "dct:format": "CSV",
+        "dcat:mediaType": "text/csv",
+        "dcat:downloadURL": csv_url + "?dialect=excel",
+        "dcat:accessURL": csv_url + "?dialect=excel",
+        "dct:license": LICENSE,
+        "dct:modified": modified,
+    }
+
+
+def _dialect(request: Request, municipality: Municipality) -> Dialect:
+    """``?dialect=excel``: the CSV as Excel opens it in the municipality's language."""
+    name = request.query_params.get("dialect")
+    found = dialect_named(name, municipality.locale.value)
+    if found is None:
+        raise BadUserInput(
+            msg(
+                f"dialect='{name}' is not valid: use excel or rfc4180.",
+                f"dialect='{name}' no es válido: use excel o rfc4180.",
+                f"dialect='{name}' não é válido: use excel ou rfc4180.",
+            ),
+            field="dialect",
+        )
+    return found
 
 
 def _no_such_channel() -> NotFound:
@@ -177,6 +208,13 @@ class OpenData:
                             "dct:modified": modified.get(plan.id, issued).isoformat(),
                         }
                         for fmt, (label, media_type) in FORMATS.items()
+                    ]
+                    + [
+                        _excel(
+                            f"{plan.title} (CSV, Excel)",
+                            base + plan_path(municipality.slug, plan.id, "csv"),
+                            modified.get(plan.id, issued).isoformat(),
+                        )
                     ],
                 }
             )
@@ -219,6 +257,13 @@ class OpenData:
                                 "dct:modified": changed.isoformat(),
                             }
                             for fmt, (label, media_type) in RECORD_FORMATS.items()
+                        ]
+                        + [
+                            _excel(
+                                f"{title} (CSV, Excel)",
+                                base + channel_path(municipality.slug, channel.id, "csv"),
+                                changed.isoformat(),
+                            )
                         ],
                     }
                 )
@@ -247,6 +292,7 @@ class OpenData:
         fmt = request.path_params["fmt"]
         if fmt not in FORMATS:
             raise _no_such_plan()
+        dialect = _dialect(request, municipality)
         try:
             plan_id = uuid.UUID(request.path_params["plan_id"])
         except ValueError:
@@ -262,7 +308,7 @@ class OpenData:
                 )
             except NotFound:
                 raise _no_such_plan() from None
-        content = exports.BUILDERS[fmt](data)
+        content = exports.to_csv(data, dialect) if fmt == "csv" else exports.BUILDERS[fmt](data)
         return Response(
             content,
             media_type=exports.MEDIA_TYPES[fmt],
@@ -276,6 +322,7 @@ class OpenData:
         fmt = request.path_params["fmt"]
         if fmt not in record.BUILDERS:
             raise _no_such_channel()
+        dialect = _dialect(request, municipality)
         try:
             channel_id = uuid.UUID(request.path_params["channel_id"])
         except ValueError:
@@ -288,7 +335,7 @@ class OpenData:
             if data.channel.opens_at > utcnow():
                 raise _no_such_channel()  # announced, not yet taking part: no record yet
         return Response(
-            record.BUILDERS[fmt](data),
+            record.to_csv(data, dialect) if fmt == "csv" else record.BUILDERS[fmt](data),
             media_type=record.MEDIA_TYPES[fmt],
             headers={
                 "Content-Disposition": f'attachment; filename="{record.filename(data, fmt)}"',

@@ -20,7 +20,7 @@ from core.enums import ActionPlanStatus, CompletionLevel
 from core.errors import BadUserInput, Forbidden, NotFound, Unauthenticated, UsinaError
 from core.i18n import Message, msg
 from core.identity.roles import Permission
-from core.spreadsheets import append_row, csv_row
+from core.spreadsheets import RFC4180, Dialect, append_row, csv_row, dialect_named
 from core.words import COMPLETION_LEVELS, PLAN_STATUSES, capitalized
 from graphql_schema.authentication import identity_of, locale_of
 from graphql_schema.errors import refusal
@@ -158,11 +158,11 @@ def _filter(request: Request) -> tuple[PortfolioFilter, PortfolioOrder, bool]:
     return where, PortfolioOrder[order], flags[descending.lower()]
 
 
-def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+def to_csv(header: list[str], rows: list[list[Any]], dialect: Dialect = RFC4180) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(csv_row(header))
-    writer.writerows(csv_row(row) for row in rows)
+    writer = csv.writer(out, delimiter=dialect.delimiter)
+    writer.writerow(csv_row(header, dialect))
+    writer.writerows(csv_row(row, dialect) for row in rows)
     return ("\ufeff" + out.getvalue()).encode()  # a BOM, so spreadsheets read it as UTF-8
 
 
@@ -214,12 +214,15 @@ def endpoint(db: Database, registry: PluginRegistry) -> Any:
                     )
                 )
             where, order, descending = _filter(request)
+            dialect = dialect_named(request.query_params.get("dialect"), locale)
+            if dialect is None:
+                raise _bad("dialect", request.query_params["dialect"])
             async with db.session(None) as session:
                 lines = await portfolio_lines(session, principal, where, order, descending)
             header = [getattr(title, locale) for title, _ in COLUMNS]
             reader = _Reader(locale, instruments)
             rows = [[value(line, reader) for _, value in COLUMNS] for line in lines]
-            content = (to_csv if fmt == "csv" else to_xlsx)(header, rows)
+            content = to_csv(header, rows, dialect) if fmt == "csv" else to_xlsx(header, rows)
             stamp = datetime.now(UTC).strftime("%Y%m%d")
             return Response(
                 content,

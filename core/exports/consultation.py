@@ -30,7 +30,7 @@ from core.i18n import Message, msg
 from core.municipalities.models import Municipality
 from core.participation.models import Channel, Contribution
 from core.plans import versions
-from core.spreadsheets import append_row, csv_row
+from core.spreadsheets import RFC4180, Dialect, append_row, csv_row
 from core.words import capitalized
 
 FORMAT = "usina.consultation-record/1"
@@ -187,13 +187,13 @@ def rows(data: RecordData) -> list[list[Any]]:
     return out
 
 
-def to_csv(data: RecordData) -> bytes:
+def to_csv(data: RecordData, dialect: Dialect = RFC4180) -> bytes:
     """UTF-8 with a byte-order mark (spreadsheets open the accents right); text that a
-    spreadsheet would evaluate is neutralised (``core.spreadsheets``)."""
+    spreadsheet would evaluate is neutralised; in ``dialect`` (``core.spreadsheets``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", delimiter=dialect.delimiter)
     writer.writerow(COLUMNS)
-    writer.writerows(csv_row(row) for row in rows(data))
+    writer.writerows(csv_row(row, dialect) for row in rows(data))
     return buffer.getvalue().encode("utf-8-sig")
 
 

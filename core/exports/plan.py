@@ -38,7 +38,7 @@ from core.plans import versions
 from core.plans.models import ActionPlan
 from core.progress import rollup
 from core.progress.models import ProgressReport
-from core.spreadsheets import append_row, csv_cell
+from core.spreadsheets import RFC4180, Dialect, append_row, csv_cell
 from core.words import (
     COMPLETION_LEVELS,
     MILESTONE_STATUSES,
@@ -279,11 +279,11 @@ def _ogp_row(data: PlanData, c: Commitment) -> dict[str, Any]:
     return {column: row[column] for column in OGP_COLUMNS}
 
 
-def _csv_row(data: PlanData, c: Commitment) -> dict[str, Any]:
+def _csv_row(data: PlanData, c: Commitment, dialect: Dialect = RFC4180) -> dict[str, Any]:
     level = rollup.completion_level(data.progress.get(c.id, 0.0))
     return _ogp_row(data, c) | {
         "Status": STANDING[data.standing(c)].text(data.locale),
-        "Progress": f"{data.progress.get(c.id, 0.0):.2f}",
+        "Progress": f"{data.progress.get(c.id, 0.0):.2f}".replace(".", dialect.decimal),
         "Completion Level": capitalized(COMPLETION_LEVELS[level].text(data.locale)),
         "Start Date": _iso(c.start_date),
         "End Date": _iso(c.end_date),
@@ -368,14 +368,17 @@ def to_xlsx(data: PlanData) -> bytes:
     return buffer.getvalue()
 
 
-def to_csv(data: PlanData) -> bytes:
+def to_csv(data: PlanData, dialect: Dialect = RFC4180) -> bytes:
     """OGP's commitment-dataset columns, then ours; UTF-8 with a byte-order mark, so that a
-    spreadsheet opens the accents right."""
+    spreadsheet opens the accents right; in ``dialect`` (``core.spreadsheets``)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n", delimiter=dialect.delimiter
+    )
     writer.writeheader()
     for commitment in data.commitments:
-        writer.writerow({k: csv_cell(v) for k, v in _csv_row(data, commitment).items()})
+        row = _csv_row(data, commitment, dialect)
+        writer.writerow({k: csv_cell(v, dialect) for k, v in row.items()})
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -37,6 +37,11 @@ class OpenDataFile:
     format: ExportFormat
     media_type: str
     url: str
+    excel_url: str | None = strawberry.field(
+        default=None,
+        description="For a CSV: the same file as Excel opens it in the municipality's language "
+        "(?dialect=excel: in Spanish and Portuguese, ; between columns and decimal commas).",
+    )
 
 
 def open_data_files(
@@ -47,7 +52,12 @@ def open_data_files(
     base = context.settings.link_base(str(context.request.base_url))
     slug = context.tenant().binding.slug
     return [
-        OpenDataFile(format=ExportFormat(fmt), media_type=media, url=base + path(slug, key, fmt))
+        OpenDataFile(
+            format=ExportFormat(fmt),
+            media_type=media,
+            url=base + path(slug, key, fmt),
+            excel_url=base + path(slug, key, fmt) + "?dialect=excel" if fmt == "csv" else None,
+        )
         for fmt, (_, media) in formats.items()
     ]
 

@@ -19,7 +19,7 @@ from core.identity.principal import SYSTEM
 from core.municipalities.models import Municipality
 from core.plans import service as plans
 from core.progress import service as progress
-from core.spreadsheets import FORMULA_STARTS, append_row, csv_cell, from_csv_cell
+from core.spreadsheets import FORMULA_STARTS, Dialect, append_row, csv_cell, from_csv_cell
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
 from tests.factories import END, START, World
@@ -196,3 +196,22 @@ async def test_a_csv_saved_by_a_spanish_excel_imports(db: Database, world: World
     assert {(c.title, c.start_date, c.end_date) for c in imported.commitments} == {
         (c.title, c.start_date, c.end_date) for c in data.commitments
     }
+
+
+async def test_the_excel_dialect_is_the_one_a_spanish_excel_opens_and_it_imports_back(
+    db: Database, world: World
+) -> None:
+    """``?dialect=excel``: in Spanish, ``;`` between columns and a decimal comma, as Excel es/pt
+    writes and opens CSV; the import reads it back to the same plan."""
+    data = await hostile_plan(db, world)
+    dialect = Dialect.excel("es")
+    assert (dialect.delimiter, dialect.decimal) == (";", ",")
+    assert (Dialect.excel("pt").delimiter, Dialect.excel("en").delimiter) == (";", ",")
+    content = exports.to_csv(data, dialect)
+    header, *rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert header == exports.CSV_COLUMNS
+    progress = header.index("Progress")
+    assert {row[progress] for row in rows} == {"0,00"}
+    assert csv_cell(12.5, dialect) == "12,5" and csv_cell(12.5) == 12.5
+    imported = await imported_into_a_new_plan(db, world, content, "Plan desde Excel")
+    assert {c.title for c in imported.commitments} == set(TITLES)

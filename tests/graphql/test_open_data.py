@@ -29,8 +29,27 @@ async def test_the_catalogue_lists_public_plans_with_their_distributions(
     assert dataset["dct:title"] == "Plan a"
     assert dataset["dct:license"].startswith("https://creativecommons.org/licenses/by/")
     assert dataset["dct:modified"] >= dataset["dct:issued"][:10]
-    formats = {d["dct:format"]: d["dcat:downloadURL"] for d in dataset["dcat:distribution"]}
+    distributions = dataset["dcat:distribution"]
+    formats = {
+        d["dct:format"]: d["dcat:downloadURL"]
+        for d in distributions
+        if not d["dcat:downloadURL"].endswith("?dialect=excel")
+    }
     assert set(formats) == {"CSV", "XLSX", "JSON", "HTML"}
+    # The CSV again as a Spanish Excel opens it: ; between columns, decimal commas.
+    (excel,) = [d for d in distributions if d["dcat:downloadURL"].endswith("?dialect=excel")]
+    assert excel["dct:format"] == "CSV" and excel["dct:title"].endswith("(CSV, Excel)")
+    spanish = await client.get(excel["dcat:downloadURL"].removeprefix("http://testserver"))
+    header, row = spanish.content.decode("utf-8-sig").splitlines()[:2]
+    assert header.startswith("Commitment Unique Identifier;Country/Locality;")
+    assert ";30,00;" in row
+    bad = await client.get(formats["CSV"].removeprefix("http://testserver") + "?dialect=lotus")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["extensions"] | {"message": None} == {
+        "code": "BAD_USER_INPUT",
+        "field": "dialect",
+        "message": None,
+    }
 
     csv_file = await client.get(formats["CSV"].removeprefix("http://testserver"))
     assert csv_file.status_code == 200

@@ -278,6 +278,16 @@ async def test_the_portfolio_exports_as_csv_and_xlsx_in_the_callers_language(
     assert lines[a.slug]["Nivel de cumplimiento"] == "Limitado"
     codes = {"IMPLEMENTATION", "PUBLISHED", "LIMITED", "NOT_STARTED", "transparency_index"}
     assert not codes & {cell for row in rows[1:] for cell in row}
+    # As Excel opens a CSV in Spanish: ; between columns, a decimal comma.
+    excel = await client.get(
+        "/portfolio.csv", params={"hasDelays": "true", "dialect": "excel"}, headers=auth(root)
+    )
+    excel_rows = list(csv.reader(io.StringIO(excel.content.decode("utf-8-sig")), delimiter=";"))
+    assert excel_rows[0] == header
+    by_slug = {row[1]: dict(zip(header, row, strict=True)) for row in excel_rows[1:]}
+    assert by_slug[a.slug]["Avance del plan (%)"] == "15,0"
+    refused = await client.get("/portfolio.csv", params={"dialect": "x"}, headers=auth(root))
+    assert refused.status_code == 400
 
     book = await client.get("/portfolio.xlsx", headers=auth(consultant, "pt"))
     assert book.status_code == 200, book.text
