@@ -75,7 +75,7 @@ CONTEXT = {
 }
 
 
-def _excel(title: str, csv_url: str, modified: str) -> dict[str, Any]:
+def _excel(title: str, csv_url: str, modified: str) -> Any:
     """A CSV's distribution as Excel opens it in the municipality's language."""
     return {
         "@type": "dcat:Distribution",
