@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
 from core.commitments import service as commitments
+from core.enums import Locale
 from core.exports import imports
 from core.exports import plan as exports
 from core.files.service import upload_evidence
@@ -19,7 +21,7 @@ from core.identity.principal import SYSTEM
 from core.municipalities.models import Municipality
 from core.plans import service as plans
 from core.progress import service as progress
-from core.spreadsheets import FORMULA_STARTS, Dialect, append_row, csv_cell, from_csv_cell
+from core.spreadsheets import FORMULA_STARTS, RFC4180, Dialect, append_row, csv_cell, from_csv_cell
 from plugins.manager import make_plugin_manager
 from tenants.database import Database
 from tests.factories import END, START, World
@@ -162,11 +164,20 @@ async def test_exports_of_a_report_citing_an_uploaded_file_work(
             measuring=REGISTRY.measuring_frameworks(),
             scales=rating_words(REGISTRY),
         )
-    book = load_workbook(io.BytesIO(exports.to_xlsx(data)), read_only=True)
-    reports = list(book["Reports"].iter_rows(values_only=True))
-    cited = reports[1][-1]
-    assert f"file:{uploaded.id}" in cited and "https://rioclaro.example/acta" in cited
-    assert exports.to_csv(data) and exports.to_json(data) and exports.to_html(data)
+    for locale in (Locale.ES, Locale.EN, Locale.PT):  # every language a municipality speaks
+        data.municipality.locale = locale
+        book = load_workbook(io.BytesIO(exports.to_xlsx(data)), read_only=True)
+        reports = list(book["Reports"].iter_rows(values_only=True))
+        cited = reports[1][-1]
+        assert f"file:{uploaded.id}" in cited and "https://rioclaro.example/acta" in cited
+        for dialect in (RFC4180, Dialect.excel(locale.value)):
+            text = exports.to_csv(data, dialect).decode("utf-8-sig")
+            rows = list(csv.DictReader(io.StringIO(text), delimiter=dialect.delimiter))
+            assert [row["Commitment Title"] for row in rows] == ["Compromiso a"]
+        document = json.loads(exports.to_json(data))
+        assert document["commitments"][0]["milestones"][0]["progress"] == 60
+        report = exports.to_html(data).decode()
+        assert f'<html lang="{locale.value}">' in report and "Compromiso a" in report
 
 
 async def test_a_csv_saved_by_a_spanish_excel_imports(db: Database, world: World) -> None:
