@@ -45,7 +45,12 @@ EDIT = [requires(Permission.EDIT_ACTORS)]
 
 @strawberry.type
 class ActorMutations:
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Register an actor: a government body, a civil-society organisation, academia "
+        "or the "
+        "private sector.",
+    )
     async def create_actor(self, info: Info, input: CreateActorInput) -> ActorPayload:
         info.context.tenant()
         data = actors.ActorData(
@@ -59,7 +64,10 @@ class ActorMutations:
             row = await actors.create(session, info.context.principal, data)
         return ActorPayload(actor=from_row(Actor, row))
 
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Change an actor's name, kind or contact.",
+    )
     async def update_actor(self, info: Info, input: UpdateActorInput) -> ActorPayload:
         info.context.tenant()
         actor_id = decode_id(input.id, "Actor", field="id")

@@ -64,7 +64,13 @@ def _actor_ids(values: list[strawberry.ID]) -> list:
 
 @strawberry.type
 class CommitmentMutations:
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Add a commitment (OGP's template: problem, status quo, objective, "
+        "contribution, "
+        "values) to a plan; on a published plan it is public once the plan's changes are "
+        "published.",
+    )
     async def create_commitment(
         self, info: Info, input: CreateCommitmentInput
     ) -> CommitmentPayload:
@@ -88,7 +94,12 @@ class CommitmentMutations:
             row = await commitments.create(session, info.context.principal, data)
         return CommitmentPayload(commitment=from_row(Commitment, row))
 
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Change a commitment; only the fields sent change, and on a published plan "
+        "they wait "
+        "for publishActionPlanChanges.",
+    )
     async def update_commitment(
         self, info: Info, input: UpdateCommitmentInput
     ) -> CommitmentPayload:

@@ -60,7 +60,12 @@ RUN = [requires(Permission.RUN_ASSESSMENTS)]
 
 @strawberry.type
 class DiagnosticMutations:
-    @strawberry.mutation(permission_classes=RUN)
+    @strawberry.mutation(
+        permission_classes=RUN,
+        description="Start a diagnostic of the municipality with one of its enabled instruments, "
+        "as a "
+        "draft.",
+    )
     async def start_assessment(self, info: Info, input: StartAssessmentInput) -> AssessmentPayload:
         context = info.context
         context.tenant()
@@ -91,7 +96,11 @@ class DiagnosticMutations:
             row = await diagnostics.answer(session, context.principal, spec, assessment_id, answers)
         return AssessmentPayload(assessment=from_row(Assessment, row))
 
-    @strawberry.mutation(permission_classes=RUN)
+    @strawberry.mutation(
+        permission_classes=RUN,
+        description="Submit a draft diagnostic for validation; its answers are frozen until it is "
+        "reopened.",
+    )
     async def submit_assessment(self, info: Info, input: AssessmentIdInput) -> AssessmentPayload:
         return await _transition(info, input.id, AssessmentStatus.SUBMITTED)
 

@@ -29,6 +29,26 @@ class SetMembershipInput:
     name: str | None = None
 
 
+@strawberry.input
+class RemoveMembershipInput:
+    id: strawberry.ID = strawberry.field(description="The membership to remove.")
+
+
+@strawberry.input
+class RevokeApiClientInput:
+    id: strawberry.ID = strawberry.field(description="The API client to revoke.")
+
+
+@strawberry.input
+class RemoveIdentityProviderInput:
+    id: strawberry.ID = strawberry.field(description="The identity provider to remove.")
+
+
+@strawberry.input
+class RevokeConsultantGrantInput:
+    id: strawberry.ID = strawberry.field(description="The grant to revoke.")
+
+
 @strawberry.type
 class MembershipPayload:
     membership: Membership
@@ -125,15 +145,24 @@ class IdentityMutations:
             )
         return MembershipPayload(membership=from_row(Membership, row))
 
-    @strawberry.mutation(permission_classes=MEMBERS)
-    async def remove_membership(self, info: Info, id: strawberry.ID) -> RemovedPayload:
+    @strawberry.mutation(
+        permission_classes=MEMBERS,
+        description="Take a person's role in the municipality away.",
+    )
+    async def remove_membership(self, info: Info, input: RemoveMembershipInput) -> RemovedPayload:
+        id = input.id
         info.context.tenant()
         membership_id = decode_id(id, "Membership", field="id")
         async with info.context.transaction() as session:
             await identity.remove_membership(session, info.context.principal, membership_id)
         return RemovedPayload(removed_id=id)
 
-    @strawberry.mutation(permission_classes=CLIENTS)
+    @strawberry.mutation(
+        permission_classes=CLIENTS,
+        description="Create an API client (a portal, an integration): its secret is in the "
+        "payload, shown "
+        "this once.",
+    )
     async def create_api_client(
         self, info: Info, input: CreateApiClientInput
     ) -> CreateApiClientPayload:
@@ -155,14 +184,20 @@ class IdentityMutations:
         permission_classes=CLIENTS,
         description="Refuse the client's new token requests and every token it holds, at once.",
     )
-    async def revoke_api_client(self, info: Info, id: strawberry.ID) -> ApiClientPayload:
+    async def revoke_api_client(self, info: Info, input: RevokeApiClientInput) -> ApiClientPayload:
+        id = input.id
         info.context.tenant()
         client_id = decode_id(id, "ApiClient", field="id")
         async with info.context.transaction() as session:
             row = await identity.revoke_client(session, info.context.principal, client_id)
         return ApiClientPayload(api_client=from_row(ApiClient, row))
 
-    @strawberry.mutation(permission_classes=PROVIDERS)
+    @strawberry.mutation(
+        permission_classes=PROVIDERS,
+        description="Trust an OpenID Connect provider of the municipality for its people's "
+        "sign-in, mapping "
+        "its claims to roles.",
+    )
     async def add_identity_provider(
         self, info: Info, input: AddIdentityProviderInput
     ) -> IdentityProviderPayload:
@@ -192,8 +227,14 @@ class IdentityMutations:
             )
         return IdentityProviderPayload(identity_provider=from_row(IdentityProvider, row))
 
-    @strawberry.mutation(permission_classes=PROVIDERS)
-    async def remove_identity_provider(self, info: Info, id: strawberry.ID) -> RemovedPayload:
+    @strawberry.mutation(
+        permission_classes=PROVIDERS,
+        description="Stop trusting an identity provider: its tokens are refused from now on.",
+    )
+    async def remove_identity_provider(
+        self, info: Info, input: RemoveIdentityProviderInput
+    ) -> RemovedPayload:
+        id = input.id
         info.context.tenant()
         provider_id = decode_id(id, "IdentityProvider", field="id")
         async with info.context.transaction() as session:
@@ -221,8 +262,14 @@ class IdentityMutations:
             person = await session.get(PersonRow, grant.person_id)
         return ConsultantGrantPayload(grant=grant_type(grant, person))
 
-    @strawberry.mutation(permission_classes=STAFF)
-    async def revoke_consultant_grant(self, info: Info, id: strawberry.ID) -> RemovedPayload:
+    @strawberry.mutation(
+        permission_classes=STAFF,
+        description="Take back a consultant's access to this municipality (platform admins only).",
+    )
+    async def revoke_consultant_grant(
+        self, info: Info, input: RevokeConsultantGrantInput
+    ) -> RemovedPayload:
+        id = input.id
         municipality_id = info.context.tenant().municipality.id
         grant_id = decode_id(id, "ConsultantGrant", field="id")
         async with info.context.transaction() as session:

@@ -63,6 +63,16 @@ class RecomputeScoresInput:
     )
 
 
+@strawberry.input
+class RetryJobInput:
+    id: strawberry.ID = strawberry.field(description="The failed job to queue again.")
+
+
+@strawberry.input
+class RemoveWebhookInput:
+    id: strawberry.ID = strawberry.field(description="The webhook endpoint to remove.")
+
+
 @strawberry.type
 class JobPayload:
     job: Job
@@ -205,14 +215,20 @@ class JobMutations:
         return RunMonitoringPayload(jobs=[from_row(Job, job) for job in queued])
 
     @strawberry.mutation(permission_classes=MANAGE, description="Queue a failed job again.")
-    async def retry_job(self, info: Info, id: strawberry.ID) -> JobPayload:
+    async def retry_job(self, info: Info, input: RetryJobInput) -> JobPayload:
+        id = input.id
         info.context.tenant()
         job_id = decode_id(id, "Job", field="id")
         async with info.context.transaction() as session:
             job = await jobs.retry(session, info.context.principal, job_id)
         return JobPayload(job=from_row(Job, job))
 
-    @strawberry.mutation(permission_classes=WEBHOOKS)
+    @strawberry.mutation(
+        permission_classes=WEBHOOKS,
+        description="Register an HTTPS endpoint called, signed, on the events named; its signing "
+        "secret is "
+        "in the payload, shown this once.",
+    )
     async def register_webhook(
         self, info: Info, input: RegisterWebhookInput
     ) -> RegisterWebhookPayload:
@@ -234,8 +250,12 @@ class JobMutations:
             )
         return RegisterWebhookPayload(webhook=from_row(WebhookEndpoint, row), secret=secret)
 
-    @strawberry.mutation(permission_classes=WEBHOOKS)
-    async def remove_webhook(self, info: Info, id: strawberry.ID) -> WebhookPayload:
+    @strawberry.mutation(
+        permission_classes=WEBHOOKS,
+        description="Stop calling a webhook endpoint.",
+    )
+    async def remove_webhook(self, info: Info, input: RemoveWebhookInput) -> WebhookPayload:
+        id = input.id
         info.context.tenant()
         endpoint_id = decode_id(id, "WebhookEndpoint", field="id")
         async with info.context.transaction() as session:

@@ -89,7 +89,10 @@ EDIT = [requires(Permission.EDIT_PLANS)]
 
 @strawberry.type
 class MilestoneMutations:
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Add a verifiable milestone (dates, weight, deliverable) to a commitment.",
+    )
     async def create_milestone(self, info: Info, input: CreateMilestoneInput) -> MilestonePayload:
         info.context.tenant()
         data = milestones.MilestoneData(
@@ -104,7 +107,10 @@ class MilestoneMutations:
             row = await milestones.create(session, info.context.principal, data)
         return MilestonePayload(milestone=from_row(Milestone, row))
 
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Change a milestone; only the fields sent change.",
+    )
     async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> MilestonePayload:
         info.context.tenant()
         milestone_id = decode_id(input.id, "Milestone", field="id")

@@ -76,7 +76,12 @@ class MunicipalityPayload:
 
 @strawberry.type
 class MunicipalityMutations:
-    @strawberry.mutation(permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)])
+    @strawberry.mutation(
+        permission_classes=[requires(Permission.MANAGE_MUNICIPALITIES)],
+        description="Create a municipality (a new tenant: its own rows, its own settings) with the "
+        "demo's "
+        "defaults for nothing: an empty municipality, active at once (platform admins).",
+    )
     async def create_municipality(
         self, info: Info, input: CreateMunicipalityInput
     ) -> MunicipalityPayload:

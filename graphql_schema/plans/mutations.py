@@ -70,7 +70,10 @@ EDIT = [requires(Permission.EDIT_PLANS)]
 
 @strawberry.type
 class PlanMutations:
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Start an action plan, as a draft only the municipality's staff see.",
+    )
     async def create_action_plan(
         self, info: Info, input: CreateActionPlanInput
     ) -> ActionPlanPayload:
@@ -85,7 +88,12 @@ class PlanMutations:
             row = await plans.create(session, info.context.principal, data)
         return ActionPlanPayload(action_plan=from_row(ActionPlan, row))
 
-    @strawberry.mutation(permission_classes=EDIT)
+    @strawberry.mutation(
+        permission_classes=EDIT,
+        description="Change a plan's title, summary or dates; on a published plan the change waits "
+        "for "
+        "publishActionPlanChanges.",
+    )
     async def update_action_plan(
         self, info: Info, input: UpdateActionPlanInput
     ) -> ActionPlanPayload:

@@ -247,7 +247,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "membership.set",
     ),
     "removeMembership": (
-        "mutation($id: ID!) { removeMembership(id: $id) { removedId } }",
+        "mutation($id: ID!) { removeMembership(input: {id: $id}) { removedId } }",
         lambda t: {"id": t.gid("Membership")},
         "tenant_admin",
         "membership.remove",
@@ -259,7 +259,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "api_client.create",
     ),
     "revokeApiClient": (
-        "mutation($id: ID!) { revokeApiClient(id: $id) { apiClient { revokedAt } } }",
+        "mutation($id: ID!) { revokeApiClient(input: {id: $id}) { apiClient { revokedAt } } }",
         lambda t: {"id": t.gid("ApiClient")},
         "tenant_admin",
         "api_client.revoke",
@@ -271,7 +271,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "identity_provider.add",
     ),
     "removeIdentityProvider": (
-        "mutation($id: ID!) { removeIdentityProvider(id: $id) { removedId } }",
+        "mutation($id: ID!) { removeIdentityProvider(input: {id: $id}) { removedId } }",
         lambda t: {"id": t.gid("IdentityProvider")},
         "tenant_admin",
         "identity_provider.remove",
@@ -283,7 +283,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "consultant.grant",
     ),
     "revokeConsultantGrant": (
-        "mutation($id: ID!) { revokeConsultantGrant(id: $id) { removedId } }",
+        "mutation($id: ID!) { revokeConsultantGrant(input: {id: $id}) { removedId } }",
         lambda t: {"id": t.gid("ConsultantGrant")},
         "platform_admin",
         "consultant.revoke",
@@ -319,7 +319,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "job.enqueue",
     ),
     "retryJob": (
-        "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+        "mutation($id: ID!) { retryJob(input: {id: $id}) { job { status } } }",
         lambda t: {"id": t.gid("Job")},
         "tenant_admin",
         "job.retry",
@@ -331,7 +331,7 @@ MUTATIONS: dict[str, tuple[str, Any, str, str]] = {
         "webhook.register",
     ),
     "removeWebhook": (
-        "mutation($id: ID!) { removeWebhook(id: $id) { webhook { enabled } } }",
+        "mutation($id: ID!) { removeWebhook(input: {id: $id}) { webhook { enabled } } }",
         lambda t: {"id": t.gid("WebhookEndpoint")},
         "tenant_admin",
         "webhook.remove",

@@ -28,3 +28,15 @@ def test_public_contract_names_exist() -> None:
         "completionLevel: CompletionLevel!",
     ]:
         assert name in sdl, name
+
+
+def test_every_mutation_takes_one_input_and_says_what_it_does() -> None:
+    """One mutation shape for clients: ``name(input: NameInput!)`` (Relay's), described in
+    the SDL (GraphiQL and generated clients show it)."""
+    from graphql import build_schema
+
+    mutation = build_schema(export_sdl()).mutation_type
+    assert mutation is not None
+    shapes = {name: sorted(field.args) for name, field in mutation.fields.items()}
+    assert {name: args for name, args in shapes.items() if args != ["input"]} == {}
+    assert [name for name, field in mutation.fields.items() if not field.description] == []

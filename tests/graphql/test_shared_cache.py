@@ -248,7 +248,7 @@ async def test_a_job_that_writes_in_one_process_is_read_current_from_the_other(
             retried = await http.post(
                 worker,
                 json={
-                    "query": "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+                    "query": "mutation($id: ID!) { retryJob(input: {id: $id}) { job { status } } }",
                     "variables": {"id": job_gid},
                 },
                 headers={"Authorization": f"Bearer {editor}"},

@@ -18,7 +18,7 @@ from tests.factories import END, START, World, error_codes, gql
 CREATE = """mutation($in: CreateApiClientInput!) {
   createApiClient(input: $in) { clientSecret apiClient { id clientId role scopes } }
 }"""
-REVOKE = "mutation($id: ID!) { revokeApiClient(id: $id) { apiClient { revokedAt } } }"
+REVOKE = "mutation($id: ID!) { revokeApiClient(input: {id: $id}) { apiClient { revokedAt } } }"
 READ = "{ actionPlans(first: 10) { totalCount } viewer { subject clientId scopes role } }"
 PLAN = (
     "mutation($in: CreateActionPlanInput!) { createActionPlan(input: $in) { actionPlan { id } } }"

@@ -155,7 +155,7 @@ async def test_jobs_and_requests_of_one_process_each_use_redis_on_their_own_loop
         async def retry(job_id: uuid.UUID) -> list[str]:
             retried = await gql(
                 http,
-                "mutation($id: ID!) { retryJob(id: $id) { job { status } } }",
+                "mutation($id: ID!) { retryJob(input: {id: $id}) { job { status } } }",
                 {"id": to_global_id("Job", job_id)},
                 token=admin,
             )
