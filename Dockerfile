@@ -5,14 +5,17 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/usina
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY core ./core
 COPY tenants ./tenants
 COPY plugins ./plugins
 COPY graphql_schema ./graphql_schema
 COPY workers ./workers
 COPY usina ./usina
-RUN /opt/usina/bin/pip install --upgrade pip && /opt/usina/bin/pip install .
+# The versions of the lock (make lock), then Usina itself without resolving again.
+RUN /opt/usina/bin/pip install --upgrade pip \
+ && /opt/usina/bin/pip install -r requirements.lock \
+ && /opt/usina/bin/pip install --no-deps .
 # GraphiQL's assets from the npm registry, checked against their integrity hashes, so that the
 # IDE works where no CDN can be reached.
 RUN /opt/usina/bin/usina ide install --dir /opt/usina/ide

@@ -6,15 +6,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint schema bench bench-http clean
+.PHONY: run test lint lock schema bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The versions come from the lock (requirements-dev.lock, made by `make lock` from
+# pyproject.toml); the project itself is installed editable on top, without resolving again.
+$(STAMP): $(BIN)/python pyproject.toml requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[dev]'
 	touch $(STAMP)
+
+lock:
+	bash .ci/lock
 
 run: $(STAMP)
 	$(BIN)/usina migrate

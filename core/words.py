@@ -60,10 +60,6 @@ CONTRIBUTION_KINDS: dict[ContributionKind, Message] = {
 }
 
 
-def word(names: Mapping[Any, Message], value: Enum, locale: str) -> str:
-    return names[value].text(locale)
-
-
 def each(names: Mapping[Any, Message], value: Enum) -> tuple[str, str, str]:
     """``value``'s name in English, Spanish and Portuguese."""
     name = names[value]

@@ -45,6 +45,7 @@ def unit_of_work(
     """The unit of work every composition root builds: the municipality's portfolio summary is
     recomputed after each commit that changed its content, plugins hear of every commit, and
     every process of the deployment learns its data version."""
+    from core.jobs.follow_ups import RECOMPUTE_AFTER
     from plugins.portfolio import portfolio_listener
 
     return UnitOfWork(
@@ -52,4 +53,6 @@ def unit_of_work(
         dispatcher=dispatcher,
         listeners=(portfolio_listener(db, registry), plugin_listener(registry), *listeners),
         versions=versions,
+        recompute_after=RECOMPUTE_AFTER
+        | {action for info in registry.infos.values() for action in info.recompute_after},
     )

@@ -132,6 +132,9 @@ def _collect(pm: pluggy.PluginManager) -> PluginRegistry:
             raise PluginError(f"{pluggy_name!r} does not describe itself (register_plugin)")
         if info.name != pluggy_name:  # an entry point named differently from its plugin
             raise PluginError(f"entry point {pluggy_name!r} describes itself as {info.name!r}")
+        unlisted = set(info.recompute_after) - set(info.events)
+        if unlisted:
+            raise PluginError(f"{info.name!r} recomputes after events it does not list: {unlisted}")
         registry.infos[info.name] = info
     _collect_named(pm, "register_instruments", InstrumentSpec, registry.instruments)
     _collect_named(pm, "register_channel_kinds", ChannelKindSpec, registry.channel_kinds)

@@ -20,7 +20,9 @@ from core.i18n import Message
 class PluginInfo:
     """A plugin's identity card. ``settings`` is the pydantic model its per-municipality
     settings must satisfy (``None``: no settings). ``events``: the audit actions the plugin
-    records (``kpi.record``), which webhooks may subscribe to."""
+    records (``kpi.record``), which webhooks may subscribe to; ``recompute_after``: those of
+    them that move what evaluations derive (the plan's derived ratings are recomputed after
+    them, as after a progress report)."""
 
     name: str
     title: Message
@@ -28,6 +30,7 @@ class PluginInfo:
     version: str
     settings: type[BaseModel] | None = None
     events: tuple[str, ...] = ()
+    recompute_after: tuple[str, ...] = ()
 
 
 # --- Diagnostic instruments ---------------------------------------------------------------

@@ -92,6 +92,9 @@ class UnitOfWork:
     listeners: Sequence[Listener] = field(default_factory=tuple)
     #: Where committed data versions are published for every process (``tenants/versions.py``).
     versions: DataVersions | None = None
+    #: Audit actions after which the plan's derived evaluations are recomputed: the core's
+    #: and the installed plugins' (``plugins/events.py`` builds it).
+    recompute_after: frozenset[str] = follow_ups.RECOMPUTE_AFTER
 
     @asynccontextmanager
     async def transaction(
@@ -149,7 +152,7 @@ class UnitOfWork:
         await session.flush()
         changes = list(session.info.get(PENDING_EVENTS, []))
         await notifications.queue_webhooks(session, changes, binding.slug)
-        await follow_ups.queue(session, changes)
+        await follow_ups.queue(session, changes, self.recompute_after)
         if not session.info.pop(CHANGED, False):
             return None
         result = await session.execute(

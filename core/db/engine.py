@@ -61,10 +61,6 @@ def _check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError("a pooled connection did not answer a ping") from error
 
 
-def is_postgres(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 #: Errors that mean "no connection": refused, reset, unresolvable, or none left in the pool.
 UNREACHABLE = (ConnectionError, socket.gaierror, DisconnectionError, PoolTimeout)
 

@@ -255,32 +255,6 @@ async def publish(session: AsyncSession, by: Principal, evaluation_id: uuid.UUID
     return evaluation
 
 
-async def rederive_drafts(
-    session: AsyncSession,
-    derive_for: Callable[[str], Derive | None],
-    plan_id: uuid.UUID | None = None,
-    *,
-    figures: rollup.Figures | None = None,
-) -> int:
-    """Recompute the derived ratings of draft evaluations from today's data (progress moves
-    after an evaluation starts). Overridden ratings keep their value. Returns how many drafts
-    a framework rated (``derive_for`` takes a framework's name).
-
-    Reads columns, not entities: only the ratings whose value moves are loaded and changed.
-    ``figures``, when the caller has them, spare the progress statement; a plan or commitment
-    missing from them is read.
-    """
-    if plan_id is None:
-        drafts = (await session.execute(_DRAFTS)).all()
-    else:
-        drafts = (await session.execute(_DRAFTS_OF_PLAN, {"plan": plan_id})).all()
-
-    async def ratings_of(evaluation_ids: list[uuid.UUID]) -> Sequence[Any]:
-        return (await session.execute(_RATINGS, {"evaluations": evaluation_ids})).all()
-
-    return await rederive(session, drafts, ratings_of, derive_for, figures)
-
-
 async def rederive(
     session: AsyncSession,
     drafts: Sequence[Any],
@@ -288,9 +262,14 @@ async def rederive(
     derive_for: Callable[[str], Derive | None],
     figures: rollup.Figures | None = None,
 ) -> int:
-    """:func:`rederive_drafts` on rows its caller read: ``drafts`` as ``_DRAFTS`` gives them,
-    ``ratings_of`` the rows of ``_RATINGS`` for some evaluations (a reader of its own, such
-    as the worker's statements compiled for asyncpg, gives the same columns)."""
+    """Recompute the derived ratings of draft evaluations from today's data (progress moves
+    after an evaluation starts); overridden ratings keep their value. Returns how many drafts
+    a framework rated (``derive_for`` takes a framework's name).
+
+    Works on rows its caller read: ``drafts`` as ``_DRAFTS`` (or ``_DRAFTS_OF_PLAN``) gives
+    them, ``ratings_of`` the rows of ``_RATINGS`` for some evaluations (the worker's statements
+    compiled for asyncpg give the same columns). Only the ratings whose value moves are
+    changed. ``figures``, when the caller has them, spare the progress statement."""
     derives = {d.id: derive for d in drafts if (derive := derive_for(d.framework)) is not None}
     if not derives:
         return 0
@@ -316,7 +295,7 @@ async def rederive(
     return len(rated)
 
 
-#: Draft evaluations (what ``rederive_drafts`` needs of them), and their ratings: built once.
+#: Draft evaluations (what ``rederive`` needs of them), and their ratings: built once.
 _DRAFTS = (
     select(
         Evaluation.id,

@@ -31,7 +31,7 @@ from core.identity.models import (
     Person,
 )
 from core.identity.principal import Principal
-from core.identity.roles import MUNICIPAL_ROLES, STAFF_ROLES, Role
+from core.identity.roles import MUNICIPAL_ROLES, Role
 from core.municipalities.models import Municipality
 from core.settings import Settings
 
@@ -153,21 +153,6 @@ async def claim_invitation(
         invited.subject = subject
         await session.flush()
     return invited
-
-
-async def set_staff_role(session: AsyncSession, person: Person, role: Role | None) -> Person:
-    if role is not None and role not in STAFF_ROLES:
-        raise BadUserInput(
-            msg(
-                "Staff roles are platform_admin and consultant.",
-                "Los roles del equipo son platform_admin y consultant.",
-                "Os papéis da equipe são platform_admin e consultant.",
-            ),
-            field="role",
-        )
-    person.staff_role = role
-    await session.flush()
-    return person
 
 
 # -- memberships ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,17 +11,23 @@ from core.identity.principal import SYSTEM
 from core.jobs import service as jobs
 from core.jobs.kinds import RECOMPUTE
 
-#: Audit actions whose change moves what evaluations derive (progress, KPI values).
-RECOMPUTE_AFTER = frozenset({"progress_report.create", "kpi.record"})
+#: The core's audit actions whose change moves what evaluations derive (progress); plugins add
+#: theirs (``PluginInfo.recompute_after``, e.g. a KPI's new value).
+RECOMPUTE_AFTER = frozenset({"progress_report.create"})
 
 
-async def queue(session: AsyncSession, events: Sequence[AuditEvent]) -> int:
-    """One recompute per plan touched in this transaction."""
+async def queue(
+    session: AsyncSession,
+    events: Sequence[AuditEvent],
+    recompute_after: Collection[str] = RECOMPUTE_AFTER,
+) -> int:
+    """One recompute per plan touched in this transaction by an action of
+    ``recompute_after``."""
     plans = sorted(
         {
             str((event.after or {})["plan_id"])
             for event in events
-            if event.action in RECOMPUTE_AFTER and (event.after or {}).get("plan_id")
+            if event.action in recompute_after and (event.after or {}).get("plan_id")
         }
     )
     for plan_id in plans:

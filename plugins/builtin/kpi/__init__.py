@@ -46,6 +46,7 @@ def register_plugin() -> PluginInfo:
         ),
         version="1.0",
         events=("kpi.define", "kpi.record"),
+        recompute_after=("kpi.record",),
     )
 
 
