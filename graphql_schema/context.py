@@ -200,6 +200,12 @@ class Context:
                 return await work()
             return await _to_its_end(work())
 
+    async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """``work(session)`` as one ``exclusive`` read of the bound municipality: the door
+        plugins read through (``usina.Info``), never the session and its lock by hand."""
+        self.tenant()
+        return await self.exclusive(lambda: work(self.session))
+
     async def shielded(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` (several ``exclusive`` statements: look-ahead's levels) to its end in
         one task that a cancelled caller waits for, as ``exclusive`` does for one statement

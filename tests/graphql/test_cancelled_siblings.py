@@ -29,6 +29,33 @@ async def test_a_refused_field_cancels_its_siblings_and_the_answer_says_only_why
     assert error_codes(after) == [], after
 
 
+async def test_a_plugins_fields_read_safely_when_a_sibling_is_refused(
+    client: Any, world: World, tokens: TokenService
+) -> None:
+    """Plugins read through ``context.read`` (``usina.Info``): their fields, cancelled by a
+    refused sibling, leave the session as usable as the core's do."""
+    a = world.a
+    editor = tokens.issue(subject="ed", role="editor", tenant=a.slug)
+    document = (
+        "query($c: ID!, $p: ID!) { commitmentKpis(commitmentId: $c) { code latest { value } } "
+        "cocreationChecklist(actionPlanId: $p) { items { code met } } "
+        "auditEvents(first: 5) { totalCount } }"
+    )
+    variables = {"c": a.gid("Commitment"), "p": a.gid("ActionPlan")}
+    for _ in range(25):
+        result = await gql(client, document, variables, token=editor)
+        assert error_codes(result) == ["FORBIDDEN"], result
+    fine = await gql(
+        client,
+        document.replace("auditEvents(first: 5) { totalCount } ", ""),
+        variables,
+        token=editor,
+    )
+    assert error_codes(fine) == [], fine
+    assert fine["data"]["commitmentKpis"][0]["code"] == "K1"
+    assert fine["data"]["cocreationChecklist"]["items"]
+
+
 async def test_shielded_work_ends_before_its_cancelled_caller_lets_go() -> None:
     """Look-ahead's statements run in one shielded task: a cancelled caller waits for all of
     them to end, and each statement runs in that task (no task and shield of its own)."""

@@ -52,8 +52,8 @@ class KpiQuery:
         context = info.context
         context.tenant()
         cid = decode_id(commitment_id, "Commitment", field="commitmentId")
-        async with context.db_lock:
-            return [kpi_type(k) for k in await service.kpis_of(context.session, cid)]
+        found = await context.read(lambda session: service.kpis_of(session, cid))
+        return [kpi_type(k) for k in found]
 
 
 @strawberry.input

@@ -218,14 +218,15 @@ class ChecklistQuery:
         context.tenant()
         plan_id = decode_id(action_plan_id, "ActionPlan", field="actionPlanId")
         settings = await context.plugin_settings("ogp_irm")
-        async with context.db_lock:
-            found = await checks(
-                context.session,
+        found = await context.read(
+            lambda session: checks(
+                session,
                 plan_id,
                 min_days=int(settings.get("min_consultation_days", 14)),
                 meetings_per_year=int(settings.get("forum_meetings_per_year", 2)),
                 today=context.today(),
             )
+        )
         items = [
             ChecklistItem(
                 code=c.code,
