@@ -5,15 +5,23 @@ plugins live in ``plugins/builtin/`` and use these hooks only; third-party plugi
 through the ``usina.plugins`` entry-point group. Every installed plugin is registered once;
 whether it acts for a municipality is decided per municipality (``plugins/activation.py``).
 
-Naming: ``register_*`` hooks contribute records collected from every plugin (names must be
-unique across plugins: the manager refuses duplicates); ``on_*`` hooks react to events. Hooks
-may be plain or ``async`` functions: the caller awaits results that are awaitable.
+Naming, by what the caller does with the answer:
+
+- ``register_*`` contribute records, collected from every plugin once, when the manager is
+  built (names must be unique across plugins: the manager refuses duplicates);
+- ``check_*`` are asked before a change and may object to it (any objection refuses it);
+- ``compute_*`` answer a question about the municipality's data, inside a transaction;
+- ``on_*`` react to events after they are committed (their return value is ignored).
+
+Hooks may be plain or ``async`` functions: the caller awaits results that are awaitable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -28,6 +36,11 @@ from plugins.records import (
     Objection,
     PluginInfo,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.plans.models import ActionPlan
 
 hookspec = pluggy.HookspecMarker("usina")
 
@@ -73,7 +86,7 @@ def register_frameworks() -> Sequence[FrameworkSpec]:  # type: ignore[empty-body
 
 @hookspec
 async def check_plan_transition(  # type: ignore[empty-body]
-    session: Any, plan: Any, to: str
+    session: AsyncSession, plan: ActionPlan, to: str
 ) -> Sequence[Message | Objection]:
     """Object to an action plan moving to state ``to`` (for example, publishing a plan while
     proposals lack a reasoned response).
@@ -117,8 +130,11 @@ def on_event(event: DomainEvent) -> None:
 
 
 @hookspec
-async def cocreation_checklist(
-    session: Any, plan_id: Any, settings: Any, today: Any
+async def compute_cocreation_checklist(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    settings: Mapping[str, Mapping[str, Any]],
+    today: date,
 ) -> tuple[int, int] | None:
     """The plan's co-creation checklist as ``(met, total)``, for the consultancy's portfolio.
 

@@ -1,8 +1,8 @@
 """Keeping each municipality's portfolio summary current, after every commit of its content.
 
 The summary's figures are the core's (``core/portfolio/service.py``); the co-creation
-checklist is the plugins' (``cocreation_checklist``), computed with the municipality's enabled
-plugins and their settings.
+checklist is the plugins' (``compute_cocreation_checklist``), computed with the
+municipality's enabled plugins and their settings.
 
 It runs as a unit-of-work listener: after the writer's commit, before the writer gets its
 answer (so the next portfolio read shows the change), in a transaction of its own that sees
@@ -41,7 +41,7 @@ def _checklist(registry: PluginRegistry, slug: str) -> portfolio.Checklist:
         rows = await activations(session)
         enabled = activation.enabled_names(rows, registry)
         settings = {name: dict(rows[name].settings) for name in enabled if name in rows}
-        caller = activation.hook_caller(registry, "cocreation_checklist", enabled)
+        caller = activation.hook_caller(registry, "compute_cocreation_checklist", enabled)
         today = datetime.now(UTC).date()
         try:
             async with session.begin_nested():  # a failing plugin rolls back only itself

@@ -21,11 +21,17 @@ HOOKS = sorted(
 )
 
 
+def test_every_hook_is_named_by_what_its_caller_does_with_the_answer() -> None:
+    """``plugins/hookspecs.py``'s rule: register_*, check_*, compute_* or on_*."""
+    families = ("register_", "check_", "compute_", "on_")
+    assert [name for name in HOOKS if not name.startswith(families)] == []
+
+
 def test_every_hook_has_a_docstring_and_a_section_in_the_guide() -> None:
     guide = (REPO / "docs" / "plugins.md").read_text()
     assert HOOKS == [
         "check_plan_transition",
-        "cocreation_checklist",
+        "compute_cocreation_checklist",
         "on_event",
         "register_channel_kinds",
         "register_frameworks",

@@ -6,12 +6,12 @@ published is the one people were consulted on) and every proposal has a reasoned
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from usina import ChannelKindSpec, Objection, ObjectionItem, PluginInfo, hookimpl, msg, setting
-from usina.models import ActionPlanStatus, ContributionKind, utcnow
+from usina.models import ActionPlan, ActionPlanStatus, ContributionKind, utcnow
 from usina.services import participation
 
 KIND = "consultation"
@@ -69,7 +69,9 @@ def register_channel_kinds() -> Sequence[ChannelKindSpec]:
 
 
 @hookimpl
-async def check_plan_transition(session: Any, plan: Any, to: str) -> Sequence[Objection]:
+async def check_plan_transition(
+    session: AsyncSession, plan: ActionPlan, to: str
+) -> Sequence[Objection]:
     if to != ActionPlanStatus.PUBLISHED:
         return []
     objections = []

@@ -11,10 +11,13 @@ as unverified in the framework's description.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.builtin.ogp_irm.checklist import ChecklistQuery, checks
 from usina import (
@@ -231,8 +234,11 @@ def register_graphql() -> Sequence[GraphQLContribution]:
 
 
 @hookimpl
-async def cocreation_checklist(
-    session: Any, plan_id: Any, settings: Mapping[str, Mapping[str, Any]], today: Any
+async def compute_cocreation_checklist(
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    settings: Mapping[str, Mapping[str, Any]],
+    today: date,
 ) -> tuple[int, int] | None:
     own = settings.get("ogp_irm", {})
     found = await checks(
