@@ -1,4 +1,7 @@
-"""The root schema: it only assembles what each domain folder declares."""
+"""The root schema: it assembles what each domain folder and each plugin declares (plugins'
+fields guarded by ``PLUGIN_DISABLED``), with the extensions every operation goes through:
+documents measured and refused before validation (``ValidatedDocuments``), a validation cache,
+limits, error formatting; and the SDL it exports (``make schema``)."""
 
 from __future__ import annotations
 
