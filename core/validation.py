@@ -18,15 +18,15 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def text(field: str, value: Any, *, max_length: int, required: bool = True) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
+def text(field: str, given: Any, *, max_length: int, required: bool = True) -> str:
+    if given is None:
+        given = ""
+    if not isinstance(given, str):
         raise BadUserInput(msg("Must be text.", "Debe ser texto.", "Deve ser texto."), field=field)
-    reason = problem(value)  # the CLI's and the jobs' callers: the API checked at its edge
+    reason = problem(given)  # the CLI's and the jobs' callers: the API checked at its edge
     if reason is not None:
         raise BadUserInput(reason, field=field)
-    value = value.strip()
+    value: str = given.strip()
     if required and not value:
         raise BadUserInput(
             msg("Cannot be empty.", "No puede estar vacío.", "Não pode estar vazio."), field=field
