@@ -59,15 +59,17 @@ SLUG = "bench"
 ROUNDS = 5
 
 
-async def seed(db: Database) -> None:
+async def seed(db: Database, slug: str = SLUG, commitments: int = 10) -> None:
+    """A municipality ``slug`` with one plan in implementation: ``commitments`` commitments of
+    5 milestones, each with two progress reports."""
     municipality = await create_municipality(
         UnitOfWork(db),
         SYSTEM,
-        MunicipalityData(slug=SLUG, name="Bench", country="AR", timezone="UTC"),
+        MunicipalityData(slug=slug, name="Bench", country="AR", timezone="UTC"),
     )
     today = date.today()
     start, end = today - timedelta(days=200), today + timedelta(days=400)
-    binding = TenantBinding(municipality.id, SLUG, sees_drafts=True)
+    binding = TenantBinding(municipality.id, slug, sees_drafts=True)
     async with db.session(binding) as session:
         actor = Actor(kind="GOVERNMENT", name="Secretaría de Gobierno Abierto")
         plan = ActionPlan(
@@ -79,10 +81,10 @@ async def seed(db: Database) -> None:
         )
         session.add_all([actor, plan])
         await session.flush()
-        for c in range(10):
+        for c in range(commitments):
             commitment = Commitment(
                 plan_id=plan.id,
-                code=f"{c + 1:02d}",
+                code=f"{c + 1:03d}",
                 title=f"Compromiso {c}",
                 start_date=start,
                 end_date=end,

@@ -376,23 +376,10 @@ def _commitment_figures(shape: reads.Shape) -> Any:
 @cache
 def _plan_figures(shape: reads.Shape) -> Any:
     commitments, milestones = _table(Commitment), _table(Milestone)
-    joined = commitments.outerjoin(
-        milestones,
-        and_(
-            milestones.c.tenant_id == commitments.c.tenant_id,
-            milestones.c.commitment_id == commitments.c.id,
-            *reads.visible(Milestone, milestones.c, shape),
-        ),
-    )
-    return (
-        select(
-            commitments.c.plan_id,
-            commitments.c.id,
-            milestones.c.weight,
-            milestones.c.progress,
-            milestones.c.status,
-        )
-        .select_from(joined)
-        .where(*reads.visible(Commitment, commitments.c, shape))
-        .where(commitments.c.plan_id.in_(bindparam("keys", expanding=True)))
+    return rollup.summed_figures(
+        commitments.c,
+        milestones.c,
+        bindparam("keys", expanding=True),
+        commitment_criteria=reads.visible(Commitment, commitments.c, shape),
+        milestone_criteria=reads.visible(Milestone, milestones.c, shape),
     )

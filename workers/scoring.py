@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import bindparam, select
 
 from core.commitments.models import Commitment
 from core.diagnostics import service as diagnostics
@@ -102,14 +102,6 @@ def _reads(shape: reads.Shape) -> _Reads:
         .where(*reads.visible(Evaluation, drafts_table, shape))
         .where(drafts_table.status == EvaluationStatus.DRAFT)
     )
-    joined = commitments.id.table.outerjoin(
-        milestones.id.table,
-        and_(
-            milestones.tenant_id == commitments.tenant_id,
-            milestones.commitment_id == commitments.id,
-            *reads.visible(Milestone, milestones, shape),
-        ),
-    )
     return _Reads(
         plans=all_plans,
         plan=all_plans.where(plans.id == bindparam("plan")),
@@ -128,14 +120,11 @@ def _reads(shape: reads.Shape) -> _Reads:
         .where(*reads.visible(Rating, ratings_table, shape))
         .where(ratings_table.evaluation_id.in_(bindparam("evaluations", expanding=True)))
         .order_by(ratings_table.id),
-        figures=select(
-            commitments.plan_id,
-            commitments.id,
-            milestones.weight,
-            milestones.progress,
-            milestones.status,
-        )
-        .select_from(joined)
-        .where(*reads.visible(Commitment, commitments, shape))
-        .where(commitments.plan_id.in_(bindparam("plans", expanding=True))),
+        figures=rollup.summed_figures(
+            commitments,
+            milestones,
+            bindparam("plans", expanding=True),
+            commitment_criteria=reads.visible(Commitment, commitments, shape),
+            milestone_criteria=reads.visible(Milestone, milestones, shape),
+        ),
     )

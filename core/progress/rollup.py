@@ -9,7 +9,9 @@
   0 NOT_STARTED, under 50 LIMITED, 50 to under 100 SUBSTANTIAL, 100 COMPLETE.
 
 The pure functions here are the only place these rules live; the batched queries below feed
-them for any number of commitments or plans in one SQL statement.
+them for any number of commitments or plans in one SQL statement. A plan's figures are summed
+in SQL per commitment (``summed_figures``): a plan of 200 commitments sends 200 rows, not a
+row per milestone.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.commitments.models import Commitment
@@ -41,13 +43,21 @@ class MilestoneFigure:
 
 def commitment_progress(milestones: Iterable[MilestoneFigure]) -> float:
     active = [m for m in milestones if m.status is not MilestoneStatus.CANCELLED]
+    return progress_from_sums(
+        len(active),
+        sum(m.weight for m in active),
+        sum(m.weight * m.progress for m in active),
+        sum(m.progress for m in active),
+    )
+
+
+def progress_from_sums(active: int, weight: float, weighted: float, plain: float) -> float:
+    """A commitment's progress from its active (not cancelled) milestones' count, total
+    weight, total of weight x progress and total progress: the weighted mean, the plain mean
+    when every weight is zero, 0 without milestones."""
     if not active:
         return 0.0
-    total_weight = sum(m.weight for m in active)
-    if total_weight > 0:
-        value = sum(m.weight * m.progress for m in active) / total_weight
-    else:
-        value = sum(m.progress for m in active) / len(active)
+    value = weighted / weight if weight > 0 else plain / active
     return round(value, 2)
 
 
@@ -110,42 +120,74 @@ async def figures_of_plans(session: AsyncSession, plan_ids: Sequence[uuid.UUID])
     return plans_figures(rows, plan_ids)
 
 
-#: ``(plan_id, commitment_id, weight, progress, status)`` of the plans ``plans``: built once.
-_PLAN_ROWS = (
-    select(
-        Commitment.plan_id,
-        Commitment.id,
-        Milestone.weight,
-        Milestone.progress,
-        Milestone.status,
+def summed_figures(
+    commitments: Any,
+    milestones: Any,
+    plans: Any,
+    *,
+    commitment_criteria: Sequence[Any] = (),
+    milestone_criteria: Sequence[Any] = (),
+) -> Select[Any]:
+    """``(plan_id, commitment_id, active, weight, weighted, plain)`` per commitment of the
+    plans ``plans`` (a bind parameter): the sums ``progress_from_sums`` takes. ``commitments``
+    and ``milestones`` are mapped classes (the session adds its criteria) or tables' ``.c``
+    with their ``*_criteria``.
+
+    The milestones are summed per commitment first (a materialized CTE on PostgreSQL), then
+    joined to the commitments: a plan's commitments and milestones are each read once,
+    whatever the planner knows of the tables (joined the other way round, a planner without
+    statistics scanned every milestone of the municipality once per commitment)."""
+    active = milestones.status != MilestoneStatus.CANCELLED
+
+    def total(value: Any) -> Any:
+        return func.coalesce(func.sum(case((active, value), else_=0.0)), 0.0)
+
+    sums = (
+        select(
+            milestones.tenant_id.label("tenant_id"),
+            milestones.commitment_id.label("commitment_id"),
+            func.count(case((active, 1))).label("active"),
+            total(milestones.weight).label("weight"),
+            total(milestones.weight * milestones.progress).label("weighted"),
+            total(milestones.progress).label("plain"),
+        )
+        .where(milestones.plan_id.in_(plans), *milestone_criteria)
+        .group_by(milestones.tenant_id, milestones.commitment_id)
+        # Summed once, whatever the planner believes of the tables' sizes.
+        .cte("sums")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    .outerjoin(
-        Milestone,
-        and_(
-            Milestone.tenant_id == Commitment.tenant_id,
-            Milestone.commitment_id == Commitment.id,
-        ),
+    return (
+        select(
+            commitments.plan_id,
+            commitments.id,
+            func.coalesce(sums.c.active, 0),
+            func.coalesce(sums.c.weight, 0.0),
+            func.coalesce(sums.c.weighted, 0.0),
+            func.coalesce(sums.c.plain, 0.0),
+        )
+        .outerjoin(
+            sums,
+            and_(sums.c.tenant_id == commitments.tenant_id, sums.c.commitment_id == commitments.id),
+        )
+        .where(commitments.plan_id.in_(plans), *commitment_criteria)
     )
-    .where(Commitment.plan_id.in_(bindparam("plans", expanding=True)))
-)
+
+
+#: The summed figures of the plans ``plans``: built once.
+_PLAN_ROWS = summed_figures(Commitment, Milestone, bindparam("plans", expanding=True))
 
 
 def plans_figures(rows: Iterable[Any], plan_ids: Sequence[uuid.UUID]) -> Figures:
-    """Each plan's progress and its commitments', from ``(plan_id, commitment_id, weight,
-    progress, status)`` rows (``status`` is null for a commitment without milestones)."""
-    per_plan: dict[uuid.UUID, dict[uuid.UUID, list[MilestoneFigure]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for plan_id, commitment_id, weight, progress, status in rows:
-        milestones = per_plan[plan_id][commitment_id]
-        if status is not None:
-            milestones.append(MilestoneFigure(weight, progress, status))
-    commitments = {
-        commitment_id: commitment_progress(milestones)
-        for by_commitment in per_plan.values()
-        for commitment_id, milestones in by_commitment.items()
-    }
+    """Each plan's progress and its commitments', from ``summed_figures``' rows."""
+    per_plan: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    commitments: dict[uuid.UUID, float] = {}
+    for plan_id, commitment_id, active, weight, weighted, plain in rows:
+        per_plan[plan_id].append(commitment_id)
+        commitments[commitment_id] = progress_from_sums(
+            int(active), float(weight), float(weighted), float(plain)
+        )
     plans = {
-        pid: plan_progress([commitments[c] for c in per_plan.get(pid, {})]) for pid in plan_ids
+        pid: plan_progress([commitments[c] for c in per_plan.get(pid, [])]) for pid in plan_ids
     }
     return Figures(plans=plans, commitments=commitments)

@@ -21,7 +21,9 @@ PORTAL = PORTAL_QUERY.replace("actionPlans(first: 5)", "actionPlans(first: 10)")
 #: How the statements that read milestones' figures for progress begin: a plan's (commitments
 #: joined to their milestones) and a commitment's (its milestones).
 FIGURE_STATEMENTS = (
-    "SELECT commitments.plan_id, commitments.id, milestones.weight",
+    # summed per commitment, then joined (materialized on PostgreSQL)
+    "WITH sums AS (SELECT milestones.tenant_id",
+    "WITH sums AS MATERIALIZED (SELECT milestones.tenant_id",
     "SELECT milestones.commitment_id, milestones.weight",
 )
 
