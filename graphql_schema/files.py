@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -30,7 +31,7 @@ from core.identity.principal import ANONYMOUS
 from core.identity.tokens import TokenService, invalid_token
 from core.jobs.models import ExportFile
 from core.milestones.models import Milestone
-from core.municipalities.models import MunicipalityLogo
+from core.municipalities.models import Municipality, MunicipalityLogo
 from graphql_schema.errors import address_refusal, refusal
 from tenants.access import binding_for, find_municipality, fresh_keys
 from tenants.database import Database
@@ -111,6 +112,57 @@ def logo_path(slug: str, sha256: str) -> str:
 
 
 async def logo(request: Request, *, db: Database) -> Response:
+    async def find(session: AsyncSession, municipality: Municipality, digest: str) -> Response:
+        found = (
+            await session.execute(
+                select(MunicipalityLogo).where(MunicipalityLogo.sha256 == digest).limit(1)
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            raise _no_such_file()
+        return _immutable(request, digest, found.media_type, found.size, lambda: found.content)
+
+    return await _public_file(request, db, find)
+
+
+async def public_evidence(request: Request, *, db: Database, store: FileStore) -> Response:
+    async def find(session: AsyncSession, municipality: Municipality, digest: str) -> Response:
+        evidence = (
+            await session.execute(
+                select(EvidenceFile).where(EvidenceFile.sha256 == digest).limit(1)
+            )
+        ).scalar_one_or_none()
+        # A file of a milestone the public cannot see (added, not yet published) is not theirs.
+        milestone = (
+            await session.get(Milestone, (municipality.id, evidence.milestone_id))
+            if evidence is not None
+            else None
+        )
+        if evidence is None or milestone is None:
+            raise _no_such_file()
+        content = b""
+        if request.method == "GET" and request.headers.get("if-none-match") != f'"{digest}"':
+            content = await asyncio.to_thread(store.get, evidence.storage_key)
+        return _immutable(
+            request,
+            digest,
+            evidence.media_type,
+            evidence.size,
+            lambda: content,
+            {"Content-Disposition": f'inline; filename="{_ascii(evidence.filename)}"'},
+        )
+
+    return await _public_file(request, db, find)
+
+
+async def _public_file(
+    request: Request,
+    db: Database,
+    find: Callable[[AsyncSession, Municipality, str], Awaitable[Response]],
+) -> Response:
+    """A public file of ``/…/{slug}/…/{sha256}``: ``find`` answers it, in a session bound to
+    the municipality as the public (drafts' rows are not there); anything that does not exist
+    is a 404 in the caller's language."""
     locale = pick_locale(request.headers.get("accept-language"))
     try:
         digest = _digest(request)
@@ -118,14 +170,7 @@ async def logo(request: Request, *, db: Database) -> Response:
             MunicipalityDirectory(db), request.path_params["slug"], ANONYMOUS
         )
         async with db.session(binding_for(ANONYMOUS, municipality)) as session:
-            found = (
-                await session.execute(
-                    select(MunicipalityLogo).where(MunicipalityLogo.sha256 == digest).limit(1)
-                )
-            ).scalar_one_or_none()
-        if found is None:
-            raise _no_such_file()
-        return _immutable(request, digest, found.media_type, found.size, lambda: found.content)
+            return await find(session, municipality, digest)
     except UsinaError as error:
         body, status = address_refusal(error, locale)
         return JSONResponse(body, status_code=status)
@@ -161,45 +206,6 @@ def _immutable(
     if request.method == "HEAD":
         return Response(media_type=media_type, headers=headers | {"Content-Length": str(size)})
     return Response(content(), media_type=media_type, headers=headers)
-
-
-async def public_evidence(request: Request, *, db: Database, store: FileStore) -> Response:
-    locale = pick_locale(request.headers.get("accept-language"))
-    try:
-        return await _public_evidence(request, db, store)
-    except UsinaError as error:
-        body, status = address_refusal(error, locale)
-        return JSONResponse(body, status_code=status)
-
-
-async def _public_evidence(request: Request, db: Database, store: FileStore) -> Response:
-    digest = _digest(request)
-    municipality = await find_municipality(
-        MunicipalityDirectory(db), request.path_params["slug"], ANONYMOUS
-    )
-    async with db.session(binding_for(ANONYMOUS, municipality)) as session:
-        # The public's binding: files of drafts are not there.
-        evidence = (
-            await session.execute(
-                select(EvidenceFile).where(EvidenceFile.sha256 == digest).limit(1)
-            )
-        ).scalar_one_or_none()
-        if (
-            evidence is None
-            or await session.get(Milestone, (municipality.id, evidence.milestone_id)) is None
-        ):
-            raise _no_such_file()
-    content = b""
-    if request.method == "GET" and request.headers.get("if-none-match") != f'"{digest}"':
-        content = await asyncio.to_thread(store.get, evidence.storage_key)
-    return _immutable(
-        request,
-        digest,
-        evidence.media_type,
-        evidence.size,
-        lambda: content,
-        {"Content-Disposition": f'inline; filename="{_ascii(evidence.filename)}"'},
-    )
 
 
 def _no_such_file() -> NotFound:

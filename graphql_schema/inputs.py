@@ -9,6 +9,11 @@ import strawberry
 from graphql_schema.relay import decode_id
 
 
+@strawberry.input(description="The object a mutation acts on, by its global ID.")
+class IdInput:
+    id: strawberry.ID
+
+
 def provided(data: Any, *, skip: tuple[str, ...] = ("id",)) -> dict[str, Any]:
     """The fields of an update input the caller actually sent (``UNSET`` ones left out)."""
     out: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from core.ids import decode_id
 from graphql_schema.context import Info
 from graphql_schema.identity.queries import grant_type
 from graphql_schema.identity.types import ApiClient, ConsultantGrant, IdentityProvider, Membership
+from graphql_schema.inputs import IdInput
 from graphql_schema.permissions import requires
 from graphql_schema.rows import from_row
 
@@ -27,26 +28,6 @@ class SetMembershipInput:
     )
     email: str | None = None
     name: str | None = None
-
-
-@strawberry.input
-class RemoveMembershipInput:
-    id: strawberry.ID = strawberry.field(description="The membership to remove.")
-
-
-@strawberry.input
-class RevokeApiClientInput:
-    id: strawberry.ID = strawberry.field(description="The API client to revoke.")
-
-
-@strawberry.input
-class RemoveIdentityProviderInput:
-    id: strawberry.ID = strawberry.field(description="The identity provider to remove.")
-
-
-@strawberry.input
-class RevokeConsultantGrantInput:
-    id: strawberry.ID = strawberry.field(description="The grant to revoke.")
 
 
 @strawberry.type
@@ -149,7 +130,7 @@ class IdentityMutations:
         permission_classes=MEMBERS,
         description="Take a person's role in the municipality away.",
     )
-    async def remove_membership(self, info: Info, input: RemoveMembershipInput) -> RemovedPayload:
+    async def remove_membership(self, info: Info, input: IdInput) -> RemovedPayload:
         id = input.id
         info.context.tenant()
         membership_id = decode_id(id, "Membership", field="id")
@@ -184,7 +165,7 @@ class IdentityMutations:
         permission_classes=CLIENTS,
         description="Refuse the client's new token requests and every token it holds, at once.",
     )
-    async def revoke_api_client(self, info: Info, input: RevokeApiClientInput) -> ApiClientPayload:
+    async def revoke_api_client(self, info: Info, input: IdInput) -> ApiClientPayload:
         id = input.id
         info.context.tenant()
         client_id = decode_id(id, "ApiClient", field="id")
@@ -231,9 +212,7 @@ class IdentityMutations:
         permission_classes=PROVIDERS,
         description="Stop trusting an identity provider: its tokens are refused from now on.",
     )
-    async def remove_identity_provider(
-        self, info: Info, input: RemoveIdentityProviderInput
-    ) -> RemovedPayload:
+    async def remove_identity_provider(self, info: Info, input: IdInput) -> RemovedPayload:
         id = input.id
         info.context.tenant()
         provider_id = decode_id(id, "IdentityProvider", field="id")
@@ -266,9 +245,7 @@ class IdentityMutations:
         permission_classes=STAFF,
         description="Take back a consultant's access to this municipality (platform admins only).",
     )
-    async def revoke_consultant_grant(
-        self, info: Info, input: RevokeConsultantGrantInput
-    ) -> RemovedPayload:
+    async def revoke_consultant_grant(self, info: Info, input: IdInput) -> RemovedPayload:
         id = input.id
         municipality_id = info.context.tenant().municipality.id
         grant_id = decode_id(id, "ConsultantGrant", field="id")

@@ -20,6 +20,7 @@ from core.notifications import service as notifications
 from core.plans import lifecycle, versions
 from core.plans.models import ActionPlan
 from graphql_schema.context import Info
+from graphql_schema.inputs import IdInput
 from graphql_schema.jobs.types import ExportFormat, Job, WebhookEndpoint
 from graphql_schema.permissions import requires
 from graphql_schema.rows import from_row
@@ -61,16 +62,6 @@ class RecomputeScoresInput:
     action_plan_id: strawberry.ID | None = strawberry.field(
         default=None, description="One plan; null: every plan and open assessment."
     )
-
-
-@strawberry.input
-class RetryJobInput:
-    id: strawberry.ID = strawberry.field(description="The failed job to queue again.")
-
-
-@strawberry.input
-class RemoveWebhookInput:
-    id: strawberry.ID = strawberry.field(description="The webhook endpoint to remove.")
 
 
 @strawberry.type
@@ -215,7 +206,7 @@ class JobMutations:
         return RunMonitoringPayload(jobs=[from_row(Job, job) for job in queued])
 
     @strawberry.mutation(permission_classes=MANAGE, description="Queue a failed job again.")
-    async def retry_job(self, info: Info, input: RetryJobInput) -> JobPayload:
+    async def retry_job(self, info: Info, input: IdInput) -> JobPayload:
         id = input.id
         info.context.tenant()
         job_id = decode_id(id, "Job", field="id")
@@ -254,7 +245,7 @@ class JobMutations:
         permission_classes=WEBHOOKS,
         description="Stop calling a webhook endpoint.",
     )
-    async def remove_webhook(self, info: Info, input: RemoveWebhookInput) -> WebhookPayload:
+    async def remove_webhook(self, info: Info, input: IdInput) -> WebhookPayload:
         id = input.id
         info.context.tenant()
         endpoint_id = decode_id(id, "WebhookEndpoint", field="id")
