@@ -1,7 +1,9 @@
 """Does one municipality's portal query slow down as the platform grows? PostgreSQL with 10,
 1,000 and 10,000 municipalities, each with the same data as the measured one (a plan of 10
 commitments with 5 milestones and their reports, actors, audit trail): the portal query's
-latency for one municipality at each size, and its ratio to the 10-municipality case.
+latency for one municipality at each size, and its ratio to the 10-municipality case, on the
+uncached path (every request executes: the response cache is off, and each answer is checked
+not to come from it) and, beside it, on the cached path.
 
     .venv/bin/python benchmarks/tenants_scale.py [--requests 60] [--sizes 10 1000 10000]
 
@@ -108,7 +110,7 @@ async def grow(conn: AsyncConnection, source_id: str, start: int, stop: int) -> 
         )
 
 
-async def latency(http: httpx.AsyncClient, requests: int) -> float:
+async def latency(http: httpx.AsyncClient, requests: int, *, cached: bool) -> float:
     payload = {"query": PORTAL_QUERY}
     for _ in range(5):  # warm up
         await http.post("/graphql", json=payload, headers={"X-Tenant": SLUG})
@@ -118,6 +120,8 @@ async def latency(http: httpx.AsyncClient, requests: int) -> float:
         response = await http.post("/graphql", json=payload, headers={"X-Tenant": SLUG})
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200 and "errors" not in response.json()
+        hit = response.headers.get("x-usina-cache") == "hit"
+        assert hit == cached, f"cache {'miss' if cached else 'hit'} where none was expected"
     return statistics.median(samples)
 
 
@@ -127,6 +131,7 @@ async def main(requests: int, sizes: list[int]) -> None:
         loader = create_async_engine(f"postgresql+asyncpg://postgres@{HOST}:5432/{name}")
         db = Database.from_url(url)
         results: dict[int, float] = {}
+        cached_results: dict[int, float] = {}
         try:
             await seed(db)
             async with loader.begin() as conn:
@@ -137,9 +142,16 @@ async def main(requests: int, sizes: list[int]) -> None:
                         )
                     ).scalar_one()
                 )
-            app = create_app(Settings(embedded_worker=False), db=db)
+            settings = Settings(embedded_worker=False)
+            app = create_app(settings.model_copy(update={"response_cache": "off"}), db=db)
+            cached_app = create_app(settings, db=db)
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://b") as http:
+            async with (
+                httpx.AsyncClient(transport=transport, base_url="http://b") as http,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=cached_app), base_url="http://b"
+                ) as cached_http,
+            ):
                 have = 1
                 for size in sorted(sizes):
                     started = time.perf_counter()
@@ -150,20 +162,23 @@ async def main(requests: int, sizes: list[int]) -> None:
                         await conn.execute(text("ANALYZE"))
                     loaded = time.perf_counter() - started
                     have = size
-                    results[size] = await latency(http, requests)
+                    results[size] = await latency(http, requests, cached=False)
+                    cached_results[size] = await latency(cached_http, requests, cached=True)
                     print(
                         f"{size:>6} municipalities (loaded in {loaded:5.1f} s): "
-                        f"portal query p50 {results[size] * 1000:7.2f} ms",
+                        f"portal query p50 uncached {results[size] * 1000:7.2f} ms, "
+                        f"cached {cached_results[size] * 1000:6.2f} ms",
                         flush=True,
                     )
             await app.state.oidc.close()
+            await cached_app.state.oidc.close()
         finally:
             await db.dispose()
             await loader.dispose()
-    base = results[min(results)]
-    print("ratio to the smallest size:")
+    base, cached_base = results[min(results)], cached_results[min(cached_results)]
+    print("ratio to the smallest size (uncached, cached):")
     for size, value in results.items():
-        print(f"  {size:>6}: {value / base:.2f}")
+        print(f"  {size:>6}: {value / base:.2f}  {cached_results[size] / cached_base:.2f}")
 
 
 if __name__ == "__main__":
