@@ -166,6 +166,8 @@ def create_app(
     queue_metrics.register(health.QueueDepth(background))
 
     def exposition() -> bytes:
+        if health.serves_shared_metrics():  # one of several processes: all of them, added up
+            return health.shared_exposition()
         return generate_latest(REGISTRY) + generate_latest(queue_metrics)
 
     async def metrics(_: Request) -> Response:
@@ -191,7 +193,8 @@ def create_app(
         # again. docs/scaling.md has the measurements.
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         metrics_listener = None
-        if settings.metrics_port is not None:
+        # With several processes, the supervising one serves the metrics of all of them.
+        if settings.metrics_port is not None and not health.serves_shared_metrics():
             metrics_listener = health.serve_metrics(
                 settings.metrics_host, settings.metrics_port, exposition
             )

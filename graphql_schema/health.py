@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,6 +95,22 @@ class _Exposition(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return None  # scrapes are not requests worth a log line
+
+
+def shared_exposition() -> bytes:
+    """The metrics of every process of ``usina serve --workers N`` (Prometheus' multiprocess
+    mode, ``PROMETHEUS_MULTIPROC_DIR``), added up."""
+    from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return generate_latest(registry)
+
+
+def serves_shared_metrics() -> bool:
+    """Whether this process is one of ``usina serve --workers N``'s (its metrics are
+    exposed by the supervising process)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 def serve_metrics(host: str, port: int, expose: Callable[[], bytes]) -> ThreadingHTTPServer:

@@ -89,33 +89,65 @@ def main() -> None:
     help="Proxies whose X-Forwarded-* headers are believed (uvicorn's option; default: "
     "127.0.0.1, or FORWARDED_ALLOW_IPS).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes serving the API, one per core (uvicorn's workers). Each keeps its own "
+    "memory caches, rate limiter and bulkhead unless they use Redis (docs/deploy.md).",
+)
 def serve(
-    host: str, port: int, reload: bool, metrics_port: int | None, forwarded_allow_ips: str | None
+    host: str,
+    port: int,
+    reload: bool,
+    metrics_port: int | None,
+    forwarded_allow_ips: str | None,
+    workers: int,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     import os
+    import shutil
+    import tempfile
 
     import uvicorn
 
     from core.observability import configure_logging
 
+    if workers > 1 and reload:
+        raise click.UsageError("--reload restarts one process: leave --workers at 1")
     if metrics_port is not None:  # read by the app factory's settings
         os.environ["USINA_METRICS_PORT"] = str(metrics_port)
         get_settings.cache_clear()
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
-    click.echo(f"Usina GraphQL on http://{host}:{port}/graphql", err=True)
-    uvicorn.run(
-        "graphql_schema.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        log_config=None,  # our handler (JSON, redacted)
-        access_log=False,  # the app logs each request itself, with its context
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
+    shared_metrics = None
+    if workers > 1:
+        # Prometheus' multiprocess mode: each process writes its metrics to this directory,
+        # and one /metrics (this supervising process's) adds them up.
+        shared_metrics = tempfile.mkdtemp(prefix="usina-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
+        if settings.metrics_port is not None:
+            from graphql_schema.health import serve_metrics, shared_exposition
+
+            serve_metrics(settings.metrics_host, settings.metrics_port, shared_exposition)
+    click.echo(f"Usina GraphQL on http://{host}:{port}/graphql ({workers} process(es))", err=True)
+    try:
+        uvicorn.run(
+            "graphql_schema.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            reload=reload,
+            workers=workers,
+            log_config=None,  # our handler (JSON, redacted)
+            access_log=False,  # the app logs each request itself, with its context
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
+    finally:
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)
 
 
 @main.command()

@@ -284,3 +284,11 @@ def test_the_web_pods_keep_metrics_off_the_ingress_and_trust_only_their_proxies(
     assert "metrics" not in routed and ports["metrics"] not in routed
     (config,) = by_kind(manifests, "ConfigMap").values()
     assert config["data"]["USINA_PUBLIC_URL"] == "https://api.usina.example.org"
+
+
+def test_a_web_pod_runs_as_many_processes_as_asked(helm: Path) -> None:
+    """``web.workers`` is ``usina serve --workers`` (one per core the pod may use)."""
+    for sets, expected in (((), "1"), (("web.workers=4",), "4")):
+        deployments = by_kind(render(helm, *sets), "Deployment")
+        (web,) = pod_spec(deployments["usina-web"])["containers"]
+        assert web["args"][web["args"].index("--workers") + 1] == expected
