@@ -43,11 +43,11 @@ $(HELM): helm/fetch-helm.sh
 
 test: $(STAMP) $(NODE_TOOLS) $(HELM)
 	bash tests/install_chromium.sh
-	$(BIN)/python tests/check_services.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	# PostgreSQL and Redis: the machine's, or throwaway ones started (and stopped) for the run.
+	$(BIN)/python tests/services.py -- $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,10 +10,20 @@ import os
 import socket
 import sys
 
-SERVICES = {
-    "PostgreSQL": (os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1"), 5432),
-    "Redis": (os.environ.get("USINA_TEST_REDIS_HOST", "127.0.0.1"), 6379),
-}
+
+def services() -> dict[str, tuple[str, int]]:
+    """Where the suite finds PostgreSQL and Redis (``tests/services.py`` may have pointed it
+    at throwaway ones)."""
+    return {
+        "PostgreSQL": (
+            os.environ.get("USINA_TEST_PG_HOST", "127.0.0.1"),
+            int(os.environ.get("USINA_TEST_PG_PORT", "5432")),
+        ),
+        "Redis": (
+            os.environ.get("USINA_TEST_REDIS_HOST", "127.0.0.1"),
+            int(os.environ.get("USINA_TEST_REDIS_PORT", "6379")),
+        ),
+    }
 
 
 def reachable(host: str, port: int) -> bool:
@@ -27,7 +37,7 @@ def reachable(host: str, port: int) -> bool:
 def main() -> int:
     missing = [
         f"{name} ({host}:{port})"
-        for name, (host, port) in SERVICES.items()
+        for name, (host, port) in services().items()
         if not reachable(host, port)
     ]
     if not missing:

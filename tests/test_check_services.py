@@ -8,7 +8,12 @@ import sys
 
 from tests.conftest import REPO
 
-UNREACHABLE = {"USINA_TEST_PG_HOST": "127.0.0.3", "USINA_TEST_REDIS_HOST": "127.0.0.3"}
+UNREACHABLE = {
+    "USINA_TEST_PG_HOST": "127.0.0.3",
+    "USINA_TEST_PG_PORT": "5432",
+    "USINA_TEST_REDIS_HOST": "127.0.0.3",
+    "USINA_TEST_REDIS_PORT": "6379",
+}
 
 
 def run(**env: str) -> subprocess.CompletedProcess[str]:

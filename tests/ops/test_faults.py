@@ -25,49 +25,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.graphql.conftest import _free_port, seeded, serving
+from tests.graphql.conftest import seeded, serving
+from tests.throwaway import ThrowawayPostgres, ThrowawayRedis, postgres_bin
 
-BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-class ThrowawayPostgres:
-    """A private PostgreSQL cluster in ``home``, run as the ``postgres`` OS user."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.data = home / "data"
-        self.port = _free_port()
-
-    def _as_postgres(self, *command: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *command],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def init(self) -> None:
-        shutil.chown(self.home, "postgres")
-        self._as_postgres(
-            str(BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"
-        )
-
-    def start(self) -> None:
-        self._as_postgres(
-            str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.home / "log"),
-            "-o", f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1", "start",
-        )  # fmt: skip
-
-    def stop(self) -> None:
-        self._as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+BIN = postgres_bin()
 
 
 @pytest.fixture(scope="module")
 def outage() -> Iterator[dict[str, Any]]:
-    if os.geteuid() != 0 or not (BIN / "initdb").exists() or not shutil.which("runuser"):
+    if os.geteuid() != 0 or BIN is None or not shutil.which("runuser"):
         if os.environ.get("CI"):
             pytest.fail("the fault test needs root and PostgreSQL 15's initdb")
         pytest.skip("needs root and PostgreSQL 15's initdb")
@@ -158,48 +124,6 @@ def test_the_database_stops_requests_fail_fast_with_503_and_service_resumes(
     again = ask(REPORT, {"m": milestone})
     assert again.status_code == 200 and "errors" not in again.json(), again.text
     assert reports() == (milestone, before + 1)
-
-
-class ThrowawayRedis:
-    """A private Redis on a free port, keeping nothing on disk."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.port = _free_port()
-
-    def start(self) -> None:
-        subprocess.run(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "yes", "--dir", str(self.home),
-             "--logfile", str(self.home / "redis.log"), "--pidfile", str(self.home / "pid")],
-            check=True, capture_output=True, timeout=30,
-        )  # fmt: skip
-        for _ in range(50):
-            if self.ping():
-                return
-            time.sleep(0.1)
-        raise RuntimeError("the throwaway Redis did not start")
-
-    def ping(self) -> bool:
-        done = subprocess.run(
-            ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True, timeout=10
-        )
-        return done.stdout.strip() == "PONG"
-
-    def stop(self) -> None:
-        subprocess.run(
-            ["redis-cli", "-p", str(self.port), "shutdown", "nosave"],
-            capture_output=True,
-            timeout=10,
-        )
-        for _ in range(50):
-            if not self.ping():
-                return
-            time.sleep(0.1)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
 
 
 EXPORT = "mutation($p: ID!) { exportActionPlan(input: {actionPlanId: $p, format: CSV}) { job { id status } } }"

@@ -13,6 +13,7 @@ import pytest
 from core.enums import MunicipalityStatus
 from core.identity.principal import SYSTEM
 from core.identity.tokens import TokenService
+from core.settings import Settings
 from graphql_schema.app import create_app
 from tenants.provisioning import set_status
 from tenants.unit_of_work import UnitOfWork
@@ -83,7 +84,7 @@ async def test_an_older_version_never_hides_a_newer_one_in_redis() -> None:
 
     from tenants.versions import RedisVersions
 
-    client = aioredis.Redis.from_url("redis://127.0.0.1:6379/0")
+    client = aioredis.Redis.from_url(Settings().redis_url)
     versions = RedisVersions(client, f"usina-test-{uuid.uuid4().hex[:8]}")
     tenant = uuid.uuid4()
     try:
