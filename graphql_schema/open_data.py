@@ -305,6 +305,7 @@ class OpenData:
                     plan_id,
                     measuring=self.registry.measuring_frameworks(),
                     scales=rating_words(self.registry),
+                    link_base=self.settings.link_base(str(request.base_url)),
                 )
             except NotFound:
                 raise _no_such_plan() from None

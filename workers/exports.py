@@ -49,6 +49,8 @@ async def _export(
         measuring=measuring,
         scales=scales,
         today=datetime.now(ZoneInfo(ctx.municipality.timezone)).date(),
+        # Cited files by their stable public address, where the deployment says where it is.
+        link_base=ctx.settings.link_base(),
     )
     number = ctx.args.get("version")
     if number is not None:

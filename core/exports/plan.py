@@ -31,6 +31,7 @@ from core.enums import (
     OgpValue,
 )
 from core.evaluation.models import Evaluation, Rating
+from core.files.models import EvidenceFile
 from core.i18n import Message, msg
 from core.milestones.models import Milestone
 from core.municipalities.models import Municipality
@@ -146,6 +147,9 @@ class PlanData:
     today: date = field(default_factory=date.today)
     #: The published version exported (``core/exports/versioned.py``); ``None``: the plan now.
     version: int | None = None
+    #: Cited files' stable public addresses, by file ID (when the export knows the public
+    #: base URL and the plan is public); a file not here is cited by title and ID.
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def locale(self) -> str:
@@ -174,6 +178,7 @@ async def load(
     measuring: Collection[str] = (),
     scales: Scales | None = None,
     today: date | None = None,
+    link_base: str | None = None,
 ) -> PlanData:
     """The plan's data for an export. ``measuring``: frameworks that measure (KPIs) rather
     than rate; their records become ``indicators``, not ``ratings``. ``scales``: the words of
@@ -225,6 +230,18 @@ async def load(
             )
         ).scalars():
             latest[report.milestone_id] = report  # the last one wins
+    files: dict[str, str] = {}
+    cited = {e["fileId"] for r in latest.values() for e in r.evidence if "fileId" in e}
+    if link_base and plan.is_public and cited:
+        rows = await session.execute(
+            select(EvidenceFile.id, EvidenceFile.sha256).where(
+                EvidenceFile.id.in_([uuid.UUID(f) for f in cited])
+            )
+        )
+        files = {
+            str(file_id): f"{link_base}/evidence/{municipality.slug}/{sha256}"
+            for file_id, sha256 in rows.all()
+        }
     return PlanData(
         municipality=municipality,
         plan=plan,
@@ -239,6 +256,7 @@ async def load(
         latest_reports=latest,
         scales=scales or {},
         today=today or date.today(),
+        files=files,
     )
 
 
@@ -326,17 +344,20 @@ def _report_rows(data: PlanData) -> list[list[Any]]:
                     round(report.percent, 2),
                     capitalized(MILESTONE_STATUSES[report.status].text(data.locale)),
                     report.narrative,
-                    " ".join(_evidence_reference(e) for e in report.evidence),
+                    " ".join(_evidence_reference(e, data.files) for e in report.evidence),
                 ]
             )
     return rows
 
 
-def _evidence_reference(evidence: dict[str, Any]) -> str:
-    """A link's URL; an uploaded file's title and ID (its download link is signed for a
-    time, and a spreadsheet outlives it)."""
+def _evidence_reference(evidence: dict[str, Any], files: Mapping[str, str]) -> str:
+    """A link's URL; an uploaded file's stable public address (``/evidence/{slug}/{sha256}``,
+    which never expires), or, where the export has none, its title and ID."""
     if "url" in evidence:
         return str(evidence["url"])
+    address = files.get(str(evidence.get("fileId")))
+    if address is not None:
+        return address
     return f"{evidence.get('title') or ''} [file:{evidence.get('fileId')}]".strip()
 
 

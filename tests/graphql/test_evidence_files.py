@@ -6,12 +6,14 @@ by the public only for published content; the wrong type or size refused and not
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from core.files.models import EvidenceFile
@@ -98,6 +100,10 @@ async def test_a_pdf_is_uploaded_cited_and_downloaded_by_the_public(
         path_of(cited["url"]), headers={"If-None-Match": downloaded.headers["etag"]}
     )
     assert revalidated.status_code == 304
+    # The open data cites the file by the same address: a spreadsheet's link never expires.
+    book = await client.get(f"/open-data/{a.slug}/plans/{a.plan_id}.xlsx")
+    reports = list(load_workbook(io.BytesIO(book.content))["Reports"].iter_rows(values_only=True))
+    assert cited["url"] in reports[1][-1] and "https://a.example/acta" in reports[1][-1]
 
 
 async def test_a_cached_public_answer_keeps_working_links_after_the_signing_lifetime(
