@@ -180,6 +180,13 @@ class Settings(BaseSettings):
         description="Anonymous clients may run only documents registered beforehand "
         "(registerPersistedDocuments), sent by hash. Signed-in callers are not restricted.",
     )
+    engine: Literal["fast", "stock"] = Field(
+        default="fast",
+        description="fast: the speed layer (graphql_schema/execution.py's executor, "
+        "tenants/compiled_reads.py's statements compiled for asyncpg); stock: graphql-core's "
+        "executor and SQLAlchemy's statement path, the libraries' public APIs alone. The "
+        "answers are the same (tests/graphql/test_engines.py).",
+    )
     response_cache: Literal["off", "memory", "redis"] = Field(
         default="memory",
         description="Cache anonymous read answers per municipality and data version: in this "

@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.db.engine import unavailable, unreachable
 from core.i18n import pick_locale
@@ -45,6 +46,7 @@ from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry, make_plugin_manager
+from tenants import reads
 from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
 from tenants.directory import MunicipalityDirectory
@@ -81,6 +83,18 @@ async def _unexpected(request: Request, error: Exception) -> Response:
         body, status = refusal(unavailable(), pick_locale(request.headers.get("accept-language")))
         return JSONResponse(body, status_code=status, headers={"Retry-After": RETRY_AFTER})
     return PlainTextResponse("Internal Server Error", status_code=500)
+
+
+class Engine:
+    """Reads of this request through the speed layer's compiled statements, or SQLAlchemy's
+    own path (``USINA_ENGINE=stock``): ``tenants.reads.COMPILED`` for the request's task."""
+
+    def __init__(self, app: ASGIApp, *, compiled: bool) -> None:
+        self.app, self.compiled = app, compiled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reads.COMPILED.set(self.compiled)
+        await self.app(scope, receive, send)
 
 
 def create_app(
@@ -263,6 +277,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={Exception: _unexpected},
         middleware=[
+            Middleware(Engine, compiled=settings.engine == "fast"),
             Middleware(RequestObservability),
             Middleware(TrustedHosts, settings=settings),
             # Outside authentication, so that its refusals are readable by allowed portals.

@@ -182,7 +182,8 @@ def build_schema(
         mutation=merge_types("Mutation", tuple(mutations)),
         types=[node_type for _, node_type in TENANT_NODES.values()] + extra_types,
         scalar_overrides=OVERRIDES,
-        execution_context_class=FastExecutor,
+        # The speed layer's executor, or graphql-core's own (USINA_ENGINE=stock).
+        execution_context_class=FastExecutor if settings.engine == "fast" else None,
         extensions=[
             lambda: MaxTokensLimiter(settings.max_query_tokens),  # read by the parser below
             ParsedDocuments,  # one LRU, shared with the response cache's planning

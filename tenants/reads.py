@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,11 @@ def binding_of(session: AsyncSession) -> TenantBinding | None:
     return binding
 
 
+#: Whether statements go through ``compiled_reads`` (the speed layer) or SQLAlchemy's own path
+#: (``USINA_ENGINE=stock``): set per request by the app and per job by the worker.
+COMPILED: ContextVar[bool] = ContextVar("usina_compiled_reads", default=True)
+
+
 async def fetch(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Sequence[Any]:
@@ -99,6 +105,8 @@ async def fetch(
     if binding is not None:
         values["usina_tenant"] = binding.tenant_id
         values["usina_author"] = binding.author
+    if not COMPILED.get():
+        return (await session.execute(statement, values)).all()
     connection, raw = await _connection_of(session)
     return await compiled_reads.rows(connection, statement, values, raw)
 

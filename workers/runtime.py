@@ -43,7 +43,7 @@ from core.settings import Settings
 from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
-from tenants import compiled_reads
+from tenants import compiled_reads, reads
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork, untouched
@@ -137,6 +137,7 @@ class Runtime:
         self._uow = None
 
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
+        reads.COMPILED.set(self.settings.engine == "fast")  # this job's task only
         spec = self.specs[kind]
         tenant, job_key = uuid.UUID(tenant_id), uuid.UUID(job_id)
         municipality = await self._municipality(tenant)

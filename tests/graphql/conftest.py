@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from core.settings import Settings
 from tests.conftest import REPO
 
 NODE_TOOLS = REPO / "tests" / "node"
@@ -83,3 +84,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`usina serve` in a subprocess on loopback, migrated and seeded like `make run`."""
     with serving(seeded(tmp_path_factory.mktemp("live"))) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def walk_settings(settings: Settings) -> Settings:
+    """The suite's settings with the document limits opened: the walk is one large query per
+    root field, sent by a test, not by a client."""
+    return settings.model_copy(
+        update={
+            "max_query_depth": 64,
+            "max_query_aliases": 1000,
+            "max_query_tokens": 1_000_000,
+            "max_query_chars": 4_000_000,
+            "max_query_fields": 1_000_000,
+            "max_query_width": 1000,
+            "max_query_cost": 100_000_000,
+            "rate_limit": False,
+        }
+    )

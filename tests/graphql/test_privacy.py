@@ -140,24 +140,6 @@ def leaks(text: str) -> list[str]:
     return [secret for secret in SECRETS if secret.lower() in lowered]
 
 
-@pytest.fixture(scope="module")
-def walk_settings(settings: Settings) -> Settings:
-    """The suite's settings with the document limits opened: the walk is one large query per
-    root field, sent by a test, not by a client."""
-    return settings.model_copy(
-        update={
-            "max_query_depth": 64,
-            "max_query_aliases": 1000,
-            "max_query_tokens": 1_000_000,
-            "max_query_chars": 4_000_000,
-            "max_query_fields": 1_000_000,
-            "max_query_width": 1000,
-            "max_query_cost": 100_000_000,
-            "rate_limit": False,
-        }
-    )
-
-
 @pytest.fixture
 async def walk_client(db: Database, walk_settings: Settings) -> Any:
     application = create_app(walk_settings, db=db)
