@@ -46,7 +46,7 @@ from graphql_schema.schema import build_schema
 from graphql_schema.view import UsinaGraphQL
 from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry, make_plugin_manager
-from tenants import reads
+from tenants import speed
 from tenants.access import Authenticator, fresh_keys
 from tenants.database import Database
 from tenants.directory import MunicipalityDirectory
@@ -87,13 +87,13 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 class Engine:
     """Reads of this request through the speed layer's compiled statements, or SQLAlchemy's
-    own path (``USINA_ENGINE=stock``): ``tenants.reads.COMPILED`` for the request's task."""
+    own path (``USINA_ENGINE=stock``): ``tenants.speed.FAST`` for the request's task."""
 
     def __init__(self, app: ASGIApp, *, compiled: bool) -> None:
         self.app, self.compiled = app, compiled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        reads.COMPILED.set(self.compiled)
+        speed.FAST.set(self.compiled)
         await self.app(scope, receive, send)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +31,7 @@ from sqlalchemy.sql import ColumnElement, Executable
 
 from core import publication
 from core.db.base import TenantOwned
-from tenants import compiled_reads
+from tenants import compiled_reads, speed
 from tenants.context import TenantBinding
 
 #: The bound municipality and the caller's subject, as every statement here names them.
@@ -88,11 +87,6 @@ def binding_of(session: AsyncSession) -> TenantBinding | None:
     return binding
 
 
-#: Whether statements go through ``compiled_reads`` (the speed layer) or SQLAlchemy's own path
-#: (``USINA_ENGINE=stock``): set per request by the app and per job by the worker.
-COMPILED: ContextVar[bool] = ContextVar("usina_compiled_reads", default=True)
-
-
 async def fetch(
     session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
 ) -> Sequence[Any]:
@@ -105,7 +99,7 @@ async def fetch(
     if binding is not None:
         values["usina_tenant"] = binding.tenant_id
         values["usina_author"] = binding.author
-    if not COMPILED.get():
+    if not speed.FAST.get():  # USINA_ENGINE=stock: SQLAlchemy's own path
         return (await session.execute(statement, values)).all()
     connection, raw = await _connection_of(session)
     return await compiled_reads.rows(connection, statement, values, raw)

@@ -43,7 +43,7 @@ from core.settings import Settings
 from plugins.events import unit_of_work
 from plugins.manager import PluginRegistry
 from plugins.records import JobContext, JobSpec
-from tenants import compiled_reads, reads
+from tenants import compiled_reads, speed
 from tenants.context import TenantBinding
 from tenants.database import Database
 from tenants.unit_of_work import UnitOfWork, untouched
@@ -137,7 +137,7 @@ class Runtime:
         self._uow = None
 
     async def run(self, kind: str, tenant_id: str, job_id: str) -> None:
-        reads.COMPILED.set(self.settings.engine == "fast")  # this job's task only
+        speed.FAST.set(self.settings.engine == "fast")  # this job's task only
         spec = self.specs[kind]
         tenant, job_key = uuid.UUID(tenant_id), uuid.UUID(job_id)
         municipality = await self._municipality(tenant)
@@ -175,8 +175,11 @@ class Runtime:
                     else:
                         finished = await self._alone(binding, _FINISH, values)
                 if finished is None:
-                    finished = await compiled_reads.rows(
-                        await session.connection(), _FINISH, values
+                    connection = await session.connection()
+                    finished = (
+                        await compiled_reads.rows(connection, _FINISH, values)
+                        if speed.FAST.get()
+                        else (await connection.execute(_FINISH, values)).all()
                     )
                 if not finished:  # gone, or a twin succeeded first
                     raise Superseded(job_id)
@@ -267,8 +270,8 @@ class Runtime:
         """The rows of a bookkeeping ``statement`` committed by itself in three round trips
         (``tenants/compiled_reads.py``); ``None`` where SQLAlchemy must run it (SQLite)."""
         engine = self.db.engine
-        plan = compiled_reads.compiled(statement, engine.dialect)
-        if plan is None:
+        plan = compiled_reads.compiled(statement, engine.dialect) if speed.FAST.get() else None
+        if plan is None:  # SQLite, or USINA_ENGINE=stock
             return None
         return await compiled_reads.alone(engine, binding.tenant_id, plan, values)
 

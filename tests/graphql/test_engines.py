@@ -87,3 +87,36 @@ async def test_the_portals_documents_answer_the_same_on_both_engines(
         ]
         assert "errors" not in answers[0], answers[0]
         assert json.dumps(answers[1]) == json.dumps(answers[0])
+
+
+async def test_a_job_gives_the_same_result_on_both_engines(
+    db: Database, world: World, settings: Settings
+) -> None:
+    """The worker too: an export and a recompute of A's plan, run by a runtime on each
+    engine, succeed and make the same file."""
+    from sqlalchemy import select
+
+    from core.jobs.models import ExportFile, Job, JobStatus
+    from tests.workers.conftest import Recorder
+    from tests.workers.test_jobs import enqueue, run_all, runtime_for
+    from workers.builtin import EXPORT, RECOMPUTE
+
+    a = world.a
+    files = {}
+    for engine in ("fast", "stock"):
+        runtime = runtime_for(settings.model_copy(update={"engine": engine}), db, Recorder())
+        for kind, args in (
+            (RECOMPUTE, {"plan_id": str(a.plan_id)}),
+            (EXPORT, {"plan_id": str(a.plan_id), "format": "json"}),
+        ):
+            pending = await enqueue(db, a, kind, args)
+            await run_all(runtime, Recorder(), pending)
+            async with db.session(a.binding) as session:
+                job = await session.get(Job, (a.municipality.id, pending.job_id))
+                assert job is not None and job.status is JobStatus.SUCCEEDED, (engine, job)
+                if kind == EXPORT:
+                    row = (
+                        await session.execute(select(ExportFile).where(ExportFile.job_id == job.id))
+                    ).scalar_one()
+                    files[engine] = row.content
+    assert files["stock"] == files["fast"]

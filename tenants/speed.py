@@ -1,0 +1,17 @@
+"""The switch of the speed layer (``USINA_ENGINE``), read where its code would run.
+
+With ``fast`` (the default) the code that beats the libraries' generic paths runs:
+``graphql_schema/execution.py``'s executor, the statements ``tenants/compiled_reads.py``
+compiles for asyncpg, and ``tenants/isolation.py``'s one-round-trip ``BEGIN`` with the
+municipality's settings. With ``stock`` the same answers come from graphql-core's executor and
+SQLAlchemy's public statement path alone (``tests/graphql/test_engines.py`` compares them).
+
+The app sets it for each request (a middleware), the worker for each job: a context variable,
+so that two apps in one process (the tests') each keep their own.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+FAST: ContextVar[bool] = ContextVar("usina_speed_layer", default=True)
