@@ -8,6 +8,11 @@ SQLAlchemy's public statement path alone (``tests/graphql/test_engines.py`` comp
 
 The app sets it for each request (a middleware), the worker for each job: a context variable,
 so that two apps in one process (the tests') each keep their own.
+
+The layer is a list of files today (``tests/test_speed_fence.py``'s ``SPEED``: the executor,
+the loaders and look-ahead, the compiled reads, the isolation's ``BEGIN``, the worker loop);
+outside them no code reads a library's private names, which that test enforces. Not switched
+yet: the loaders' and the worker loop's (issue 34).
 """
 
 from __future__ import annotations
