@@ -161,10 +161,10 @@ def summed_figures(
         select(
             commitments.plan_id,
             commitments.id,
-            func.coalesce(sums.c.active, 0),
-            func.coalesce(sums.c.weight, 0.0),
-            func.coalesce(sums.c.weighted, 0.0),
-            func.coalesce(sums.c.plain, 0.0),
+            func.coalesce(sums.c.active, 0).label("active"),
+            func.coalesce(sums.c.weight, 0.0).label("weight"),
+            func.coalesce(sums.c.weighted, 0.0).label("weighted"),
+            func.coalesce(sums.c.plain, 0.0).label("plain"),
         )
         .outerjoin(
             sums,
