@@ -13,6 +13,7 @@ from graphql_schema.context import Info
 from graphql_schema.pagination import Page, PageSpec, page_args
 from graphql_schema.relay import Connection, page_of
 from graphql_schema.rows import from_row, type_name
+from tenants import speed
 
 T = TypeVar("T")
 Filters = tuple[tuple[str, tuple[Any, ...]], ...]
@@ -51,12 +52,13 @@ async def connection(
     context = info.context
     args = page_args(spec, first, after, filters, max_page=context.settings.max_page_size)
     page = await context.loaders.page(spec).load((parent_id, args))
-    op = prefetch.operation_of(info)
-    nested = prefetch.connection_nodes(info._raw_info.field_nodes, op)
-    if nested and page.rows:  # its levels' statements in one task (``Context.shielded``)
-        await context.shielded(
-            lambda: prefetch.prefetch(context, op, type_name(node_type), page.rows, nested)
-        )
+    if page.rows and speed.FAST.get():  # look-ahead: the speed layer's (USINA_ENGINE=fast)
+        op = prefetch.operation_of(info)
+        nested = prefetch.connection_nodes(info._raw_info.field_nodes, op)
+        if nested:  # its levels' statements in one task (``Context.shielded``)
+            await context.shielded(
+                lambda: prefetch.prefetch(context, op, type_name(node_type), page.rows, nested)
+            )
     return _connection(info, spec, node_type, parent_id, page, filters, count)
 
 
