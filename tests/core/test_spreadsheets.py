@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
@@ -41,6 +42,19 @@ TITLES = [
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+async def as_exported(session: Any, world: World, plan_id: Any) -> exports.PlanData:
+    """A's plan ``plan_id`` as its export loads it."""
+    municipality = await session.get(Municipality, world.a.municipality.id)
+    assert municipality is not None
+    return await exports.load(
+        session,
+        municipality,
+        plan_id,
+        measuring=REGISTRY.measuring_frameworks(),
+        scales=rating_words(REGISTRY),
+    )
+
+
 async def hostile_plan(db: Database, world: World) -> exports.PlanData:
     binding = world.a.binding
     async with db.session(binding) as session:
@@ -62,15 +76,7 @@ async def hostile_plan(db: Database, world: World) -> exports.PlanData:
                 ),
             )
         await session.commit()
-        municipality = await session.get(Municipality, world.a.municipality.id)
-        assert municipality is not None
-        return await exports.load(
-            session,
-            municipality,
-            plan.id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
+        return await as_exported(session, world, plan.id)
 
 
 async def imported_into_a_new_plan(
@@ -85,15 +91,7 @@ async def imported_into_a_new_plan(
         report = await imports.import_plan(session, SYSTEM, target.id, content, "csv")
         assert report.errors == [], report.as_dict()
         await session.commit()
-        municipality = await session.get(Municipality, world.a.municipality.id)
-        assert municipality is not None
-        return await exports.load(
-            session,
-            municipality,
-            target.id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
+        return await as_exported(session, world, target.id)
 
 
 async def test_no_exported_cell_is_a_formula_and_import_gives_the_titles_back(
@@ -155,15 +153,7 @@ async def test_exports_of_a_report_citing_an_uploaded_file_work(
             ),
         )
         await session.commit()
-        municipality = await session.get(Municipality, world.a.municipality.id)
-        assert municipality is not None
-        data = await exports.load(
-            session,
-            municipality,
-            world.a.plan_id,
-            measuring=REGISTRY.measuring_frameworks(),
-            scales=rating_words(REGISTRY),
-        )
+        data = await as_exported(session, world, world.a.plan_id)
     for locale in (Locale.ES, Locale.EN, Locale.PT):  # every language a municipality speaks
         data.municipality.locale = locale
         book = load_workbook(io.BytesIO(exports.to_xlsx(data)), read_only=True)
