@@ -3,8 +3,9 @@
 With ``fast`` (the default) the code that beats the libraries' generic paths runs:
 ``graphql_schema/execution.py``'s executor, the statements ``tenants/compiled_reads.py``
 compiles for asyncpg, ``tenants/isolation.py``'s one-round-trip ``BEGIN`` with the
-municipality's settings, and the look-ahead of ``graphql_schema/prefetch.py``. With ``stock`` the same answers come from graphql-core's executor and
-SQLAlchemy's public statement path alone (``tests/graphql/test_engines.py`` compares them).
+municipality's settings, and the look-ahead of ``graphql_schema/prefetch.py``. With
+``stock`` the same answers come from graphql-core's executor, SQLAlchemy's public statement
+path and the loaders alone (``tests/graphql/test_engines.py`` compares them).
 
 The app sets it for each request (a middleware), the worker for each job: a context variable,
 so that two apps in one process (the tests') each keep their own.
