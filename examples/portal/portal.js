@@ -97,7 +97,7 @@ const TEXTS = {
   },
 };
 const LOCALES = { es: 'es-AR', en: 'en-GB', pt: 'pt-BR' };
-//: The IRM criterion whose rating is the commitment's completion level.
+// The IRM criterion whose rating is the commitment's completion level.
 const COMPLETION = 'COMPLETION';
 
 class Unreachable extends Error {}
