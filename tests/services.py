@@ -47,6 +47,13 @@ def apt_install(*packages: str) -> bool:
     return done.returncode == 0
 
 
+def home_for(stack: ExitStack, prefix: str) -> Path:
+    """A directory of a throwaway server's own, removed when ``stack`` closes."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    stack.callback(shutil.rmtree, home, True)
+    return home
+
+
 def postgres(stack: ExitStack, env: dict[str, str]) -> None:
     host = env.get("USINA_TEST_PG_HOST", "127.0.0.1")
     port = int(env.get("USINA_TEST_PG_PORT", "5432"))
@@ -58,9 +65,7 @@ def postgres(stack: ExitStack, env: dict[str, str]) -> None:
     if os.geteuid() != 0 or not shutil.which("runuser"):
         say(f"no PostgreSQL on {host}:{port}; a throwaway one needs root (runuser)")
         return
-    home = Path(tempfile.mkdtemp(prefix="usina-pg-"))
-    stack.callback(shutil.rmtree, home, True)
-    server = ThrowawayPostgres(home)
+    server = ThrowawayPostgres(home_for(stack, "usina-pg-"))
     server.init()
     server.start()
     stack.callback(server.stop, "fast")
@@ -77,13 +82,14 @@ def redis(stack: ExitStack, env: dict[str, str]) -> None:
     if not shutil.which("redis-server") and not apt_install("redis-server"):
         say(f"no Redis on {host}:{port}, and none can be installed here")
         return
-    home = Path(tempfile.mkdtemp(prefix="usina-redis-"))
-    stack.callback(shutil.rmtree, home, True)
-    server = ThrowawayRedis(home)
+    server = ThrowawayRedis(home_for(stack, "usina-redis-"))
     server.start()
     stack.callback(server.stop)
-    env |= {"USINA_REDIS_URL": server.url, "USINA_TEST_REDIS_HOST": "127.0.0.1"}
-    env["USINA_TEST_REDIS_PORT"] = str(server.port)
+    env |= {
+        "USINA_REDIS_URL": server.url,
+        "USINA_TEST_REDIS_HOST": "127.0.0.1",
+        "USINA_TEST_REDIS_PORT": str(server.port),
+    }
     say(f"no Redis on {host}:{port}: a throwaway one serves on 127.0.0.1:{server.port}")
 
 
